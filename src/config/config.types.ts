@@ -1,0 +1,103 @@
+/** Typed configuration namespaces. Read them with `ConfigService<AllConfig, true>` and `{ infer: true }`. */
+
+export const STACKONE_CATEGORIES = [
+  'ats',
+  'hris',
+  'hris-legacy',
+  'crm',
+  'iam',
+  'marketing',
+  'lms',
+  'stackone',
+  'documents',
+  'ticketing',
+  'screening',
+  'messaging',
+  'accounting',
+] as const;
+export type StackOneCategory = (typeof STACKONE_CATEGORIES)[number];
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Grace period between readiness turning unready and the server closing on SIGTERM. */
+  shutdownGraceMs: number;
+}
+
+export interface StackOneConfig {
+  baseUrl: string;
+  apiKey: string;
+  /** Total deadline of one call to StackOne, retries included. */
+  timeoutMs: number;
+  /** Budget for opening the TCP/TLS connection. */
+  connectTimeoutMs: number;
+  maxRetries: number;
+  /** Cap on a Retry-After we are willing to wait for inside the deadline. */
+  maxRetryAfterMs: number;
+  /** Outbound limit for the whole fleet (StackOne allows about 1,000 per minute per key). */
+  rateLimitPerMinute: number;
+  breakerFailureThreshold: number;
+  breakerCooldownMs: number;
+  maxResponseBytes: number;
+  /** Optional allow-lists; empty means "everything StackOne allows". */
+  allowedProviders: string[];
+  allowedCategories: StackOneCategory[];
+  providersCacheTtlMs: number;
+}
+
+export type JwtKeyMode = 'secret' | 'public-key' | 'jwks';
+
+export interface JwtConfig {
+  mode: JwtKeyMode;
+  secret?: string;
+  publicKeyPem?: string;
+  jwksUrl?: string;
+  algorithms: string[];
+  issuer?: string;
+  audience?: string;
+  clockToleranceSeconds: number;
+}
+
+export interface ApiKeyEntry {
+  /** A label for logs and metrics; never the key itself. */
+  name: string;
+  /** Lower-case hex SHA-256 of the key. */
+  sha256: string;
+  /** The tenant this key is bound to (absent only for keys that may act for any tenant). */
+  tenantId?: string;
+  tenantName?: string;
+  /** When true the caller names the tenant with X-Tenant-Id / X-Tenant-Name. */
+  actForAnyTenant: boolean;
+}
+
+export interface AuthConfig {
+  jwt?: JwtConfig;
+  apiKeys: ApiKeyEntry[];
+  tenantIdClaim: string;
+  tenantNameClaim: string;
+  usernameClaim: string;
+}
+
+export interface HttpConfig {
+  bodyLimitBytes: number;
+  /** false, a hop count, or a list of trusted proxy addresses/CIDRs. Never `true`. */
+  trustProxy: false | number | string[];
+  corsOrigins: string[];
+  rateLimitPerTenantPerMinute: number;
+  idempotencyTtlSeconds: number;
+}
+
+export interface RedisConfig {
+  url?: string;
+  keyPrefix: string;
+}
+
+export interface AllConfig {
+  app: AppConfig;
+  stackone: StackOneConfig;
+  auth: AuthConfig;
+  http: HttpConfig;
+  redis: RedisConfig;
+}
