@@ -10,7 +10,7 @@ export class ProblemFieldErrorDto {
 
 /** RFC 9457 problem details: the body of every error answer (media type application/problem+json). */
 export class ProblemDetailsDto {
-  @ApiProperty({ description: 'URI identifying the problem type', example: 'https://stackone-connect-service/problems/validation' })
+  @ApiProperty({ description: 'URI identifying the problem type', example: 'urn:stackone-connect-service:problem:validation' })
   type: string;
 
   @ApiProperty({ description: 'Short, human-readable summary of the problem type', example: 'Request validation failed' })

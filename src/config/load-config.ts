@@ -213,3 +213,13 @@ function parseApiKeys(value: string | undefined, problems: string[]): ApiKeyEntr
   });
   return entries;
 }
+
+/** The process environment, plus a `.env` file in the working directory when one exists. */
+export function readEnvironment(): RawEnv {
+  try {
+    process.loadEnvFile('.env');
+  } catch {
+    // No .env file: the environment alone is the configuration.
+  }
+  return { ...process.env };
+}

@@ -1,0 +1,92 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError } from './env.schema';
+import { loadConfig, RawEnv } from './load-config';
+
+const base: RawEnv = { STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 's'.repeat(32) };
+const refusal = (env: RawEnv): string => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+};
+
+describe('loadConfig', () => {
+  it('applies documented defaults', () => {
+    const c = loadConfig(base);
+    expect(c.app.port).toBe(3000);
+    expect(c.stackone.baseUrl).toBe('https://api.stackone.com');
+    expect(c.stackone.timeoutMs).toBe(10_000);
+    expect(c.auth.jwt).toMatchObject({ mode: 'secret', algorithms: ['HS256'] });
+    expect(c.auth.tenantIdClaim).toBe('org_id');
+    expect(c.auth.tenantNameClaim).toBe('org_name');
+    expect(c.auth.usernameClaim).toBe('email');
+    expect(c.http.trustProxy).toBe(false);
+  });
+
+  it('names a missing STACKONE_API_KEY', () => {
+    expect(refusal({ AUTH_JWT_SECRET: 's'.repeat(32) })).toContain('STACKONE_API_KEY');
+  });
+
+  it('requires at least one auth method', () => {
+    expect(refusal({ STACKONE_API_KEY: 'k' })).toContain('at least one auth method');
+  });
+
+  it('refuses a short HS secret without echoing it', () => {
+    const msg = refusal({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'short-secret-value' });
+    expect(msg).toContain('AUTH_JWT_SECRET');
+    expect(msg).not.toContain('short-secret-value');
+  });
+
+  it('refuses a non-numeric PORT and names it', () => {
+    expect(refusal({ ...base, PORT: 'eighty' })).toContain('PORT');
+  });
+
+  it.each([
+    ['credentials in the URL', 'https://user:pw@api.stackone.com'],
+    ['plain http to a remote host', 'http://api.stackone.com'],
+    ['another scheme', 'ftp://api.stackone.com'],
+  ])('refuses STACKONE_BASE_URL with %s', (_n, url) => {
+    expect(refusal({ ...base, STACKONE_BASE_URL: url })).toContain('STACKONE_BASE_URL');
+  });
+
+  it('allows plain http to loopback (tests, the sandbox)', () => {
+    expect(loadConfig({ ...base, STACKONE_BASE_URL: 'http://127.0.0.1:4010/' }).stackone.baseUrl).toBe('http://127.0.0.1:4010');
+  });
+
+  it('refuses trust proxy = true', () => {
+    expect(refusal({ ...base, HTTP_TRUST_PROXY: 'true' })).toContain('HTTP_TRUST_PROXY');
+  });
+
+  it('refuses an RSA public key under 2048 bits', () => {
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(refusal({ STACKONE_API_KEY: 'k', AUTH_JWT_PUBLIC_KEY: pem })).toContain('2048');
+  });
+
+  it('refuses an HMAC algorithm with a public key (no key confusion by configuration)', () => {
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(refusal({ STACKONE_API_KEY: 'k', AUTH_JWT_PUBLIC_KEY: pem, AUTH_JWT_ALGORITHMS: 'HS256' })).toContain('AUTH_JWT_ALGORITHMS');
+  });
+
+  it('refuses two JWT key modes at once', () => {
+    expect(refusal({ ...base, AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json' })).toContain('exclusive');
+  });
+
+  it('parses API keys and refuses plaintext keys or unbound keys', () => {
+    const sha = 'a'.repeat(64);
+    const ok = loadConfig({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: JSON.stringify([{ name: 'billing', sha256: sha, tenantId: 't1', tenantName: 'T1' }]) });
+    expect(ok.auth.apiKeys).toEqual([{ name: 'billing', sha256: sha, tenantId: 't1', tenantName: 'T1', actForAnyTenant: false }]);
+    expect(refusal({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: JSON.stringify([{ sha256: 'my-plaintext-key', tenantId: 't', tenantName: 'T' }]) })).toContain('sha256');
+    expect(refusal({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: JSON.stringify([{ sha256: sha }]) })).toContain('tenantId');
+    expect(refusal({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: '{not json' })).toContain('AUTH_API_KEYS');
+  });
+
+  it('validates the allow-lists', () => {
+    expect(refusal({ ...base, STACKONE_ALLOWED_CATEGORIES: 'hris,payroll' })).toContain('payroll');
+    expect(loadConfig({ ...base, STACKONE_ALLOWED_PROVIDERS: 'hibob, greenhouse' }).stackone.allowedProviders).toEqual(['hibob', 'greenhouse']);
+  });
+});

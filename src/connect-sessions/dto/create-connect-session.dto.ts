@@ -1,0 +1,125 @@
+import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import { STACKONE_CATEGORIES, StackOneCategory } from '../../config/config.types';
+import { PROVIDER_KEY_PATTERN } from '../../config/load-config';
+import { IsAbsent, IsFlatMetadata } from '../../common/validators';
+import { OWNER_FROM_CREDENTIALS } from '../../common/request-validation.error';
+
+export const EXPIRES_IN_BOUNDS = { min: 60, max: 2_592_000, default: 1800 } as const;
+export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+const ownerAbsent = { message: OWNER_FROM_CREDENTIALS };
+
+/** POST /v1/connect-sessions body. The owner is not here on purpose: it comes from the credentials. */
+export class CreateConnectSessionDto {
+  @ApiPropertyOptional({
+    description: "Who is connecting (e-mail or user name). Defaults to the credential's username claim.",
+    example: 'jane.doe@acme.example',
+    maxLength: 256,
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  originUsername?: string;
+
+  @ApiPropertyOptional({
+    description: 'Provider key; the hub opens straight on that provider. Must be enabled in the StackOne project.',
+    example: 'hibob',
+    pattern: PROVIDER_KEY_PATTERN.source,
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(PROVIDER_KEY_PATTERN, { message: 'provider must be a provider key (lower-case letters, digits, _ and -)' })
+  provider?: string;
+
+  @ApiPropertyOptional({ description: 'Pin a connector version.', example: '1.0.0', maxLength: 32 })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,32}$/, { message: 'providerVersion must be 1-32 letters, digits, . _ or -' })
+  providerVersion?: string;
+
+  @ApiPropertyOptional({
+    description: 'Categories to offer; the hub opens on the category picker.',
+    enum: STACKONE_CATEGORIES,
+    isArray: true,
+    example: ['hris', 'ats'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(STACKONE_CATEGORIES.length)
+  @IsIn(STACKONE_CATEGORIES, { each: true, message: `each value in categories must be one of: ${STACKONE_CATEGORIES.join(', ')}` })
+  categories?: StackOneCategory[];
+
+  @ApiPropertyOptional({
+    description: "Re-link an existing account of yours: the hub opens that account in edit mode.",
+    example: '46132201201510402136',
+    pattern: ACCOUNT_ID_PATTERN.source,
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(ACCOUNT_ID_PATTERN, { message: 'accountId must be 1-64 letters, digits, _ or -' })
+  accountId?: string;
+
+  @ApiPropertyOptional({ description: 'Free text stored on the account.', example: 'Acme production HiBob', maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  label?: string;
+
+  @ApiPropertyOptional({
+    description: 'Allow several accounts for the same owner and provider (ignored when accountId is set).',
+    example: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  multiple?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Flat key/values stored on the account (string, number or boolean values; at most 50 keys, 4 KiB).',
+    example: { plan: 'enterprise', seats: 250 },
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+  })
+  @IsOptional()
+  @IsFlatMetadata()
+  metadata?: Record<string, string | number | boolean>;
+
+  @ApiPropertyOptional({
+    description: `Session lifetime in seconds (${EXPIRES_IN_BOUNDS.min} to ${EXPIRES_IN_BOUNDS.max}; StackOne's default is ${EXPIRES_IN_BOUNDS.default}).`,
+    example: 1800,
+    minimum: EXPIRES_IN_BOUNDS.min,
+    maximum: EXPIRES_IN_BOUNDS.max,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(EXPIRES_IN_BOUNDS.min)
+  @Max(EXPIRES_IN_BOUNDS.max)
+  expiresIn?: number;
+
+  @ApiPropertyOptional({ description: 'Account type.', enum: ['production', 'test'], example: 'production' })
+  @IsOptional()
+  @IsIn(['production', 'test'])
+  type?: 'production' | 'test';
+
+  // The owner in any spelling is refused with a message saying where it comes from.
+  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) originOwnerId?: unknown;
+  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) originOwnerName?: unknown;
+  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) origin_owner_id?: unknown;
+  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) origin_owner_name?: unknown;
+}

@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory';
+import { ConfigError } from './config/env.schema';
+import { loadConfig, readEnvironment } from './config/load-config';
+
+async function bootstrap(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(readEnvironment());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      // Start-up refusal: name the variables, never their values.
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await createApp(config);
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await app.listen(config.app.port, config.app.host);
+  new Logger('Bootstrap').log(`Listening on http://${config.app.host}:${config.app.port} (docs at /docs)`);
+}
+
+void bootstrap();
