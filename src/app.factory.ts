@@ -1,10 +1,14 @@
+import helmet from '@fastify/helmet';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { LoggerService, LogLevel } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
+import type { RequestLogFields } from './observability/logging';
+import { MetricsService } from './observability/metrics.service';
 import { RequestValidationError } from './common/request-validation.error';
 import { AllConfig } from './config/config.types';
 import { setupSwagger } from './swagger';
@@ -24,7 +28,8 @@ function trustProxySetting(value: AllConfig['http']['trustProxy']): false | stri
 }
 
 export interface CreateAppOptions {
-  logger?: LoggerService | LogLevel[] | false;
+  /** Where JSON log lines go (default stdout); tests pass a capturing stream. */
+  logDestination?: DestinationStream;
 }
 
 /** Builds the whole service (used by main.ts, the e2e tests and the benchmark alike). */
@@ -38,13 +43,41 @@ export async function createApp(config: AllConfig, options: CreateAppOptions = {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: options.logger ?? ['error', 'warn', 'log'],
-    bufferLogs: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, options.logDestination),
+    adapter,
+    { bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
+  const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
+  // Swagger UI needs its inline bootstrap script and styles; everything else stays 'self'.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+      },
+    },
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', String(request.id));
+    done();
+  });
+  fastify.addHook('onSend', (request, _reply, payload, done) => {
+    // Picked up by the final log line (pino-http customProps) without a per-request interceptor.
+    const fields = request.raw as typeof request.raw & RequestLogFields;
+    fields.tenantId = request.tenant?.id;
+    fields.route = request.routeOptions.url;
+    done(null, payload);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
     done();
   });
   if (config.http.corsOrigins.length > 0) {

@@ -9,6 +9,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'Missing or invalid credentials (WWW-Authenticate says which)',
   403: 'The credential may not act for that tenant',
   404: 'Not found (also for resources of other tenants)',
+  409: 'A request with the same Idempotency-Key is still in progress',
   413: 'Body too large',
   422: 'StackOne rejected the request (its message is in detail)',
   429: 'Rate limited (Retry-After)',

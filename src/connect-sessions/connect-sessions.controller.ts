@@ -1,18 +1,25 @@
-import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Header, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { ApiTenantAuth } from '../auth/api-tenant-auth.decorator';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import { Tenant } from '../auth/tenant';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { TenantThrottlerGuard } from '../throttling/tenant-throttler.guard';
 import { ConnectSessionsService } from './connect-sessions.service';
 import { ConnectSessionResponseDto } from './dto/connect-session.response.dto';
 import { CreateConnectSessionDto } from './dto/create-connect-session.dto';
 
 @ApiTags('connect-sessions')
 @ApiTenantAuth()
+@UseGuards(TenantThrottlerGuard)
 @Controller('v1/connect-sessions')
 export class ConnectSessionsController {
-  constructor(private readonly service: ConnectSessionsService) {}
+  constructor(
+    private readonly service: ConnectSessionsService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -22,9 +29,28 @@ export class ConnectSessionsController {
     description:
       'The owner (origin_owner_id / origin_owner_name) is taken from your credentials; sending it in the body is refused.',
   })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Retry-safe creation: the same key and body within the TTL replays the first answer (Idempotent-Replayed: true) without calling StackOne again; another body under the same key gets 422.',
+  })
   @ApiCreatedResponse({ type: ConnectSessionResponseDto })
-  @ApiProblemResponses(400, 401, 403, 404, 413, 422, 429, 502, 503, 504)
-  create(@CurrentTenant() tenant: Tenant, @Body() dto: CreateConnectSessionDto): Promise<ConnectSessionResponseDto> {
-    return this.service.create(tenant, dto);
+  @ApiProblemResponses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503, 504)
+  async create(
+    @CurrentTenant() tenant: Tenant,
+    @Body() dto: CreateConnectSessionDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ConnectSessionResponseDto> {
+    if (idempotencyKey === undefined) return this.service.create(tenant, dto);
+    const { value, replayed } = await this.idempotency.run(
+      tenant,
+      idempotencyKey,
+      dto,
+      () => this.service.create(tenant, dto),
+      (session) => Date.parse(session.expiresAt) - Date.now(),
+    );
+    if (replayed) void reply.header('idempotent-replayed', 'true');
+    return value;
   }
 }

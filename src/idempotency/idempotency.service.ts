@@ -1,0 +1,86 @@
+import { ConflictException, HttpException, Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Tenant } from '../auth/tenant';
+import { AllConfig } from '../config/config.types';
+import { REDIS, RedisClient } from '../redis/redis.module';
+import { IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency.store';
+
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export interface IdempotentOutcome<T> {
+  value: T;
+  replayed: boolean;
+}
+
+/** Stable JSON: the same body with keys in another order has the same fingerprint. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Idempotency-Key handling: a retry with the same key, tenant and body replays the first answer
+ * without calling StackOne; another body under the same key is refused (422); a concurrent
+ * duplicate waits for the first to finish instead of reaching StackOne. Failures are not stored,
+ * so a retry after an error really retries.
+ */
+@Injectable()
+export class IdempotencyService {
+  private readonly store: IdempotencyStore;
+  private readonly ttlMs: number;
+  private readonly pendingTtlMs: number;
+
+  constructor(config: ConfigService<AllConfig, true>, @Inject(REDIS) redis: RedisClient) {
+    const { keyPrefix } = config.get('redis', { infer: true });
+    this.store = redis ? new RedisIdempotencyStore(redis, keyPrefix) : new MemoryIdempotencyStore();
+    this.ttlMs = config.get('http', { infer: true }).idempotencyTtlSeconds * 1000;
+    // A pending claim outlives the longest StackOne call, so a crashed replica frees the key.
+    this.pendingTtlMs = config.get('stackone', { infer: true }).timeoutMs + 5_000;
+  }
+
+  async run<T>(
+    tenant: Tenant,
+    key: string,
+    body: unknown,
+    work: () => Promise<T>,
+    /** Caps how long the answer is replayed (e.g. not beyond the session's own expiry). */
+    ttlCapFor?: (value: T) => number,
+  ): Promise<IdempotentOutcome<T>> {
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw new UnprocessableEntityException('Idempotency-Key must be 1-255 visible ASCII characters.');
+    }
+    const storeKey = `${tenant.id.length}:${tenant.id}:${createHash('sha256').update(key).digest('hex')}`;
+    const fingerprint = createHash('sha256').update(canonicalJson(body)).digest('hex');
+    const deadline = Date.now() + this.pendingTtlMs;
+    for (;;) {
+      const claim = await this.store.claim(storeKey, fingerprint, this.pendingTtlMs);
+      if (claim.claimed) break;
+      const { record } = claim;
+      if (record.fingerprint !== fingerprint) {
+        throw new UnprocessableEntityException('This Idempotency-Key was already used with a different request body.');
+      }
+      if (record.state === 'done') return { value: record.body as T, replayed: true };
+      if (Date.now() >= deadline) {
+        throw new ConflictException('A request with this Idempotency-Key is still in progress; retry shortly.');
+      }
+      await sleep(50);
+    }
+    try {
+      const value = await work();
+      const ttl = Math.max(1, Math.min(this.ttlMs, ttlCapFor?.(value) ?? this.ttlMs));
+      await this.store.complete(storeKey, { state: 'done', fingerprint, status: 201, body: value }, ttl);
+      return { value, replayed: false };
+    } catch (err) {
+      await this.store.release(storeKey).catch(() => undefined);
+      throw err instanceof HttpException || err instanceof Error ? err : new Error(String(err));
+    }
+  }
+}

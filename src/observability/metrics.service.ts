@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics (prom-client): one registry per app instance so tests can boot several apps in
+ * one process without "metric already registered" clashes.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly upstreamCalls = new Counter({
+    name: 'stackone_calls_total',
+    help: 'Calls to StackOne by operation and outcome (after retries)',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamAttempts = new Counter({
+    name: 'stackone_attempts_total',
+    help: 'HTTP attempts to StackOne by operation, outcome and status',
+    labelNames: ['operation', 'outcome', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: 'stackone_call_duration_seconds',
+    help: 'Latency of calls to StackOne, retries included',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly upstreamRetries = new Counter({
+    name: 'stackone_retries_total',
+    help: 'Retries of StackOne calls by operation and reason',
+    labelNames: ['operation', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakerState = new Gauge({
+    name: 'stackone_circuit_breaker_state',
+    help: 'StackOne circuit breaker: 0 closed, 1 half-open, 2 open',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

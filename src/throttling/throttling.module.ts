@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AllConfig } from '../config/config.types';
+import { REDIS, RedisClient } from '../redis/redis.module';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
+import { TenantThrottlerGuard } from './tenant-throttler.guard';
+
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [ConfigService, REDIS],
+      useFactory: (config: ConfigService<AllConfig, true>, redis: RedisClient) => {
+        const http = config.get('http', { infer: true });
+        const { keyPrefix } = config.get('redis', { infer: true });
+        return {
+          throttlers: [{ name: 'default', ttl: 60_000, limit: http.rateLimitPerTenantPerMinute }],
+          errorMessage: `Too many requests for this tenant (limit ${http.rateLimitPerTenantPerMinute} a minute); retry after Retry-After seconds.`,
+          storage: redis ? new RedisThrottlerStorage(redis, keyPrefix) : undefined,
+        };
+      },
+    }),
+  ],
+  providers: [TenantThrottlerGuard],
+  exports: [ThrottlerModule, TenantThrottlerGuard],
+})
+export class ThrottlingModule {}
