@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'src/sandbox/**', 'test/**', 'bench/**', 'scripts/**', 'src/main.ts', '**/*.spec.ts'],
+    files: ['src/config/**', 'src/sandbox/**', 'src/demo.ts', 'test/**', 'bench/**', 'scripts/**', 'src/main.ts', '**/*.spec.ts'],
     rules: { 'no-restricted-properties': 'off', 'no-console': 'off' },
   },
   {

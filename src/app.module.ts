@@ -10,7 +10,10 @@ import { ConnectSessionsModule } from './connect-sessions/connect-sessions.modul
 import { HealthModule } from './health/health.module';
 import { loggerParams } from './observability/logging';
 import { ObservabilityModule } from './observability/observability.module';
+import { ProvidersModule } from './providers/providers.module';
 import { RedisModule } from './redis/redis.module';
+import { ThrottlingModule } from './throttling/throttling.module';
+import { AccountsModule } from './accounts/accounts.module';
 
 @Module({})
 export class AppModule {
@@ -24,8 +27,11 @@ export class AppModule {
         ObservabilityModule,
         RedisModule,
         AuthModule,
+        ThrottlingModule,
         HealthModule,
         ConnectSessionsModule,
+        AccountsModule,
+        ProvidersModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -16,6 +16,9 @@ export function IsAbsent(options?: ValidationOptions): PropertyDecorator {
   };
 }
 
+/** StackOne account ids: plain id characters only, so none can steer a URL (`../x`, `//evil`). */
+export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 export const METADATA_LIMITS = { maxKeys: 50, maxKeyLength: 64, maxStringLength: 500, maxBytes: 4096 } as const;
 const METADATA_KEY = /^[A-Za-z0-9_.-]+$/;
 

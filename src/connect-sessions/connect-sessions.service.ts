@@ -1,17 +1,82 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AccountsService } from '../accounts/accounts.service';
 import { Tenant } from '../auth/tenant';
+import { RequestValidationError } from '../common/request-validation.error';
+import { AllConfig, StackOneConfig } from '../config/config.types';
 import { StackOneHttpService } from '../stackone/stackone-http.service';
 import { toConnectSessionResponse, toConnectSessionWire } from './connect-session.mapping';
-import { ConnectSessionResponseDto } from './dto/connect-session.response.dto';
+import { AccountAction, ConnectSessionResponseDto } from './dto/connect-session.response.dto';
 import { CreateConnectSessionDto } from './dto/create-connect-session.dto';
+
+interface PlannedAction {
+  accountAction: AccountAction;
+  /** The account the session will update, when it updates one. */
+  accountId?: string;
+}
 
 @Injectable()
 export class ConnectSessionsService {
-  constructor(private readonly stackone: StackOneHttpService) {}
+  private readonly config: StackOneConfig;
+
+  constructor(
+    private readonly stackone: StackOneHttpService,
+    private readonly accounts: AccountsService,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.config = config.get('stackone', { infer: true });
+  }
 
   async create(tenant: Tenant, dto: CreateConnectSessionDto): Promise<ConnectSessionResponseDto> {
-    const wire = toConnectSessionWire(tenant, dto);
+    const request = this.applyAllowLists(dto);
+    const plan = await this.planAccountAction(tenant, request);
+    const wire = toConnectSessionWire(tenant, request);
     const created = await this.stackone.createConnectSession(wire);
-    return toConnectSessionResponse(created, wire);
+    const response = toConnectSessionResponse(created, wire);
+    if (!plan) return response;
+    return { ...response, accountAction: plan.accountAction, accountId: plan.accountId ?? response.accountId };
+  }
+
+  /**
+   * What completing the session will do, from StackOne's upsert rules (the seed document's tables),
+   * with at most one StackOne look-up and none when the request alone decides it:
+   * - accountId → that account is updated (after checking it is the tenant's: foreign or unknown → 404);
+   * - provider + multiple → a new account is created;
+   * - provider → the tenant's existing account for it is updated, otherwise one is created;
+   * - neither → unknown until the person picks a provider: no accountAction.
+   */
+  private async planAccountAction(tenant: Tenant, dto: CreateConnectSessionDto): Promise<PlannedAction | undefined> {
+    if (dto.accountId !== undefined) {
+      const account = await this.accounts.findOwned(tenant, dto.accountId);
+      return { accountAction: 'update', accountId: account.id };
+    }
+    if (dto.provider === undefined) return undefined;
+    if (dto.multiple === true) return { accountAction: 'create' };
+    const existing = await this.accounts.findForProvider(tenant, dto.provider);
+    return existing ? { accountAction: 'update', accountId: existing.id } : { accountAction: 'create' };
+  }
+
+  /** STACKONE_ALLOWED_PROVIDERS / _CATEGORIES: refuse what is outside them, narrow the hub to them. */
+  private applyAllowLists(dto: CreateConnectSessionDto): CreateConnectSessionDto {
+    const { allowedProviders, allowedCategories } = this.config;
+    if (dto.provider !== undefined && allowedProviders.length > 0 && !allowedProviders.includes(dto.provider)) {
+      throw new RequestValidationError(
+        [{ field: 'provider', message: `provider must be one of: ${allowedProviders.join(', ')}` }],
+        `Provider "${dto.provider}" is not offered by this service. Allowed providers: ${allowedProviders.join(', ')}.`,
+      );
+    }
+    if (allowedCategories.length === 0) return dto;
+    const refused = (dto.categories ?? []).filter((c) => !allowedCategories.includes(c));
+    if (refused.length > 0) {
+      throw new RequestValidationError(
+        [{ field: 'categories', message: `categories must be among: ${allowedCategories.join(', ')}` }],
+        `Categories ${refused.join(', ')} are not offered by this service. Allowed categories: ${allowedCategories.join(', ')}.`,
+      );
+    }
+    // Without a provider or categories the hub would offer every category: narrow it to the allowed ones.
+    if (dto.categories === undefined && dto.provider === undefined && dto.accountId === undefined) {
+      return { ...dto, categories: [...allowedCategories] };
+    }
+    return dto;
   }
 }

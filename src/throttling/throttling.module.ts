@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AllConfig } from '../config/config.types';
@@ -6,6 +6,8 @@ import { REDIS, RedisClient } from '../redis/redis.module';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { TenantThrottlerGuard } from './tenant-throttler.guard';
 
+/** Global and imported once, so every tenant-scoped controller shares one counter per tenant. */
+@Global()
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({

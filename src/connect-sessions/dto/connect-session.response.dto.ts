@@ -32,8 +32,19 @@ export class ConnectSessionResponseDto {
   @ApiPropertyOptional({ description: 'Categories offered.', enum: STACKONE_CATEGORIES, isArray: true, example: ['hris'] })
   categories?: StackOneCategory[];
 
-  @ApiPropertyOptional({ description: 'Account opened for editing (re-link).', example: '46132201201510402136' })
+  @ApiPropertyOptional({
+    description: 'The account this session will update: the re-link target, or your existing account for this provider.',
+    example: '46132201201510402136',
+  })
   accountId?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "What completing the session will do: 'update' an existing account (accountId says which) or 'create' a new one. Present whenever provider or accountId is given.",
+    enum: ['create', 'update'],
+    example: 'create',
+  })
+  accountAction?: AccountAction;
 
   @ApiPropertyOptional({ description: 'Label stored on the account.', example: 'Acme production HiBob' })
   label?: string;

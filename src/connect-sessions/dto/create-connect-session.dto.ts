@@ -17,11 +17,10 @@ import {
 } from 'class-validator';
 import { STACKONE_CATEGORIES, StackOneCategory } from '../../config/config.types';
 import { PROVIDER_KEY_PATTERN } from '../../config/load-config';
-import { IsAbsent, IsFlatMetadata } from '../../common/validators';
+import { ACCOUNT_ID_PATTERN, IsAbsent, IsFlatMetadata } from '../../common/validators';
 import { OWNER_FROM_CREDENTIALS } from '../../common/request-validation.error';
 
 export const EXPIRES_IN_BOUNDS = { min: 60, max: 2_592_000, default: 1800 } as const;
-export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 const ownerAbsent = { message: OWNER_FROM_CREDENTIALS };
 

@@ -1,0 +1,72 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { Tenant } from '../auth/tenant';
+import { StackOneApiError } from '../stackone/stackone-api.error';
+import { StackOneHttpService } from '../stackone/stackone-http.service';
+import { LinkedAccountWire } from '../stackone/stackone.types';
+import { toAccountResponse } from './account.mapping';
+import { AccountResponseDto } from './dto/account.response.dto';
+import { ListAccountsQueryDto, PAGE_SIZE } from './dto/list-accounts.query.dto';
+import { UpdateAccountDto } from './dto/update-account.dto';
+
+/** One message for "unknown" and "someone else's": no existence oracle across tenants. */
+export const ACCOUNT_NOT_FOUND = 'No account with this id belongs to your tenant.';
+
+@Injectable()
+export class AccountsService {
+  constructor(private readonly stackone: StackOneHttpService) {}
+
+  async list(tenant: Tenant, query: ListAccountsQueryDto): Promise<AccountResponseDto[]> {
+    const accounts = await this.stackone.listAccounts({
+      origin_owner_id: tenant.id,
+      providers: query.providers,
+      status: query.status,
+      page: query.page,
+      page_size: query.pageSize ?? PAGE_SIZE.default,
+    });
+    // The owner filter is StackOne's; we check it again rather than trust it with tenant isolation.
+    return accounts.filter((a) => a.origin_owner_id === tenant.id).map(toAccountResponse);
+  }
+
+  async get(tenant: Tenant, id: string): Promise<AccountResponseDto> {
+    return toAccountResponse(await this.findOwned(tenant, id));
+  }
+
+  async update(tenant: Tenant, id: string, dto: UpdateAccountDto): Promise<AccountResponseDto> {
+    await this.findOwned(tenant, id);
+    const patch: { label?: string; metadata?: Record<string, unknown> } = {};
+    if (dto.label !== undefined) patch.label = dto.label;
+    if (dto.metadata !== undefined) patch.metadata = dto.metadata;
+    return toAccountResponse(await this.stackone.updateAccount(id, patch));
+  }
+
+  async remove(tenant: Tenant, id: string): Promise<void> {
+    await this.findOwned(tenant, id);
+    await this.stackone.deleteAccount(id);
+  }
+
+  /**
+   * Reads the account from StackOne and checks it belongs to the tenant (OWASP API1). A foreign id
+   * and an unknown id both answer the same 404, and nothing is changed upstream.
+   */
+  async findOwned(tenant: Tenant, id: string): Promise<LinkedAccountWire> {
+    let account: LinkedAccountWire;
+    try {
+      account = await this.stackone.getAccount(id);
+    } catch (err) {
+      if (err instanceof StackOneApiError && err.kind === 'http' && err.status === 404) {
+        throw new NotFoundException(ACCOUNT_NOT_FOUND);
+      }
+      throw err;
+    }
+    if (account.origin_owner_id !== tenant.id) throw new NotFoundException(ACCOUNT_NOT_FOUND);
+    return account;
+  }
+
+  /** The tenant's existing account for a provider, which a non-`multiple` session would update. */
+  async findForProvider(tenant: Tenant, provider: string): Promise<LinkedAccountWire | undefined> {
+    const accounts = await this.stackone.listAccounts({ origin_owner_id: tenant.id, providers: [provider], page_size: PAGE_SIZE.max });
+    const mine = accounts.filter((a) => a.origin_owner_id === tenant.id && a.provider === provider);
+    // Several only exist after `multiple` sessions; StackOne updates the most recently created one.
+    return mine.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0];
+  }
+}

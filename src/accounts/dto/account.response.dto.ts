@@ -1,0 +1,49 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class AccountStatusReasonDto {
+  @ApiPropertyOptional({ example: 'credentials_expired' }) code?: string;
+  @ApiPropertyOptional({ example: 'The API key was revoked' }) description?: string;
+  @ApiProperty({ example: '2026-11-24T12:00:00.000Z', format: 'date-time' }) timestamp: string;
+}
+
+/** A linked account, built from an allow-list of StackOne's fields: credentials and setup information never appear. */
+export class AccountResponseDto {
+  @ApiProperty({ description: "StackOne's account id", example: '46132201201510402136' })
+  id: string;
+
+  @ApiProperty({ description: 'Provider key', example: 'hibob' })
+  provider: string;
+
+  @ApiPropertyOptional({ description: 'Provider display name', example: 'HiBob' })
+  providerName?: string;
+
+  @ApiProperty({ description: 'Account status', enum: ['active', 'inactive', 'error'], example: 'active' })
+  status: 'active' | 'inactive' | 'error';
+
+  @ApiPropertyOptional({ type: [AccountStatusReasonDto], description: 'Why the account is not active' })
+  statusReasons?: AccountStatusReasonDto[];
+
+  @ApiProperty({ description: 'Your tenant id (origin_owner_id)', example: 'org_acme' })
+  originOwnerId: string;
+
+  @ApiProperty({ description: 'Your tenant name (origin_owner_name)', example: 'Acme Inc' })
+  originOwnerName: string;
+
+  @ApiPropertyOptional({ description: 'Who connected it', example: 'jane@acme.example' })
+  originUsername?: string;
+
+  @ApiPropertyOptional({ description: 'Label', example: 'Acme production HiBob' })
+  label?: string;
+
+  @ApiPropertyOptional({ description: 'Account type', enum: ['production', 'test'], example: 'production' })
+  type?: 'production' | 'test';
+
+  @ApiPropertyOptional({ description: 'Metadata stored on the account', example: { plan: 'enterprise' }, type: 'object', additionalProperties: true })
+  metadata?: Record<string, unknown>;
+
+  @ApiProperty({ example: '2026-11-24T12:00:00.000Z', format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ example: '2026-11-24T12:05:00.000Z', format: 'date-time' })
+  updatedAt: string;
+}

@@ -1,0 +1,55 @@
+import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { PROVIDER_KEY_PATTERN } from '../../config/load-config';
+import { IsAbsent } from '../../common/validators';
+import { OWNER_FROM_CREDENTIALS } from '../../common/request-validation.error';
+
+export const PAGE_SIZE = { default: 25, max: 100 } as const;
+export const ACCOUNT_STATUSES = ['active', 'inactive', 'error'] as const;
+
+/** `?a=x&a=y` and `?a=x,y` both become ['x', 'y']. */
+const toList = ({ value }: { value: unknown }): unknown =>
+  (Array.isArray(value) ? value : [value]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])).filter((v) => v !== '');
+
+/** Only digits become numbers; anything else stays as is and fails @IsInt with a clear message. */
+const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
+
+const ownerAbsent = { message: OWNER_FROM_CREDENTIALS };
+
+export class ListAccountsQueryDto {
+  @ApiPropertyOptional({ description: 'Provider keys (repeat the parameter or separate with commas)', type: [String], example: ['hibob'] })
+  @IsOptional()
+  @Transform(toList)
+  @IsArray()
+  @ArrayMaxSize(50)
+  @Matches(PROVIDER_KEY_PATTERN, { each: true, message: 'each provider must be a provider key' })
+  providers?: string[];
+
+  @ApiPropertyOptional({ description: 'Account statuses', enum: ACCOUNT_STATUSES, isArray: true, example: ['active'] })
+  @IsOptional()
+  @Transform(toList)
+  @IsArray()
+  @IsIn(ACCOUNT_STATUSES, { each: true, message: `each status must be one of: ${ACCOUNT_STATUSES.join(', ')}` })
+  status?: (typeof ACCOUNT_STATUSES)[number][];
+
+  @ApiPropertyOptional({ description: 'Page number (from 1)', example: 1, minimum: 1 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  page?: number;
+
+  @ApiPropertyOptional({ description: `Page size (1 to ${PAGE_SIZE.max}, default ${PAGE_SIZE.default})`, example: 25, minimum: 1, maximum: PAGE_SIZE.max })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(PAGE_SIZE.max)
+  pageSize?: number;
+
+  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) originOwnerId?: unknown;
+  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) origin_owner_id?: unknown;
+  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) origin_owner_ids?: unknown;
+}

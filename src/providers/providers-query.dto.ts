@@ -1,0 +1,10 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+import { STACKONE_CATEGORIES, StackOneCategory } from '../config/config.types';
+
+export class ProvidersQueryDto {
+  @ApiPropertyOptional({ description: 'Only providers of this category', enum: STACKONE_CATEGORIES, example: 'hris' })
+  @IsOptional()
+  @IsIn(STACKONE_CATEGORIES, { message: `category must be one of: ${STACKONE_CATEGORIES.join(', ')}` })
+  category?: StackOneCategory;
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { StackOneModule } from '../stackone/stackone.module';
+import { ProvidersController } from './providers.controller';
+import { ProvidersService } from './providers.service';
+
+@Module({
+  imports: [StackOneModule],
+  controllers: [ProvidersController],
+  providers: [ProvidersService],
+})
+export class ProvidersModule {}
