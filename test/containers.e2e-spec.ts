@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ENV_KEYS } from '../src/config/env.schema';
+import { loadConfig } from '../src/config/load-config';
+
+/**
+ * No Docker engine runs here, so the container files are kept honest by parsing them: the compose
+ * file must start two replicas, Redis and the sandbox, with settings the app's own schema accepts.
+ */
+const root = join(__dirname, '..');
+type Service = {
+  build?: unknown;
+  image?: string;
+  command?: string[];
+  ports?: string[];
+  environment?: Record<string, string>;
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+};
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+
+const replicas = Object.entries(compose.services).filter(([, s]) => s.command === undefined && s.build !== undefined);
+
+describe('docker-compose.yml', () => {
+  it('runs two service replicas, Redis and the sandbox', () => {
+    expect(replicas.map(([name]) => name).sort()).toEqual(['connect-service-a', 'connect-service-b']);
+    expect(compose.services.redis.image).toMatch(/^redis:/);
+    expect(compose.services.sandbox.command).toEqual(['node', 'dist/sandbox/main.js']);
+  });
+
+  it('publishes each replica on its own host port, all to container port 3000', () => {
+    const ports = replicas.flatMap(([, s]) => s.ports ?? []);
+    expect(ports).toHaveLength(2);
+    expect(new Set(ports.map((p) => p.split(':')[0])).size).toBe(2);
+    for (const p of ports) expect(p.split(':')[1]).toBe('3000');
+  });
+
+  it.each(['connect-service-a', 'connect-service-b'])('%s has an environment the config schema accepts', (name) => {
+    const env = compose.services[name].environment ?? {};
+    for (const key of Object.keys(env)) expect(ENV_KEYS).toContain(key);
+    const config = loadConfig(env);
+    expect(config.redis.url).toBe('redis://redis:6379');
+    expect(config.stackone.baseUrl).toBe('http://sandbox:4010');
+    expect(config.app.port).toBe(3000);
+    expect(env.STACKONE_API_KEY).toBe(compose.services.sandbox.environment?.SANDBOX_API_KEY);
+  });
+
+  it('gives every long-running service a healthcheck and waits for Redis and the sandbox', () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      expect({ name, test: s.healthcheck?.test?.[0] }).toEqual({ name, test: 'CMD' });
+      expect(s.healthcheck?.test.length).toBeGreaterThan(1);
+    }
+    for (const [, s] of replicas) {
+      expect(s.depends_on).toEqual({ redis: { condition: 'service_healthy' }, sandbox: { condition: 'service_healthy' } });
+      expect(s.healthcheck?.test.join(' ')).toContain('/health/ready');
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  const stages = dockerfile.split('\n').filter((l) => /^FROM /.test(l));
+
+  it('is multi-stage on Node 24', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const s of stages) expect(s).toMatch(/^FROM node:24[-.]/);
+  });
+
+  it('ships only production dependencies, runs as non-root, has a HEALTHCHECK on readiness', () => {
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runtime).toMatch(/\nUSER node\n/);
+    expect(runtime).toMatch(/HEALTHCHECK[\s\S]*\/health\/ready/);
+    expect(runtime).toMatch(/CMD \["node", "dist\/main\.js"\]/);
+  });
+});
