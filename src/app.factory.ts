@@ -4,10 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
-import type { RequestLogFields } from './observability/logging';
+import { createRootLogger, PinoNestLogger } from './observability/logging';
+import { installRequestLogging } from './observability/request-logging';
 import { MetricsService } from './observability/metrics.service';
 import { RequestValidationError } from './common/request-validation.error';
 import { AllConfig } from './config/config.types';
@@ -39,16 +39,13 @@ export async function createApp(config: AllConfig, options: CreateAppOptions = {
     trustProxy: trustProxySetting(config.http.trustProxy),
     genReqId: requestIdFor,
     requestIdHeader: false,
-    disableRequestLogging: true,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, options.logDestination),
-    adapter,
-    { bufferLogs: true },
-  );
-  app.useLogger(app.get(Logger));
+  const rootLogger = createRootLogger(config, options.logDestination);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(rootLogger),
+  });
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
   // Swagger UI needs its inline bootstrap script and styles; everything else stays 'self'.
@@ -63,23 +60,7 @@ export async function createApp(config: AllConfig, options: CreateAppOptions = {
       },
     },
   });
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', String(request.id));
-    done();
-  });
-  fastify.addHook('onSend', (request, _reply, payload, done) => {
-    // Picked up by the final log line (pino-http customProps) without a per-request interceptor.
-    const fields = request.raw as typeof request.raw & RequestLogFields;
-    fields.tenantId = request.tenant?.id;
-    fields.route = request.routeOptions.url;
-    done(null, payload);
-  });
-  fastify.addHook('onResponse', (request, reply, done) => {
-    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
-    metrics.httpRequests.inc(labels);
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    done();
-  });
+  installRequestLogging(fastify, rootLogger, metrics);
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({ origin: config.http.corsOrigins, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
   }

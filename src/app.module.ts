@@ -1,14 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { AllConfig } from './config/config.types';
 import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module';
 import { HealthModule } from './health/health.module';
-import { loggerParams } from './observability/logging';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProvidersModule } from './providers/providers.module';
 import { RedisModule } from './redis/redis.module';
@@ -18,12 +15,11 @@ import { AccountsModule } from './accounts/accounts.module';
 @Module({})
 export class AppModule {
   /** The configuration is loaded and validated before the module graph exists (see app.factory.ts). */
-  static forRoot(config: AllConfig, logDestination?: DestinationStream): DynamicModule {
+  static forRoot(config: AllConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [(): AllConfig => config] }),
-        LoggerModule.forRoot(loggerParams(config, logDestination)),
         ObservabilityModule,
         RedisModule,
         AuthModule,

@@ -1,24 +1,16 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import type { LoggerService } from '@nestjs/common';
+import pino, { DestinationStream, Logger as PinoLogger } from 'pino';
 import { AllConfig } from '../config/config.types';
 
-/** Fields the request pipeline leaves on the raw request for the final log line (see app.factory.ts). */
-export interface RequestLogFields {
-  tenantId?: string;
-  route?: string;
-}
-
 /**
- * Paths censored wherever they appear. The serializers below already emit an allow-list of request
- * fields; redaction is the second line of defence for anything logged by hand.
+ * Paths censored wherever they appear. Request lines are built field by field (see
+ * request-logging.ts), so redaction is the second line of defence for anything logged by hand.
  */
 export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
   'authorization',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers.cookie',
   'token',
   'apiKey',
   'password',
@@ -36,42 +28,56 @@ export const REDACT_PATHS = [
   '*.setup_information',
 ];
 
-const pathOnly = (url: string | undefined): string => {
-  const u = url ?? '/';
-  const q = u.indexOf('?');
-  return q === -1 ? u : u.slice(0, q);
-};
-
-export function loggerParams(config: AllConfig, destination?: DestinationStream): Params {
+/** The process's one pino logger: JSON lines to stdout (or the given stream, in tests). */
+export function createRootLogger(config: AllConfig, destination?: DestinationStream): PinoLogger {
   const options = {
     level: config.app.logLevel,
+    base: { service: 'stackone-connect-service' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    // The request id is Fastify's (X-Request-Id or a UUID), so logs and problem bodies agree.
-    genReqId: (req: IncomingMessage): string => String((req as IncomingMessage & { id?: unknown }).id ?? ''),
-    customProps: (req: IncomingMessage): Record<string, unknown> => {
-      const fields = req as IncomingMessage & RequestLogFields;
-      return { tenantId: fields.tenantId, route: fields.route };
-    },
-    serializers: {
-      req: (req: { id?: unknown; method?: string; url?: string }): Record<string, unknown> => ({
-        id: req.id,
-        method: req.method,
-        path: pathOnly(req.url),
-      }),
-      res: (res: { statusCode?: number }): Record<string, unknown> => ({ statusCode: res.statusCode }),
-      err: (err: Error & { code?: string }): Record<string, unknown> => ({ type: err.name, message: err.message, code: err.code }),
-    },
-    customSuccessMessage: (req: IncomingMessage, res: ServerResponse, ms: number): string =>
-      `${req.method} ${pathOnly(req.url)} ${res.statusCode} ${Math.round(ms)}ms`,
-    customErrorMessage: (req: IncomingMessage, res: ServerResponse): string =>
-      `${req.method} ${pathOnly(req.url)} ${res.statusCode}`,
-    customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error): 'info' | 'warn' | 'error' =>
-      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-    autoLogging: { ignore: (req: IncomingMessage): boolean => /^\/(health\/|metrics)/.test(req.url ?? '') },
-    quietReqLogger: true,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string): Record<string, string> => ({ level: label }) },
   };
-  return {
-    pinoHttp: destination ? [options, destination] : options,
-    assignResponse: true,
-  } as Params;
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * Nest's Logger on top of pino, so framework and service messages are the same JSON lines.
+ * (nestjs-pino 5.2's request middleware logged nothing on NestJS 12 + Fastify in our check, and it
+ * keeps one process-global root logger; this adapter and the Fastify hooks in request-logging.ts
+ * do the same job in a few lines.)
+ */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: PinoLogger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    // Nest passes (message, context) or, for errors, (message, stack, context).
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    const stack = level === 'error' && rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
+    const fields: Record<string, unknown> = {};
+    if (context) fields.context = context;
+    if (stack) fields.stack = stack;
+    if (message instanceof Error) this.logger[level]({ ...fields, err: { type: message.name, message: message.message } }, message.message);
+    else if (typeof message === 'object' && message !== null) this.logger[level]({ ...fields, ...(message as object) });
+    else this.logger[level](fields, String(message));
+  }
 }

@@ -1,17 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { PinoLogger } from 'nestjs-pino';
 import { StackOneObserver } from '../stackone/stackone.observer';
 import { MetricsService } from './metrics.service';
+import { requestContext } from './request-context';
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 /** Feeds StackOne call events into metrics and into the current request's log line. */
 @Injectable()
 export class StackOneTelemetry implements StackOneObserver {
-  constructor(
-    private readonly metrics: MetricsService,
-    private readonly logger: PinoLogger,
-  ) {}
+  constructor(private readonly metrics: MetricsService) {}
 
   onAttempt(e: { operation: string; attempt: number; status?: number; outcome: string; durationMs: number }): void {
     this.metrics.upstreamAttempts.inc({ operation: e.operation, outcome: e.outcome, status: String(e.status ?? 'none') });
@@ -28,11 +25,12 @@ export class StackOneTelemetry implements StackOneObserver {
   onCallComplete(e: { operation: string; outcome: string; attempts: number; durationMs: number }): void {
     this.metrics.upstreamCalls.inc({ operation: e.operation, outcome: e.outcome });
     this.metrics.upstreamDuration.observe({ operation: e.operation, outcome: e.outcome }, e.durationMs / 1000);
-    try {
-      // Joins the request's "request completed" line (assignResponse) when called inside a request.
-      this.logger.assign({ upstreamOperation: e.operation, upstreamMs: Math.round(e.durationMs), upstreamAttempts: e.attempts, upstreamOutcome: e.outcome });
-    } catch {
-      // Outside a request context (start-up probes, tests): nothing to enrich.
+    // Joins the current request's log line; outside a request there is nothing to enrich.
+    const ctx = requestContext.getStore();
+    if (ctx) {
+      ctx.upstreamCalls += 1;
+      ctx.upstreamAttempts += e.attempts;
+      ctx.upstreamMs += e.durationMs;
     }
   }
 }

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AllConfig, ApiKeyEntry } from '../config/config.types';
+import { AuthenticationError, challenge, TenantForbiddenError } from './auth.errors';
+import { Tenant } from './tenant';
+
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+const TENANT_NAME_PATTERN = /^[^\x00-\x1f\x7f]{1,256}$/;
+const MAX_KEY_LENGTH = 512;
+
+interface StoredKey {
+  entry: ApiKeyEntry;
+  digest: Buffer;
+}
+
+/**
+ * Service API keys (X-API-Key). Only SHA-256 digests are configured; the presented key is hashed
+ * and compared with every digest in constant time (digests are always 32 bytes, so a key of any
+ * length compares without a RangeError and without a length oracle).
+ */
+@Injectable()
+export class ApiKeyVerifier {
+  private readonly keys: StoredKey[];
+  private readonly www: string;
+
+  constructor(config: ConfigService<AllConfig, true>) {
+    const auth = config.get('auth', { infer: true });
+    this.keys = auth.apiKeys.map((entry) => ({ entry, digest: Buffer.from(entry.sha256, 'hex') }));
+    this.www = challenge({ jwt: auth.jwt !== undefined, apiKey: true });
+  }
+
+  get enabled(): boolean {
+    return this.keys.length > 0;
+  }
+
+  verify(key: string, tenantIdHeader?: string, tenantNameHeader?: string): Tenant {
+    if (!this.enabled) throw new AuthenticationError('API keys are not accepted by this service; use a bearer token.', challenge({ jwt: true, apiKey: false }));
+    const entry = key.length > 0 && key.length <= MAX_KEY_LENGTH ? this.match(key) : undefined;
+    if (!entry) throw new AuthenticationError('The API key is not valid.', this.www);
+    if (!entry.actForAnyTenant) {
+      if (tenantIdHeader !== undefined && tenantIdHeader !== entry.tenantId) {
+        throw new TenantForbiddenError('This API key is bound to one tenant and cannot act for another (drop X-Tenant-Id).');
+      }
+      return { id: entry.tenantId ?? '', name: entry.tenantName ?? '', via: 'api-key', principal: entry.name };
+    }
+    if (tenantIdHeader === undefined || tenantNameHeader === undefined) {
+      throw new AuthenticationError('This API key acts for a tenant named on each call: send X-Tenant-Id and X-Tenant-Name.', this.www);
+    }
+    if (!TENANT_ID_PATTERN.test(tenantIdHeader) || !TENANT_NAME_PATTERN.test(tenantNameHeader)) {
+      throw new AuthenticationError('X-Tenant-Id must be 1-128 characters (letters, digits, . _ : @ -) and X-Tenant-Name 1-256 printable characters.', this.www);
+    }
+    return { id: tenantIdHeader, name: tenantNameHeader, via: 'api-key', principal: entry.name };
+  }
+
+  private match(key: string): ApiKeyEntry | undefined {
+    const digest = createHash('sha256').update(key, 'utf8').digest();
+    let found: ApiKeyEntry | undefined;
+    // Compare against every key (no early exit), so timing does not say which one matched.
+    for (const stored of this.keys) {
+      if (timingSafeEqual(digest, stored.digest) && !found) found = stored.entry;
+    }
+    return found;
+  }
+}

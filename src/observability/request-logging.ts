@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import { MetricsService } from './metrics.service';
+import { RequestContext, requestContext } from './request-context';
+
+const QUIET = /^\/(health\/|metrics)/;
+
+/**
+ * One JSON line per request (request id, tenant, route, status, latency, StackOne latency and
+ * attempts) and the HTTP metrics, from Fastify hooks: no per-request interceptor or middleware.
+ * The line is built from named fields only, so headers and bodies never reach it.
+ */
+export function installRequestLogging(fastify: FastifyInstance, logger: PinoLogger, metrics: MetricsService): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', String(request.id));
+    const context: RequestContext = { upstreamMs: 0, upstreamAttempts: 0, upstreamCalls: 0 };
+    requestContext.run(context, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    const ms = reply.elapsedTime;
+    const labels = { method: request.method, route, status: String(status) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, ms / 1000);
+    const path = request.url.split('?', 1)[0];
+    if (QUIET.test(path) && status < 400) return done();
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    if (logger.isLevelEnabled(level)) {
+      const ctx = requestContext.getStore();
+      logger[level](
+        {
+          reqId: request.id,
+          tenantId: request.tenant?.id,
+          principal: request.tenant?.principal,
+          method: request.method,
+          route,
+          path,
+          status,
+          ms: Math.round(ms * 10) / 10,
+          ...(ctx && ctx.upstreamCalls > 0
+            ? { upstreamMs: Math.round(ctx.upstreamMs * 10) / 10, upstreamCalls: ctx.upstreamCalls, upstreamAttempts: ctx.upstreamAttempts }
+            : {}),
+        },
+        'request completed',
+      );
+    }
+    done();
+  });
+}

@@ -1,0 +1,50 @@
+import {
+  ConnectorMetaWire,
+  ConnectSessionTokenAuthLinkWire,
+  LinkedAccountWire,
+} from './stackone.types';
+
+/** Runtime checks of StackOne's 2xx answers: a body that does not fit is an invalid response (502). */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+export function isConnectSession(v: unknown): v is Omit<ConnectSessionTokenAuthLinkWire, 'token' | 'auth_link_url'> {
+  return isObject(v) && isText(v.origin_owner_id) && typeof v.origin_owner_name === 'string' && typeof v.created_at === 'string';
+}
+
+export function isConnectSessionTokenAuthLink(v: unknown): v is ConnectSessionTokenAuthLinkWire {
+  return isConnectSession(v) && isText((v as Record<string, unknown>).token) && isText((v as Record<string, unknown>).auth_link_url);
+}
+
+export function isLinkedAccount(v: unknown): v is LinkedAccountWire {
+  return isObject(v) && isText(v.id) && isText(v.provider) && typeof v.origin_owner_id === 'string';
+}
+
+export function isLinkedAccountList(v: unknown): v is LinkedAccountWire[] {
+  return Array.isArray(v) && v.every(isLinkedAccount);
+}
+
+export function isConnector(v: unknown): v is ConnectorMetaWire {
+  return isObject(v) && isText(v.provider) && typeof v.provider_name === 'string' && typeof v.category === 'string';
+}
+
+export function isConnectorList(v: unknown): v is ConnectorMetaWire[] {
+  return Array.isArray(v) && v.every(isConnector);
+}
+
+/** StackOne's error body `message`, bounded; never the rest of the body. */
+export function upstreamMessage(body: unknown): string | undefined {
+  if (!isObject(body)) return undefined;
+  const m = body.message;
+  const text = Array.isArray(m) ? m.filter((x) => typeof x === 'string').join('; ') : typeof m === 'string' ? m : undefined;
+  return text ? text.replace(/[\r\n\t]+/g, ' ').slice(0, 300) : undefined;
+}
+
+/** Retry-After in seconds, from either form: delta-seconds or an HTTP-date. */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}

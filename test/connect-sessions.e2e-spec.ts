@@ -1,0 +1,204 @@
+import { SignJWT } from 'jose';
+import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
+import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
+
+const basic = `Basic ${Buffer.from(`${TEST_STACKONE_KEY}:`).toString('base64')}`;
+
+async function token(claims: Record<string, unknown> = {}, alg = 'HS256', secret = TEST_JWT_SECRET): Promise<string> {
+  return new SignJWT({ org_id: 'org_acme', org_name: 'Acme Inc', email: 'jane@acme.example', ...claims })
+    .setProtectedHeader({ alg })
+    .setSubject('user_jane')
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(secret));
+}
+
+const sessionCalls = (sandbox: Sandbox) => sandbox.requests.filter((r) => r.method === 'POST' && r.path === '/connect_sessions');
+
+describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () => {
+  let sandbox: Sandbox;
+  let svc: TestService;
+  let bearer: string;
+
+  beforeAll(async () => {
+    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    svc = await startService(sandbox.url, { STACKONE_MAX_RETRIES: '1', STACKONE_TIMEOUT_MS: '1500', STACKONE_BREAKER_FAILURES: '50' });
+    bearer = `Bearer ${await token()}`;
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await sandbox?.close();
+  });
+  beforeEach(() => sandbox.reset());
+
+  it('sends StackOne exactly the mapped body with Basic auth, owner from the token, and answers 201', async () => {
+    const res = await svc
+      .http()
+      .post('/v1/connect-sessions')
+      .set('Authorization', bearer)
+      .send({ provider: 'hibob', label: 'Acme HiBob', metadata: { plan: 'gold' }, expiresIn: 600, type: 'test', categories: ['hris'] })
+      .expect(201);
+    const [call] = sessionCalls(sandbox);
+    expect(sessionCalls(sandbox)).toHaveLength(1);
+    expect(call.headers.authorization).toBe(basic);
+    expect(call.body).toEqual({
+      origin_owner_id: 'org_acme',
+      origin_owner_name: 'Acme Inc',
+      origin_username: 'jane@acme.example',
+      provider: 'hibob',
+      categories: ['hris'],
+      label: 'Acme HiBob',
+      metadata: { plan: 'gold' },
+      expires_in: 600,
+      type: 'test',
+    });
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
+    expect(res.body).toMatchObject({
+      token: expect.any(String),
+      authLinkUrl: expect.stringContaining(sandbox.url),
+      sessionId: expect.any(String),
+      originOwnerId: 'org_acme',
+      originOwnerName: 'Acme Inc',
+      originUsername: 'jane@acme.example',
+      provider: 'hibob',
+      label: 'Acme HiBob',
+      type: 'test',
+      accountAction: 'create',
+    });
+    expect(Date.parse(res.body.expiresAt) - Date.parse(res.body.createdAt)).toBe(600_000);
+    expect(JSON.stringify(res.body)).not.toContain(TEST_STACKONE_KEY);
+  });
+
+  it.each(['originOwnerId', 'originOwnerName', 'origin_owner_id', 'origin_owner_name'])(
+    'refuses %s in the body with 400 problem+json and calls StackOne zero times',
+    async (field) => {
+      const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ provider: 'hibob', [field]: 'org_evil' }).expect(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.detail).toMatch(/comes from your credentials/);
+      expect(res.body.errors).toContainEqual({ field, message: expect.stringMatching(/credentials/) });
+      expect(sessionCalls(sandbox)).toHaveLength(0);
+    },
+  );
+
+  it.each([
+    ['an unknown field', { provider: 'hibob', foo: 1 }],
+    ['a bad category', { categories: ['payroll'] }],
+    ['a string boolean', { multiple: 'false' }],
+    ['expiresIn out of bounds', { expiresIn: 10 }],
+    ['an accountId that is a URL', { accountId: 'http://evil/' }],
+    ['nested metadata', { metadata: { a: { b: 1 } } }],
+  ])('refuses %s with 400 problem+json listing the field, zero upstream calls', async (_n, body) => {
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send(body).expect(400);
+    expect(res.body).toMatchObject({ type: expect.stringContaining('validation'), status: 400, instance: '/v1/connect-sessions', requestId: expect.any(String) });
+    expect(res.body.errors.length).toBeGreaterThan(0);
+    expect(sessionCalls(sandbox)).toHaveLength(0);
+  });
+
+  it('answers 413 problem+json for a body over the limit, 400/415 for text/plain and malformed JSON', async () => {
+    const big = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).set('Content-Type', 'application/json').send(JSON.stringify({ label: 'x'.repeat(20_000) }));
+    expect(big.status).toBe(413);
+    expect(big.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const text = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).set('Content-Type', 'text/plain').send('provider=hibob');
+    expect([400, 415]).toContain(text.status);
+    expect(text.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const broken = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).set('Content-Type', 'application/json').send('{"provider":');
+    expect(broken.status).toBe(400);
+    expect(broken.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(sessionCalls(sandbox)).toHaveLength(0);
+  });
+
+  it('answers problem+json 404 for unknown routes', async () => {
+    const res = await svc.http().get('/v1/nope').set('Authorization', bearer).expect(404);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ status: 404, instance: '/v1/nope' });
+  });
+
+  it('echoes a sane X-Request-Id into the header and the problem body', async () => {
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).set('X-Request-Id', 'req-abc-123').send({ foo: 1 }).expect(400);
+    expect(res.headers['x-request-id']).toBe('req-abc-123');
+    expect(res.body.requestId).toBe('req-abc-123');
+  });
+
+  describe('JWT refusals (all 401 with WWW-Authenticate, zero upstream calls)', () => {
+    const cases: [string, () => Promise<string>][] = [
+      ['no credential', () => Promise.resolve('')],
+      ['a bad signature', () => token({}, 'HS256', 'another-secret-of-at-least-32-bytes-000')],
+      ['alg none', async () => {
+        const [, payload] = (await token()).split('.');
+        return `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
+      }],
+      ['an expired token', () =>
+        new SignJWT({ org_id: 'org_acme', org_name: 'Acme Inc' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(new TextEncoder().encode(TEST_JWT_SECRET))],
+      ['a token without tenant claims', () =>
+        new SignJWT({ email: 'x@y.z' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(TEST_JWT_SECRET))],
+    ];
+    it.each(cases)('%s', async (_name, make) => {
+      const t = await make();
+      const req = svc.http().post('/v1/connect-sessions').send({ provider: 'hibob' });
+      const res = await (t ? req.set('Authorization', `Bearer ${t}`) : req);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/Bearer/);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(sessionCalls(sandbox)).toHaveLength(0);
+    });
+
+    it('names the missing tenant claims', async () => {
+      const t = await new SignJWT({ email: 'x@y.z' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(TEST_JWT_SECRET));
+      const res = await svc.http().post('/v1/connect-sessions').set('Authorization', `Bearer ${t}`).send({}).expect(401);
+      expect(res.body.detail).toMatch(/org_id/);
+    });
+  });
+
+  describe('StackOne failures become problem+json', () => {
+    const post = () => svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ provider: 'hibob' });
+
+    it('StackOne 400 → 422 carrying its message', async () => {
+      sandbox.injectFault({ path: '/connect_sessions', count: 1, status: 400, message: 'Provider hibob is not enabled' });
+      const res = await post().expect(422);
+      expect(res.body.detail).toBe('Provider hibob is not enabled');
+    });
+
+    it('StackOne 401 → 502 without upstream detail, logged loudly', async () => {
+      sandbox.injectFault({ path: '/connect_sessions', count: 1, status: 401, message: 'Invalid API key sk_live_whatever' });
+      const res = await post().expect(502);
+      expect(JSON.stringify(res.body)).not.toMatch(/Invalid API key|sk_live/);
+      expect(svc.logs.text()).toMatch(/STACKONE_API_KEY/);
+    });
+
+    it('StackOne 429 with Retry-After beyond the cap → 429 passing Retry-After on', async () => {
+      sandbox.injectFault({ path: '/connect_sessions', count: 5, status: 429, retryAfter: 120 });
+      const res = await post().expect(429);
+      expect(res.headers['retry-after']).toBe('120');
+    });
+
+    it('StackOne 503 twice → 502 after the retry budget', async () => {
+      sandbox.injectFault({ path: '/connect_sessions', count: 2, status: 503 });
+      await post().expect(502);
+      expect(sessionCalls(sandbox)).toHaveLength(2);
+    });
+
+    it('StackOne 503 once, then fine → 201 (retried)', async () => {
+      sandbox.injectFault({ path: '/connect_sessions', count: 1, status: 503 });
+      await post().expect(201);
+      expect(sessionCalls(sandbox)).toHaveLength(2);
+    });
+
+    it('malformed JSON from StackOne → 502', async () => {
+      sandbox.injectFault({ path: '/connect_sessions', count: 1, malformed: true });
+      await post().expect(502);
+    });
+
+    it('StackOne too slow → 504 within the deadline', async () => {
+      sandbox.injectFault({ path: '/connect_sessions', count: 3, delayMs: 3000 });
+      const started = Date.now();
+      await post().expect(504);
+      expect(Date.now() - started).toBeLessThan(2500);
+    });
+
+    it('connection reset → 502', async () => {
+      sandbox.injectFault({ path: '/connect_sessions', count: 2, reset: true });
+      await post().expect(502);
+    });
+  });
+});

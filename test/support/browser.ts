@@ -1,0 +1,53 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BrowserContext, chromium } from 'playwright-core';
+
+/** Debian's chromium (never a downloaded browser). CI sets REQUIRE_BROWSER_TEST=1 so a missing one fails. */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const browserAvailable = existsSync(chromiumPath);
+export const browserRequired = process.env.REQUIRE_BROWSER_TEST === '1';
+
+export function describeWithBrowser(name: string, body: () => void): void {
+  if (browserAvailable) {
+    describe(name, body);
+    return;
+  }
+  describe(name, () => {
+    it(`SKIPPED: no Chromium at ${chromiumPath} (apt-get install -y chromium)`, () => {
+      process.stderr.write(`\n[browser] SKIPPED "${name}": no Chromium at ${chromiumPath}\n`);
+      expect(browserRequired).toBe(false);
+    });
+  });
+}
+
+export interface LaunchedBrowser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function launchChromium(): Promise<LaunchedBrowser> {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'scs-chromium-'));
+  // A fresh profile each run; Playwright takes it as launchPersistentContext's first argument.
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
