@@ -37,13 +37,18 @@ export class IdempotencyService {
   private readonly store: IdempotencyStore;
   private readonly ttlMs: number;
   private readonly pendingTtlMs: number;
+  private readonly waitMs: number;
 
   constructor(config: ConfigService<AllConfig, true>, @Inject(REDIS) redis: RedisClient) {
     const { keyPrefix } = config.get('redis', { infer: true });
     this.store = redis ? new RedisIdempotencyStore(redis, keyPrefix) : new MemoryIdempotencyStore();
     this.ttlMs = config.get('http', { infer: true }).idempotencyTtlSeconds * 1000;
     // A pending claim outlives the longest StackOne call, so a crashed replica frees the key.
-    this.pendingTtlMs = config.get('stackone', { infer: true }).timeoutMs + 5_000;
+    const { timeoutMs } = config.get('stackone', { infer: true });
+    this.pendingTtlMs = timeoutMs + 5_000;
+    // A duplicate waits about as long as the first request can take, and gives up (409) well before
+    // the pending claim could expire, so it never starts a second StackOne call by itself.
+    this.waitMs = timeoutMs + 1_000;
   }
 
   async run<T>(
@@ -59,7 +64,7 @@ export class IdempotencyService {
     }
     const storeKey = `${tenant.id.length}:${tenant.id}:${createHash('sha256').update(key).digest('hex')}`;
     const fingerprint = createHash('sha256').update(canonicalJson(body)).digest('hex');
-    const deadline = Date.now() + this.pendingTtlMs;
+    const deadline = Date.now() + this.waitMs;
     for (;;) {
       const claim = await this.store.claim(storeKey, fingerprint, this.pendingTtlMs);
       if (claim.claimed) break;

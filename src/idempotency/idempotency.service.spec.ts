@@ -1,0 +1,135 @@
+import { ConflictException, UnprocessableEntityException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { Tenant } from '../auth/tenant';
+import { AllConfig } from '../config/config.types';
+import { loadConfig } from '../config/load-config';
+import { describeWithRedis, redisUrl } from '../../test/support/redis';
+import { canonicalJson, IdempotencyService } from './idempotency.service';
+
+const tenantA: Tenant = { id: 'org_a', name: 'A', via: 'jwt', principal: 'u' };
+const tenantB: Tenant = { id: 'org_b', name: 'B', via: 'jwt', principal: 'u' };
+
+function makeService(redis: Redis | null, env: Record<string, string> = {}): IdempotencyService {
+  const config = loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 's'.repeat(32), STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: `test:${randomUUID()}:`, ...env });
+  return new IdempotencyService(new ConfigService<AllConfig, true>(config), redis);
+}
+
+function counter<T>(value: T, delayMs = 0): { calls: () => number; work: () => Promise<T> } {
+  let calls = 0;
+  return {
+    calls: () => calls,
+    work: async () => {
+      calls += 1;
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      return value;
+    },
+  };
+}
+
+function behavesIdempotently(make: () => IdempotencyService): void {
+  it('replays the first answer for the same key and body without running the work again', async () => {
+    const sut = make();
+    const c = counter({ token: 't1' });
+    const first = await sut.run(tenantA, 'key-1', { provider: 'hibob' }, c.work);
+    const second = await sut.run(tenantA, 'key-1', { provider: 'hibob' }, c.work);
+    expect(first).toEqual({ value: { token: 't1' }, replayed: false });
+    expect(second).toEqual({ value: { token: 't1' }, replayed: true });
+    expect(c.calls()).toBe(1);
+  });
+
+  it('treats the same body with keys in another order as the same request', async () => {
+    const sut = make();
+    const c = counter({ token: 't' });
+    await sut.run(tenantA, 'k', { a: 1, b: { c: 2, d: 3 } }, c.work);
+    const again = await sut.run(tenantA, 'k', { b: { d: 3, c: 2 }, a: 1 }, c.work);
+    expect(again.replayed).toBe(true);
+  });
+
+  it('refuses the same key with another body (422)', async () => {
+    const sut = make();
+    await sut.run(tenantA, 'k2', { provider: 'hibob' }, counter({}).work);
+    await expect(sut.run(tenantA, 'k2', { provider: 'greenhouse' }, counter({}).work)).rejects.toBeInstanceOf(UnprocessableEntityException);
+  });
+
+  it('keeps tenants apart: the same key from another tenant is a new request', async () => {
+    const sut = make();
+    const c = counter({ token: 'x' });
+    await sut.run(tenantA, 'shared', {}, c.work);
+    const other = await sut.run(tenantB, 'shared', {}, c.work);
+    expect(other.replayed).toBe(false);
+    expect(c.calls()).toBe(2);
+  });
+
+  it('lets concurrent duplicates run the work once and both get its answer', async () => {
+    const sut = make();
+    const c = counter({ token: 'once' }, 100);
+    const results = await Promise.all([sut.run(tenantA, 'k3', {}, c.work), sut.run(tenantA, 'k3', {}, c.work), sut.run(tenantA, 'k3', {}, c.work)]);
+    expect(c.calls()).toBe(1);
+    expect(results.map((r) => r.value)).toEqual([{ token: 'once' }, { token: 'once' }, { token: 'once' }]);
+    expect(results.filter((r) => r.replayed)).toHaveLength(2);
+  });
+
+  it('does not store failures: a retry after an error runs the work again', async () => {
+    const sut = make();
+    await expect(sut.run(tenantA, 'k4', {}, () => Promise.reject(new Error('upstream down')))).rejects.toThrow('upstream down');
+    const c = counter({ token: 'ok' });
+    await expect(sut.run(tenantA, 'k4', {}, c.work)).resolves.toEqual({ value: { token: 'ok' }, replayed: false });
+  });
+
+  it('stops replaying after the cap (e.g. the session expiry)', async () => {
+    const sut = make();
+    const c = counter({ token: 'short' });
+    await sut.run(tenantA, 'k5', {}, c.work, () => 50);
+    await new Promise((r) => setTimeout(r, 120));
+    const again = await sut.run(tenantA, 'k5', {}, c.work);
+    expect(again.replayed).toBe(false);
+    expect(c.calls()).toBe(2);
+  });
+
+  it('refuses malformed keys', async () => {
+    await expect(make().run(tenantA, 'has space', {}, counter({}).work)).rejects.toBeInstanceOf(UnprocessableEntityException);
+    await expect(make().run(tenantA, 'x'.repeat(256), {}, counter({}).work)).rejects.toBeInstanceOf(UnprocessableEntityException);
+  });
+}
+
+describe(IdempotencyService.name, () => {
+  describe('in memory', () => {
+    behavesIdempotently(() => makeService(null));
+
+    it('answers 409 when the first request is still running past the pending window', async () => {
+      const sut = makeService(null, { STACKONE_TIMEOUT_MS: '100' });
+      const slow = sut.run(tenantA, 'k6', {}, () => new Promise((r) => setTimeout(() => r('late'), 3_000)));
+      await expect(sut.run(tenantA, 'k6', {}, counter('x').work)).rejects.toBeInstanceOf(ConflictException);
+      await slow;
+    }, 15_000);
+  });
+
+  describeWithRedis('in Redis', () => {
+    let redis: Redis;
+    beforeAll(() => {
+      redis = new Redis(redisUrl as string);
+    });
+    afterAll(async () => {
+      await redis.quit();
+    });
+    behavesIdempotently(() => makeService(redis));
+
+    it('is shared by two instances (two replicas) on one Redis', async () => {
+      const prefix = `test:${randomUUID()}:`;
+      const one = makeService(redis, { REDIS_KEY_PREFIX: prefix });
+      const two = makeService(redis, { REDIS_KEY_PREFIX: prefix });
+      const c = counter({ token: 'shared' }, 80);
+      const [a, b] = await Promise.all([one.run(tenantA, 'k7', {}, c.work), two.run(tenantA, 'k7', {}, c.work)]);
+      expect(c.calls()).toBe(1);
+      expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
+    });
+  });
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys at every depth and drops undefined', () => {
+    expect(canonicalJson({ b: 1, a: [{ d: 1, c: 2 }], u: undefined })).toBe('{"a":[{"c":2,"d":1}],"b":1}');
+  });
+});
