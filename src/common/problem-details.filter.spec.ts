@@ -1,0 +1,51 @@
+import { Logger } from '@nestjs/common';
+import { StackOneApiError } from '../stackone/stackone-api.error';
+import { stackOneProblem } from './problem-details.filter';
+
+describe('stackOneProblem', () => {
+  const logger = new Logger('test');
+  const errorSpy = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+  afterEach(() => errorSpy.mockClear());
+
+  const http = (status: number, extra: Partial<StackOneApiError['options']> = {}) =>
+    new StackOneApiError('http', 'createConnectSession', { status, ...extra });
+
+  it.each([
+    [400, 422],
+    [422, 422],
+    [404, 404],
+    [401, 502],
+    [403, 502],
+    [429, 429],
+    [500, 502],
+    [503, 502],
+    [409, 502],
+  ])('StackOne %i → %i', (upstream, ours) => {
+    expect(stackOneProblem(http(upstream), logger).status).toBe(ours);
+  });
+
+  it("passes StackOne's message through for 400/422 only", () => {
+    expect(stackOneProblem(http(400, { upstreamMessage: 'provider not enabled' }), logger).detail).toBe('provider not enabled');
+    expect(stackOneProblem(http(500, { upstreamMessage: 'stack trace at db.js' }), logger).detail).not.toContain('db.js');
+    expect(stackOneProblem(http(401, { upstreamMessage: 'bad key sk_live_x' }), logger).detail).not.toContain('sk_live_x');
+  });
+
+  it('logs a refused API key loudly, naming the setting', () => {
+    stackOneProblem(http(401), logger);
+    expect(errorSpy).toHaveBeenCalledWith(expect.stringContaining('STACKONE_API_KEY'));
+  });
+
+  it('passes Retry-After on for 429, breaker and budget answers', () => {
+    expect(stackOneProblem(http(429, { retryAfterSeconds: 42 }), logger).headers).toEqual({ 'retry-after': '42' });
+    const open = stackOneProblem(new StackOneApiError('circuit-open', 'op', { retryAfterSeconds: 7 }), logger);
+    expect([open.status, open.headers]).toEqual([503, { 'retry-after': '7' }]);
+    const budget = stackOneProblem(new StackOneApiError('rate-limited', 'op', { retryAfterSeconds: 3 }), logger);
+    expect([budget.status, budget.headers]).toEqual([503, { 'retry-after': '3' }]);
+  });
+
+  it('maps timeouts to 504 and network or broken answers to 502', () => {
+    expect(stackOneProblem(new StackOneApiError('timeout', 'op'), logger).status).toBe(504);
+    expect(stackOneProblem(new StackOneApiError('network', 'op'), logger).status).toBe(502);
+    expect(stackOneProblem(new StackOneApiError('invalid-response', 'op'), logger).status).toBe(502);
+  });
+});
