@@ -212,7 +212,8 @@ export class StackOneHttpService implements OnApplicationShutdown {
         this.http.request<string>({ ...this.requestDefaults, ...request, url: `${this.basePath}${request.url ?? ''}`, signal }),
       );
     } catch (err) {
-      const transport = err instanceof TransportError ? err : new TransportError('network', 'unknown');
+      // axios replaces an adapter error with its own CanceledError once the signal has fired.
+      const transport = err instanceof TransportError ? err : new TransportError(signal.aborted ? 'timeout' : 'network', 'unknown');
       if (transport.kind === 'too-large') {
         report('invalid-response');
         throw new StackOneApiError('invalid-response', operation, { attempts: attempt });
