@@ -342,7 +342,9 @@ export async function createSandbox(options: Partial<SandboxOptions> = {}): Prom
     void reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
     if (typeof session === 'string') return reply.code(410).send(errorPage(session));
     const offered = session.categories?.length ? opts.providers.filter((p) => session.categories?.includes(p.category)) : opts.providers;
-    return connectPage(session, offered);
+    // Edit mode opens on the account's own provider.
+    const editing = session.account_id ? state.accounts.get(session.account_id) : undefined;
+    return connectPage({ ...session, provider: session.provider ?? editing?.provider }, offered);
   });
 
   app.post('/connect', async (request, reply) => {
@@ -350,7 +352,8 @@ export async function createSandbox(options: Partial<SandboxOptions> = {}): Prom
     void reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
     const session = liveSession(form.token);
     if (typeof session === 'string') return reply.code(410).send(errorPage(session));
-    const provider = session.provider ?? (typeof form.provider === 'string' ? form.provider : '');
+    const editing = session.account_id ? state.accounts.get(session.account_id) : undefined;
+    const provider = session.provider ?? editing?.provider ?? (typeof form.provider === 'string' ? form.provider : '');
     const meta = providerByKey.get(provider);
     if (!meta) return reply.code(400).send(errorPage('Pick one of the offered providers.'));
     if (typeof form.username !== 'string' || form.username === '' || typeof form.api_key !== 'string' || form.api_key === '') {

@@ -1,0 +1,193 @@
+import { SignJWT } from 'jose';
+import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
+import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
+import { completeSession } from './support/hosted-page';
+
+const tokenFor = (org: string, name: string): Promise<string> =>
+  new SignJWT({ org_id: org, org_name: name, email: `admin@${org}.example` })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+
+describe('tenant-scoped accounts, ownership checks and the account-action preview', () => {
+  let sandbox: Sandbox;
+  let svc: TestService;
+  let a: string;
+  let b: string;
+
+  beforeAll(async () => {
+    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    svc = await startService(sandbox.url, { RATE_LIMIT_PER_TENANT: '10000' });
+    a = `Bearer ${await tokenFor('org_a', 'Tenant A')}`;
+    b = `Bearer ${await tokenFor('org_b', 'Tenant B')}`;
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await sandbox?.close();
+  });
+  beforeEach(() => sandbox.reset());
+
+  const createSession = (auth: string, body: Record<string, unknown>) => svc.http().post('/v1/connect-sessions').set('Authorization', auth).send(body);
+  const upstream = (method: string, pathPrefix: string) => sandbox.requests.filter((r) => r.method === method && r.path.startsWith(pathPrefix));
+
+  /** Tenant connects `provider` through the hosted page; returns the account id. */
+  async function connect(auth: string, body: Record<string, unknown>): Promise<{ accountId: string; preview: Record<string, unknown> }> {
+    const res = await createSession(auth, body).expect(201);
+    const done = await completeSession(res.body.authLinkUrl);
+    expect(done.status).toBe(200);
+    return { accountId: done.accountId as string, preview: res.body };
+  }
+
+  it('walks the seed tables: create, then update the same provider, multiple creates, accountId edits', async () => {
+    // Row 1: no account yet for this owner + provider → create.
+    const first = await connect(a, { provider: 'hibob' });
+    expect(first.preview).toMatchObject({ accountAction: 'create' });
+    expect(first.preview).not.toHaveProperty('accountId');
+    const accounts1 = (await svc.http().get('/v1/accounts').set('Authorization', a).expect(200)).body;
+    expect(accounts1).toEqual([expect.objectContaining({ id: first.accountId, provider: 'hibob', originOwnerId: 'org_a', originOwnerName: 'Tenant A' })]);
+
+    // Row 2: used before, no multiple → the existing account is updated, and the preview says which.
+    const second = await connect(a, { provider: 'hibob', label: 'relinked' });
+    expect(second.preview).toMatchObject({ accountAction: 'update', accountId: first.accountId });
+    expect(second.accountId).toBe(first.accountId);
+    expect((await svc.http().get('/v1/accounts').set('Authorization', a).expect(200)).body).toHaveLength(1);
+
+    // Row 3: used before, multiple → a new account is created (no look-up needed).
+    const lookupsBefore = upstream('GET', '/accounts').length;
+    const third = await connect(a, { provider: 'hibob', multiple: true, label: 'second hibob' });
+    expect(third.preview).toMatchObject({ accountAction: 'create' });
+    expect(upstream('GET', '/accounts').length).toBe(lookupsBefore);
+    expect(third.accountId).not.toBe(first.accountId);
+    expect((await svc.http().get('/v1/accounts').set('Authorization', a).expect(200)).body).toHaveLength(2);
+
+    // Row 4: accountId given → that account is opened for editing and updated.
+    const fourth = await connect(a, { accountId: first.accountId });
+    expect(fourth.preview).toMatchObject({ accountAction: 'update', accountId: first.accountId });
+    expect(fourth.accountId).toBe(first.accountId);
+  });
+
+  it('gives no accountAction when neither provider nor accountId is given, and makes no look-up', async () => {
+    const res = await createSession(a, { categories: ['hris'] }).expect(201);
+    expect(res.body).not.toHaveProperty('accountAction');
+    expect(upstream('GET', '/accounts')).toHaveLength(0);
+  });
+
+  it('confines list/get/patch/delete to the owner: tenant B gets 404 for every one of A\'s ids, and A\'s account is unchanged', async () => {
+    const { accountId } = await connect(a, { provider: 'greenhouse', label: 'A label', metadata: { plan: 'gold' } });
+    const before = sandbox.state.accounts.get(accountId);
+    const beforeSnapshot = JSON.stringify(before);
+    const mutationsBefore = upstream('PATCH', '/accounts').length + upstream('DELETE', '/accounts').length;
+
+    expect((await svc.http().get('/v1/accounts').set('Authorization', b).expect(200)).body).toEqual([]);
+    const unknown = await svc.http().get('/v1/accounts/999999999').set('Authorization', b).expect(404);
+    const foreign = await svc.http().get(`/v1/accounts/${accountId}`).set('Authorization', b).expect(404);
+    expect(foreign.body.detail).toBe(unknown.body.detail);
+    expect(foreign.body.title).toBe(unknown.body.title);
+    await svc.http().patch(`/v1/accounts/${accountId}`).set('Authorization', b).send({ label: 'pwned' }).expect(404);
+    await svc.http().delete(`/v1/accounts/${accountId}`).set('Authorization', b).expect(404);
+
+    expect(upstream('PATCH', '/accounts').length + upstream('DELETE', '/accounts').length).toBe(mutationsBefore);
+    expect(JSON.stringify(sandbox.state.accounts.get(accountId))).toBe(beforeSnapshot);
+
+    // The owner can.
+    const got = await svc.http().get(`/v1/accounts/${accountId}`).set('Authorization', a).expect(200);
+    expect(got.body).toMatchObject({ id: accountId, provider: 'greenhouse', label: 'A label', originOwnerId: 'org_a' });
+    const patched = await svc.http().patch(`/v1/accounts/${accountId}`).set('Authorization', a).send({ label: 'renamed' }).expect(200);
+    expect(patched.body.label).toBe('renamed');
+    await svc.http().delete(`/v1/accounts/${accountId}`).set('Authorization', a).expect(204);
+    expect(sandbox.state.accounts.has(accountId)).toBe(false);
+  });
+
+  it('refuses an accountId session for a foreign or unknown account before StackOne is called', async () => {
+    const { accountId } = await connect(a, { provider: 'hibob' });
+    const sessionsBefore = upstream('POST', '/connect_sessions').length;
+    const foreign = await createSession(b, { accountId }).expect(404);
+    const unknown = await createSession(b, { accountId: '123456789' }).expect(404);
+    expect(foreign.body.detail).toBe(unknown.body.detail);
+    expect(upstream('POST', '/connect_sessions').length).toBe(sessionsBefore);
+  });
+
+  it('never returns credentials or setup information, though StackOne sends them', async () => {
+    const { accountId } = await connect(a, { provider: 'hibob' }).then(async (r) => {
+      return r;
+    });
+    const raw = sandbox.state.accounts.get(accountId);
+    expect(raw?.credentials).toBeDefined();
+    const secrets = [String(raw?.credentials.api_key), String(raw?.credentials.refresh_token), String(raw?.setup_information.webhook_secret)];
+    const bodies = [
+      (await svc.http().get('/v1/accounts').set('Authorization', a).expect(200)).text,
+      (await svc.http().get(`/v1/accounts/${accountId}`).set('Authorization', a).expect(200)).text,
+      (await svc.http().patch(`/v1/accounts/${accountId}`).set('Authorization', a).send({ metadata: { plan: 'x' } }).expect(200)).text,
+    ];
+    for (const body of bodies) {
+      expect(body).not.toMatch(/credentials|setup_information|setupInformation/);
+      for (const s of secrets) expect(body).not.toContain(s);
+    }
+    for (const s of secrets) expect(svc.logs.text()).not.toContain(s);
+  });
+
+  it('filters the list by provider and status and pages it', async () => {
+    await connect(a, { provider: 'hibob' });
+    await connect(a, { provider: 'greenhouse' });
+    await connect(a, { provider: 'lever' });
+    const hibob = (await svc.http().get('/v1/accounts?providers=hibob').set('Authorization', a).expect(200)).body;
+    expect(hibob.map((x: { provider: string }) => x.provider)).toEqual(['hibob']);
+    const two = (await svc.http().get('/v1/accounts?providers=hibob&providers=lever').set('Authorization', a).expect(200)).body;
+    expect(two.map((x: { provider: string }) => x.provider).sort()).toEqual(['hibob', 'lever']);
+    expect((await svc.http().get('/v1/accounts?status=error').set('Authorization', a).expect(200)).body).toEqual([]);
+    const page2 = (await svc.http().get('/v1/accounts?page=2&pageSize=2').set('Authorization', a).expect(200)).body;
+    expect(page2).toHaveLength(1);
+    await svc.http().get('/v1/accounts?pageSize=101').set('Authorization', a).expect(400);
+    await svc.http().get('/v1/accounts?status=deleted').set('Authorization', a).expect(400);
+    const owner = await svc.http().get('/v1/accounts?origin_owner_id=org_b').set('Authorization', a).expect(400);
+    expect(owner.body.detail).toMatch(/credentials/);
+    const sent = upstream('GET', '/accounts').at(-1);
+    expect(sent?.query.origin_owner_id).toBe('org_a');
+  });
+});
+
+describe('allow-lists and the providers list', () => {
+  let sandbox: Sandbox;
+  let svc: TestService;
+  let auth: string;
+
+  beforeAll(async () => {
+    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    svc = await startService(sandbox.url, {
+      STACKONE_ALLOWED_PROVIDERS: 'hibob,greenhouse,salesforce',
+      STACKONE_ALLOWED_CATEGORIES: 'hris,ats',
+      STACKONE_PROVIDERS_CACHE_TTL_SECONDS: '60',
+    });
+    auth = `Bearer ${await tokenFor('org_a', 'Tenant A')}`;
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await sandbox?.close();
+  });
+
+  it('refuses a provider outside the allow-list with 400 naming the allowed ones, before StackOne', async () => {
+    sandbox.reset();
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ provider: 'lever' }).expect(400);
+    expect(res.body.detail).toContain('hibob, greenhouse, salesforce');
+    expect(sandbox.requests).toHaveLength(0);
+  });
+
+  it('refuses categories outside the allow-list and narrows an open session to the allowed ones', async () => {
+    sandbox.reset();
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ categories: ['crm'] }).expect(400);
+    expect(res.body.detail).toContain('hris, ats');
+    await svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({}).expect(201);
+    expect(sandbox.requests.at(-1)?.body).toMatchObject({ categories: ['hris', 'ats'] });
+  });
+
+  it('lists only allowed providers, filters by category, and serves from memory within the TTL', async () => {
+    sandbox.reset();
+    const all = (await svc.http().get('/v1/providers').set('Authorization', auth).expect(200)).body;
+    // salesforce is an allowed provider but its category (crm) is not.
+    expect(all.map((p: { provider: string }) => p.provider).sort()).toEqual(['greenhouse', 'hibob']);
+    const ats = (await svc.http().get('/v1/providers?category=ats').set('Authorization', auth).expect(200)).body;
+    expect(ats).toEqual([expect.objectContaining({ provider: 'greenhouse', name: 'Greenhouse', category: 'ats' })]);
+    await svc.http().get('/v1/providers?category=payroll').set('Authorization', auth).expect(400);
+    expect(sandbox.requests.filter((r) => r.path === '/connectors/meta')).toHaveLength(1);
+  });
+});
