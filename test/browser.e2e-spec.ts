@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describeWithBrowser, launchChromium, LaunchedBrowser } from './support/browser';
+import { DemoProcess, startDemo } from './support/demo-process';
+
+const artifacts = join(__dirname, '..', 'artifacts', 'browser');
+
+/**
+ * A person's walk through the demo in real Chromium: Swagger UI → Authorize with the demo token →
+ * Try it out on POST /v1/connect-sessions → open the authLinkUrl → complete the hosted form → see
+ * the account in GET /v1/accounts. Screenshots land in artifacts/browser/.
+ */
+describeWithBrowser('the whole flow in a real browser', () => {
+  let demo: DemoProcess;
+  let chrome: LaunchedBrowser;
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    demo = await startDemo();
+    chrome = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await chrome?.close();
+    await demo?.stop();
+  });
+
+  async function tryItOut(page: Page, operationId: string, body?: string): Promise<{ status: string; json: unknown }> {
+    const op = page.locator(`#operations-${operationId}`);
+    await op.locator('.opblock-summary').first().click();
+    await op.locator('button.try-out__btn').click();
+    if (body !== undefined) await op.locator('textarea.body-param__text').fill(body);
+    await op.locator('button.execute').click();
+    const row = op.locator('.live-responses-table tbody tr.response').first();
+    await row.waitFor();
+    const status = (await row.locator('.response-col_status').innerText()).trim();
+    const text = await row.locator('.response-col_description pre.microlight').first().innerText();
+    return { status, json: JSON.parse(text) as unknown };
+  }
+
+  it('creates a session in Swagger UI, completes the hosted page and shows the account', async () => {
+    const page = await chrome.context.newPage();
+    await page.goto(`${demo.base}/docs`);
+    await page.locator('.swagger-ui .info .title').waitFor();
+
+    await page.locator('.auth-wrapper button.authorize').click();
+    const bearer = page.locator('.modal-ux .auth-container').filter({ hasText: 'bearer' }).first();
+    await bearer.locator('input').fill(demo.acmeToken);
+    await bearer.locator('button.authorize').click();
+    await page.locator('.modal-ux button.btn-done').first().click();
+
+    const created = await tryItOut(
+      page,
+      'connect-sessions-ConnectSessionsController_create',
+      JSON.stringify({ provider: 'hibob', label: 'Connected from Swagger UI' }),
+    );
+    await page.screenshot({ path: join(artifacts, '1-swagger-ui-connect-session.png'), fullPage: false });
+    expect(created.status).toBe('201');
+    const session = created.json as { authLinkUrl: string; originOwnerId: string; accountAction: string };
+    expect(session).toMatchObject({ originOwnerId: 'org_acme', accountAction: 'create' });
+
+    const hosted = await chrome.context.newPage();
+    await hosted.goto(session.authLinkUrl);
+    await hosted.locator('[data-testid=username]').fill('jane.admin');
+    await hosted.locator('[data-testid=api-key]').fill('made-up-hibob-key');
+    await hosted.screenshot({ path: join(artifacts, '2-hosted-connect-page.png') });
+    await hosted.locator('[data-testid=connect-submit]').click();
+    const accountId = (await hosted.locator('[data-testid=account-id]').innerText()).trim();
+    expect(await hosted.locator('[data-testid=account-action]').innerText()).toBe('created');
+    await hosted.screenshot({ path: join(artifacts, '3-hosted-connected.png') });
+
+    await page.bringToFront();
+    const listed = await tryItOut(page, 'accounts-AccountsController_list');
+    await page.screenshot({ path: join(artifacts, '4-swagger-ui-accounts.png') });
+    expect(listed.status).toBe('200');
+    expect(listed.json).toEqual([expect.objectContaining({ id: accountId, provider: 'hibob', originOwnerId: 'org_acme', label: 'Connected from Swagger UI' })]);
+  }, 60_000);
+});
