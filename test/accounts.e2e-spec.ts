@@ -108,9 +108,7 @@ describe('tenant-scoped accounts, ownership checks and the account-action previe
   });
 
   it('never returns credentials or setup information, though StackOne sends them', async () => {
-    const { accountId } = await connect(a, { provider: 'hibob' }).then(async (r) => {
-      return r;
-    });
+    const { accountId } = await connect(a, { provider: 'hibob' });
     const raw = sandbox.state.accounts.get(accountId);
     expect(raw?.credentials).toBeDefined();
     const secrets = [String(raw?.credentials.api_key), String(raw?.credentials.refresh_token), String(raw?.setup_information.webhook_secret)];

@@ -109,7 +109,7 @@ function detailOf(exception: HttpException): string | undefined {
 function headersOf(exception: unknown): Record<string, string> | undefined {
   const headers = (exception as { headers?: unknown }).headers;
   if (!headers || typeof headers !== 'object') return undefined;
-  return Object.fromEntries(Object.entries(headers).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  return Object.fromEntries(Object.entries(headers).filter(([, v]) => typeof v === 'string'));
 }
 
 interface FastifyLikeError {

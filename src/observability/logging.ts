@@ -77,7 +77,7 @@ export class PinoNestLogger implements LoggerService {
     if (context) fields.context = context;
     if (stack) fields.stack = stack;
     if (message instanceof Error) this.logger[level]({ ...fields, err: { type: message.name, message: message.message } }, message.message);
-    else if (typeof message === 'object' && message !== null) this.logger[level]({ ...fields, ...(message as object) });
+    else if (typeof message === 'object' && message !== null) this.logger[level]({ ...fields, ...(message) });
     else this.logger[level](fields, String(message));
   }
 }

@@ -1,7 +1,7 @@
 import type { SandboxProvider } from './sandbox.providers';
 
 /** Server-rendered pages of the sandbox's hosted connect flow (no external assets, everything escaped). */
-export function escapeHtml(value: unknown): string {
+export function escapeHtml(value: string | number | null | undefined): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 

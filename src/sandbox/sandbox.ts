@@ -297,7 +297,7 @@ export async function createSandbox(options: Partial<SandboxOptions> = {}): Prom
     const account = state.accounts.get((request.params as { id: string }).id);
     if (!account) return reply.code(404).send(errorBody(404, 'Account not found'));
     const body = (request.body ?? {}) as Record<string, unknown>;
-    if (body.label !== undefined) account.label = body.label === null ? null : String(body.label);
+    if (body.label !== undefined) account.label = typeof body.label === 'string' ? body.label : null;
     if (body.metadata !== undefined) account.metadata = body.metadata as Record<string, unknown> | null;
     if (body.type === 'production' || body.type === 'test') account.type = body.type;
     account.updated_at = new Date().toISOString();
@@ -423,7 +423,7 @@ export async function createSandbox(options: Partial<SandboxOptions> = {}): Prom
   app.get('/__sandbox/requests', async () => state.requests);
   app.get('/__sandbox/accounts', async () => [...state.accounts.values()]);
   app.post('/__sandbox/faults', async (request, reply) => {
-    injectFault((request.body ?? {}) as FaultSpec);
+    injectFault((request.body ?? {}));
     return reply.code(204).send();
   });
   app.post('/__sandbox/reset', async (_request, reply) => {
@@ -486,13 +486,13 @@ function sessionWire(s: SandboxSession, withToken: boolean): Record<string, unkn
 /** What StackOne checks on POST /connect_sessions; `null` when the body is acceptable. */
 function validateSessionBody(body: Record<string, unknown>, providers: Map<string, SandboxProvider>): string | null {
   for (const field of ['origin_owner_id', 'origin_owner_name']) {
-    if (typeof body[field] !== 'string' || (body[field] as string).trim() === '') return `${field} must be a non-empty string`;
+    if (typeof body[field] !== 'string' || (body[field]).trim() === '') return `${field} must be a non-empty string`;
   }
   for (const field of ['origin_username', 'provider', 'provider_version', 'account_id', 'label']) {
     if (body[field] !== undefined && body[field] !== null && typeof body[field] !== 'string') return `${field} must be a string`;
   }
   if (body.provider !== undefined && body.provider !== null && !providers.has(body.provider as string)) {
-    return `Provider ${String(body.provider)} is not enabled for this project`;
+    return `Provider ${body.provider as string} is not enabled for this project`;
   }
   if (body.categories !== undefined && body.categories !== null) {
     if (!Array.isArray(body.categories) || body.categories.some((c) => !CATEGORIES.includes(c as string))) {

@@ -31,7 +31,7 @@ export function undiciAdapter(pool: Pool, maxResponseBytes: number): AxiosAdapte
     try {
       const res = await pool.request({
         path: `${url.pathname}${search}`,
-        method: (config.method ?? 'get').toUpperCase() as 'GET',
+        method: (config.method ?? 'get').toUpperCase(),
         headers,
         body,
         signal: config.signal as AbortSignal | undefined,

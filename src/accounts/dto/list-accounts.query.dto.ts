@@ -9,8 +9,8 @@ export const PAGE_SIZE = { default: 25, max: 100 } as const;
 export const ACCOUNT_STATUSES = ['active', 'inactive', 'error'] as const;
 
 /** `?a=x&a=y` and `?a=x,y` both become ['x', 'y']. */
-const toList = ({ value }: { value: unknown }): unknown =>
-  (Array.isArray(value) ? value : [value]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])).filter((v) => v !== '');
+const toList = ({ value }: { value: unknown }): unknown[] =>
+  (Array.isArray(value) ? (value as unknown[]) : [value]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])).filter((v) => v !== '');
 
 /** Only digits become numbers; anything else stays as is and fails @IsInt with a clear message. */
 const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
