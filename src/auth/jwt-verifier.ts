@@ -92,5 +92,7 @@ function claimString(value: unknown): string | undefined {
 function isKeySourceFailure(err: unknown): boolean {
   if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
   if (err instanceof errors.JOSEError) return err.constructor === errors.JOSEError;
-  return err instanceof TypeError || (err instanceof Error && err.name === 'AbortError') || err instanceof SyntaxError;
+  // By name, not instanceof: fetch's errors may come from another realm (e.g. under a test runner's VM).
+  const name = (err as { name?: unknown } | undefined)?.name;
+  return name === 'TypeError' || name === 'AbortError' || name === 'TimeoutError' || name === 'SyntaxError';
 }

@@ -1,0 +1,221 @@
+import { HttpException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AllConfig } from '../config/config.types';
+import { loadConfig, RawEnv } from '../config/load-config';
+import { ecKeyPair, JwksServer, publicJwk, rawToken, rsaKeyPair, secretKey, sign, startJwksServer } from '../../test/support/jwt';
+import { INVALID_TOKEN } from './auth.errors';
+import { JwtVerifier } from './jwt-verifier';
+
+const SECRET = 'unit-test-secret-0123456789-abcdefghij';
+const claims = { org_id: 'org_1', org_name: 'Acme Inc', email: 'jane@acme.example', sub: 'user_1' };
+
+const verifier = (env: RawEnv): JwtVerifier =>
+  new JwtVerifier(new ConfigService<AllConfig, true>(loadConfig({ STACKONE_API_KEY: 'k', ...env })));
+
+/** The status and detail an error would produce, or 'ok'. */
+async function outcome(sut: JwtVerifier, token: string): Promise<{ status: number; detail: string } | 'ok'> {
+  try {
+    await sut.verify(token);
+    return 'ok';
+  } catch (err) {
+    if (!(err instanceof HttpException)) throw err;
+    const body = err.getResponse() as { message: string };
+    return { status: err.getStatus(), detail: body.message };
+  }
+}
+const refusedAsInvalid = { status: 401, detail: INVALID_TOKEN };
+
+describe(JwtVerifier.name, () => {
+  describe('HS256 secret mode', () => {
+    const sut = verifier({ AUTH_JWT_SECRET: SECRET });
+
+    it('accepts a valid token and maps the tenant claims', async () => {
+      const token = await sign(claims, secretKey(SECRET));
+      await expect(sut.verify(token)).resolves.toEqual({ id: 'org_1', name: 'Acme Inc', username: 'jane@acme.example', via: 'jwt', principal: 'user_1' });
+    });
+
+    it('refuses a bad signature', async () => {
+      expect(await outcome(sut, await sign(claims, secretKey(`${SECRET}-other`)))).toEqual(refusedAsInvalid);
+    });
+
+    it.each(['none', 'None', 'NONE', 'nOnE'])('refuses alg %s', async (alg) => {
+      expect(await outcome(sut, rawToken({ alg, typ: 'JWT' }, { ...claims, exp: Math.floor(Date.now() / 1000) + 300 }))).toEqual(refusedAsInvalid);
+    });
+
+    it('refuses an RS256 token in HS mode', async () => {
+      expect(await outcome(sut, await sign(claims, rsaKeyPair().privateKey, { alg: 'RS256' }))).toEqual(refusedAsInvalid);
+    });
+
+    it('refuses HS384 when only HS256 is allowed', async () => {
+      expect(await outcome(sut, await sign(claims, secretKey(SECRET), { alg: 'HS384' }))).toEqual(refusedAsInvalid);
+    });
+
+    it('requires exp', async () => {
+      expect(await outcome(sut, await sign(claims, secretKey(SECRET), { omitExp: true }))).toEqual(refusedAsInvalid);
+    });
+
+    it('refuses exp in the past beyond the tolerance, accepts it within', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      expect(await outcome(sut, await sign(claims, secretKey(SECRET), { expiresIn: now - 120 }))).toEqual(refusedAsInvalid);
+      expect(await outcome(sut, await sign(claims, secretKey(SECRET), { expiresIn: now - 10 }))).toBe('ok');
+    });
+
+    it('refuses nbf in the future', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      expect(await outcome(sut, await sign(claims, secretKey(SECRET), { notBefore: now + 600 }))).toEqual(refusedAsInvalid);
+    });
+
+    it('refuses exp given as a string', async () => {
+      const forged = await sign({ ...claims, exp: String(Math.floor(Date.now() / 1000) + 300) }, secretKey(SECRET), { omitExp: true });
+      expect(await outcome(sut, forged)).toEqual(refusedAsInvalid);
+    });
+
+    it('refuses an unknown crit header', async () => {
+      const token = await sign(claims, secretKey(SECRET), { header: { crit: ['x-unknown'], 'x-unknown': 1 } }).catch(() => undefined);
+      // jose will not even sign an unknown crit; build it by hand then.
+      const forged = token ?? rawToken({ alg: 'HS256', crit: ['x-unknown'], 'x-unknown': 1 }, claims, 'sig');
+      expect(await outcome(sut, forged)).toEqual(refusedAsInvalid);
+    });
+
+    it.each([
+      ['an array', ['org_1']],
+      ['an object', { id: 'org_1' }],
+      ['an empty string', ''],
+      ['a number', 42],
+      ['a very long string', 'x'.repeat(300)],
+    ])('refuses a tenant id claim that is %s, naming the claims', async (_n, value) => {
+      const result = await outcome(sut, await sign({ ...claims, org_id: value }, secretKey(SECRET)));
+      expect(result).toEqual({ status: 401, detail: expect.stringContaining('org_id / org_name') });
+    });
+
+    it('refuses a token without the tenant claims with a clear message', async () => {
+      const result = await outcome(sut, await sign({ email: 'x@y.z' }, secretKey(SECRET)));
+      expect(result).toEqual({ status: 401, detail: expect.stringMatching(/org_id \/ org_name.*credentials/) });
+    });
+
+    it.each([
+      ['two segments', 'abc.def'],
+      ['an array payload', rawToken({ alg: 'HS256' }, [], 'c2ln')],
+      ['a truncated signature', ''],
+      ['garbage', 'not a token at all'],
+      ['an oversized token', 'a'.repeat(9000)],
+    ])('answers %s with the same generic 401', async (name, token) => {
+      const real = await sign(claims, secretKey(SECRET));
+      const input = name === 'a truncated signature' ? real.slice(0, -10) : token;
+      expect(await outcome(sut, input)).toEqual(refusedAsInvalid);
+    });
+
+    it('ignores jku, x5u and embedded jwk headers (the key comes from configuration only)', async () => {
+      const attacker = rsaKeyPair();
+      const forged = await sign(claims, attacker.privateKey, {
+        alg: 'RS256',
+        header: { jku: 'http://127.0.0.1:1/jwks', x5u: 'http://127.0.0.1:1/cert', jwk: await publicJwk(attacker.publicKey, 'evil', 'RS256') },
+      });
+      expect(await outcome(sut, forged)).toEqual(refusedAsInvalid);
+    });
+  });
+
+  describe('issuer and audience', () => {
+    const sut = verifier({ AUTH_JWT_SECRET: SECRET, AUTH_JWT_ISSUER: 'https://idp.example/', AUTH_JWT_AUDIENCE: 'connect-service' });
+
+    it('accepts the configured issuer and audience', async () => {
+      expect(await outcome(sut, await sign(claims, secretKey(SECRET), { issuer: 'https://idp.example/', audience: 'connect-service' }))).toBe('ok');
+    });
+
+    it.each([
+      ['a wrong issuer', { issuer: 'https://evil.example/', audience: 'connect-service' }],
+      ['a wrong audience', { issuer: 'https://idp.example/', audience: 'other-service' }],
+      ['no issuer', { audience: 'connect-service' }],
+    ])('refuses %s', async (_n, opts) => {
+      expect(await outcome(sut, await sign(claims, secretKey(SECRET), opts))).toEqual(refusedAsInvalid);
+    });
+  });
+
+  describe('custom claim names', () => {
+    it('reads the tenant from AUTH_TENANT_ID_CLAIM / AUTH_TENANT_NAME_CLAIM / AUTH_USERNAME_CLAIM', async () => {
+      const sut = verifier({ AUTH_JWT_SECRET: SECRET, AUTH_TENANT_ID_CLAIM: 'tid', AUTH_TENANT_NAME_CLAIM: 'tname', AUTH_USERNAME_CLAIM: 'preferred_username' });
+      const token = await sign({ tid: 't-9', tname: 'Nine', preferred_username: 'nina' }, secretKey(SECRET));
+      await expect(sut.verify(token)).resolves.toMatchObject({ id: 't-9', name: 'Nine', username: 'nina' });
+    });
+  });
+
+  describe('PEM public key mode', () => {
+    const rsa = rsaKeyPair();
+    const sut = verifier({ AUTH_JWT_PUBLIC_KEY: rsa.publicPem, AUTH_JWT_ALGORITHMS: 'RS256' });
+
+    it('accepts an RS256 token signed by the matching key', async () => {
+      expect(await outcome(sut, await sign(claims, rsa.privateKey, { alg: 'RS256' }))).toBe('ok');
+    });
+
+    it('refuses an HS256 token signed with the public key text as the secret (key confusion)', async () => {
+      expect(await outcome(sut, await sign(claims, secretKey(rsa.publicPem), { alg: 'HS256' }))).toEqual(refusedAsInvalid);
+    });
+
+    it('refuses a token signed by another key', async () => {
+      expect(await outcome(sut, await sign(claims, rsaKeyPair().privateKey, { alg: 'RS256' }))).toEqual(refusedAsInvalid);
+    });
+
+    it('accepts ES256 when configured for an EC key', async () => {
+      const ec = ecKeyPair();
+      const es = verifier({ AUTH_JWT_PUBLIC_KEY: ec.publicPem, AUTH_JWT_ALGORITHMS: 'ES256' });
+      expect(await outcome(es, await sign(claims, ec.privateKey, { alg: 'ES256' }))).toBe('ok');
+    });
+  });
+
+  describe('JWKS mode', () => {
+    const rsa = rsaKeyPair();
+    let jwks: JwksServer;
+    let sut: JwtVerifier;
+
+    beforeEach(async () => {
+      jwks = await startJwksServer([await publicJwk(rsa.publicKey, 'k1', 'RS256')]);
+      sut = verifier({ AUTH_JWKS_URL: jwks.url, AUTH_JWT_ALGORITHMS: 'RS256' });
+    });
+    afterEach(async () => {
+      await jwks.close();
+    });
+
+    it('accepts a token whose kid is in the JWKS, fetching it once', async () => {
+      for (let i = 0; i < 3; i++) expect(await outcome(sut, await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1' }))).toBe('ok');
+      expect(jwks.requests()).toBe(1);
+    });
+
+    it('refuses the JWKS public key used as an HS256 secret (key confusion)', async () => {
+      const jwk = JSON.stringify(await publicJwk(rsa.publicKey, 'k1', 'RS256'));
+      expect(await outcome(sut, await sign(claims, secretKey(jwk), { alg: 'HS256', kid: 'k1' }))).toEqual(refusedAsInvalid);
+      expect(await outcome(sut, await sign(claims, secretKey(rsa.publicPem), { alg: 'HS256', kid: 'k1' }))).toEqual(refusedAsInvalid);
+    });
+
+    it('refetches at most once within the cooldown however many random kids arrive', async () => {
+      await sut.verify(await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1' }));
+      const attacker = rsaKeyPair();
+      for (let i = 0; i < 20; i++) {
+        const kid = i % 2 === 0 ? `../../etc/passwd-${i}` : `' OR 1=1 -- ${'x'.repeat(200)}${i}`;
+        expect(await outcome(sut, await sign(claims, attacker.privateKey, { alg: 'RS256', kid }))).toEqual(refusedAsInvalid);
+      }
+      expect(jwks.requests()).toBeLessThanOrEqual(2);
+    });
+
+    it('makes zero requests for jku / x5u headers pointing elsewhere', async () => {
+      const other = await startJwksServer([]);
+      const token = await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1', header: { jku: other.url, x5u: other.url } });
+      expect(await outcome(sut, token)).toBe('ok');
+      expect(other.requests()).toBe(0);
+      await other.close();
+    });
+
+    it.each(['error', 'garbage'] as const)('answers 503 with a generic body when the JWKS endpoint returns %s', async (mode) => {
+      jwks.setMode(mode);
+      const result = await outcome(sut, await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1' }));
+      expect(result).toEqual({ status: 503, detail: 'The identity keys could not be loaded; try again shortly.' });
+    });
+
+    it('answers 503 when the JWKS endpoint is down', async () => {
+      await jwks.close();
+      const down = verifier({ AUTH_JWKS_URL: jwks.url, AUTH_JWT_ALGORITHMS: 'RS256' });
+      jwks = await startJwksServer([]);
+      const result = await outcome(down, await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1' }));
+      expect(result).toMatchObject({ status: 503 });
+    });
+  });
+});
