@@ -79,13 +79,13 @@ describe('contract with the official StackOne SDK', () => {
   it('sandbox wire answers parse with the SDK inbound schemas directly', async () => {
     sandbox.reset();
     const headers = { authorization: `Basic ${Buffer.from(`${TEST_STACKONE_KEY}:`).toString('base64')}`, 'content-type': 'application/json' };
-    const session: any = await (await fetch(`${sandbox.url}/connect_sessions`, { method: 'POST', headers, body: JSON.stringify({ origin_owner_id: 'o', origin_owner_name: 'O', provider: 'lever' }) })).json();
+    const session = (await (await fetch(`${sandbox.url}/connect_sessions`, { method: 'POST', headers, body: JSON.stringify({ origin_owner_id: 'o', origin_owner_name: 'O', provider: 'lever' }) })).json()) as { auth_link_url: string };
     expect(ConnectSessionTokenAuthLink$inboundSchema.safeParse(session).success).toBe(true);
     await completeSession(session.auth_link_url);
-    const accounts: any[] = await (await fetch(`${sandbox.url}/accounts`, { headers })).json();
+    const accounts = (await (await fetch(`${sandbox.url}/accounts`, { headers })).json()) as unknown[];
     expect(accounts.length).toBe(1);
     for (const a of accounts) expect(LinkedAccount$inboundSchema.safeParse(a).success).toBe(true);
-    const connectors: any[] = await (await fetch(`${sandbox.url}/connectors/meta`, { headers })).json();
+    const connectors = (await (await fetch(`${sandbox.url}/connectors/meta`, { headers })).json()) as unknown[];
     for (const c of connectors) expect(ConnectorsMeta$inboundSchema.safeParse(c).success).toBe(true);
   });
 });
