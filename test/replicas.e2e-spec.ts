@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
+import { ServiceProcess, startServiceProcess } from './support/processes';
+import { describeWithRedis, redisUrl } from './support/redis';
+
+const SECRET = 'replica-test-secret-0123456789-abcdef';
+const KEY = 'sk_replica_stackone_key';
+
+const bearer = async (org: string): Promise<string> =>
+  `Bearer ${await new SignJWT({ org_id: org, org_name: org.toUpperCase() }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('10m').sign(new TextEncoder().encode(SECRET))}`;
+
+/**
+ * Two service processes (dist/main.js) on one real Redis, behind no balancer: the test alternates
+ * between them like one would. Limits and idempotency must hold across both.
+ */
+describeWithRedis('two replicas sharing Redis', () => {
+  let sandbox: Sandbox;
+  let replicas: ServiceProcess[];
+
+  async function start(env: Record<string, string>): Promise<ServiceProcess[]> {
+    const common = {
+      STACKONE_API_KEY: KEY,
+      STACKONE_BASE_URL: sandbox.url,
+      AUTH_JWT_SECRET: SECRET,
+      REDIS_URL: redisUrl as string,
+      REDIS_KEY_PREFIX: `replicas:${randomUUID()}:`,
+      ...env,
+    };
+    return Promise.all([startServiceProcess(common), startServiceProcess(common)]);
+  }
+
+  const post = (replica: ServiceProcess, auth: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${replica.url}/v1/connect-sessions`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const sessionCalls = (): number => sandbox.requests.filter((r) => r.method === 'POST' && r.path === '/connect_sessions').length;
+
+  beforeAll(async () => {
+    sandbox = await createSandbox({ apiKey: KEY });
+  });
+  afterEach(async () => {
+    await Promise.all((replicas ?? []).map((r) => r.stop()));
+    sandbox.reset();
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+
+  it('share one per-tenant limit, and one tenant exhausting it does not throttle another', async () => {
+    replicas = await start({ RATE_LIMIT_PER_TENANT: '4' });
+    const a = await bearer('org_a');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await post(replicas[i % 2], a, { categories: ['hris'] })).status);
+    expect(statuses).toEqual([201, 201, 201, 201, 429, 429]);
+    const limited = await post(replicas[0], a, {});
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('content-type')).toMatch(/problem\+json/);
+    expect((await post(replicas[1], await bearer('org_b'), {})).status).toBe(201);
+  }, 30_000);
+
+  it('share one idempotency store: a retry on the other replica replays without calling StackOne', async () => {
+    replicas = await start({});
+    const a = await bearer('org_a');
+    const key = randomUUID();
+    const first = await post(replicas[0], a, { provider: 'hibob' }, { 'idempotency-key': key });
+    const second = await post(replicas[1], a, { provider: 'hibob' }, { 'idempotency-key': key });
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect((await second.json()).token).toBe((await first.json()).token);
+    expect(sessionCalls()).toBe(1);
+    const other = await post(replicas[1], a, { provider: 'greenhouse' }, { 'idempotency-key': key });
+    expect(other.status).toBe(422);
+
+    // Concurrent duplicates on both replicas: still one StackOne call.
+    sandbox.injectFault({ path: '/connect_sessions', delayMs: 300, count: 1 });
+    const key2 = randomUUID();
+    const both = await Promise.all([post(replicas[0], a, {}, { 'idempotency-key': key2 }), post(replicas[1], a, {}, { 'idempotency-key': key2 })]);
+    expect(both.map((r) => r.status)).toEqual([201, 201]);
+    expect(sessionCalls()).toBe(2);
+  }, 30_000);
+
+  it('share one outbound StackOne budget', async () => {
+    replicas = await start({ STACKONE_RATE_LIMIT_PER_MINUTE: '3', STACKONE_MAX_RETRY_AFTER_MS: '0' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post(replicas[i % 2], await bearer(`org_${i}`), { categories: ['ats'] })).status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 503)).toHaveLength(2);
+    expect(sessionCalls()).toBe(3);
+  }, 30_000);
+});
