@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
+import { LifecycleService } from './health/lifecycle.service';
 import { createRootLogger, PinoNestLogger } from './observability/logging';
 import { installRequestLogging } from './observability/request-logging';
 import { MetricsService } from './observability/metrics.service';
@@ -61,6 +62,13 @@ export async function createApp(config: AllConfig, options: CreateAppOptions = {
     },
   });
   installRequestLogging(fastify, rootLogger, metrics);
+  const lifecycle = app.get(LifecycleService);
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    // While draining, answers close their connection so keep-alive clients move to another replica
+    // and the server can finish closing once in-flight requests are done.
+    if (lifecycle.isDraining()) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({ origin: config.http.corsOrigins, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
   }

@@ -1,19 +1,23 @@
-import { Test } from '@nestjs/testing';
 import { ConfigModule } from '@nestjs/config';
+import { Logger, LoggerService } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../config/load-config';
-import { REDIS } from '../redis/redis.module';
+import { REDIS, RedisModule } from '../redis/redis.module';
 import { describeWithRedis, redisUrl } from '../../test/support/redis';
 import { StackOneApiError } from './stackone-api.error';
 import { StackOneHttpService } from './stackone-http.service';
+import { STACKONE_OBSERVER, StackOneObserver } from './stackone.observer';
 import { StackOneModule } from './stackone.module';
-import { parseRetryAfter } from './stackone.wire-checks';
+import { StackOnePool } from './stackone-pool';
+import { parseRetryAfter, upstreamMessage } from './stackone.wire-checks';
 
 const API_KEY = 'sk_unit_stackone_key_9d2e';
+const BASIC = Buffer.from(`${API_KEY}:`).toString('base64');
 const SESSION = {
   id: 1,
   organization_id: 2,
@@ -24,17 +28,39 @@ const SESSION = {
   token: 'tok',
   auth_link_url: 'https://hub/connect?token=tok',
 };
+const ACCOUNT = {
+  id: 'acc_1',
+  provider: 'hibob',
+  status: 'active',
+  origin_owner_id: 'org_1',
+  origin_owner_name: 'Acme',
+  created_at: '2026-11-24T10:00:00.000Z',
+  updated_at: '2026-11-24T10:00:00.000Z',
+};
+const CONNECTOR = { provider: 'hibob', provider_name: 'HiBob', category: 'hris' };
 const BODY = { origin_owner_id: 'org_1', origin_owner_name: 'Acme', provider: 'hibob' };
 
-type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => void;
+/** Everything any Nest Logger writes while this file runs. */
+const logLines: string[] = [];
+const captureLogger: LoggerService = {
+  log: (...args: unknown[]) => logLines.push(inspect(args, { depth: 10 })),
+  error: (...args: unknown[]) => logLines.push(inspect(args, { depth: 10 })),
+  warn: (...args: unknown[]) => logLines.push(inspect(args, { depth: 10 })),
+  debug: (...args: unknown[]) => logLines.push(inspect(args, { depth: 10 })),
+  verbose: (...args: unknown[]) => logLines.push(inspect(args, { depth: 10 })),
+  fatal: (...args: unknown[]) => logLines.push(inspect(args, { depth: 10 })),
+};
 
-/** A real local HTTP server standing in for StackOne; each test scripts its answers. */
+type Req = IncomingMessage & { body: string };
+type Handler = (req: Req, res: ServerResponse) => void;
+
+/** A real local HTTP server standing in for StackOne; each test scripts its answers in order. */
 class StandIn {
   server!: Server;
   url = '';
   seen: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] = [];
   private handlers: Handler[] = [];
-  fallback: Handler = (_req, res) => json(res, 201, SESSION);
+  fallback: Handler = (req, res) => json(res, 201, SESSION);
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
@@ -67,29 +93,61 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
-const fail = (status: number, headers: Record<string, string> = {}, message = `failure ${status}`): Handler => (_req, res) =>
-  json(res, status, { statusCode: status, message, timestamp: new Date().toISOString() }, headers);
+const fail =
+  (status: number, headers: Record<string, string> = {}, message = `failure ${status}`): Handler =>
+  (_req, res) =>
+    json(res, status, { statusCode: status, message, timestamp: new Date().toISOString() }, headers);
+const reset: Handler = (req) => req.socket.destroy();
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function build(baseUrl: string, env: Record<string, string> = {}, redis: Redis | null = null): Promise<StackOneHttpService> {
+interface Built {
+  sut: StackOneHttpService;
+  moduleRef: TestingModule;
+  events: { hook: string; event: unknown }[];
+}
+const modules: TestingModule[] = [];
+
+/** The module under test, as the app builds it: ConfigModule + RedisModule (or a given client) + StackOneModule. */
+async function build(baseUrl: string, env: Record<string, string> = {}, redis?: Redis | null): Promise<Built> {
   const config = loadConfig({
     STACKONE_API_KEY: API_KEY,
     STACKONE_BASE_URL: baseUrl,
-    AUTH_JWT_SECRET: 's'.repeat(32),
+    AUTH_JWT_SECRET: 'x'.repeat(32),
     STACKONE_TIMEOUT_MS: '1500',
     STACKONE_MAX_RETRIES: '2',
     STACKONE_BREAKER_FAILURES: '50',
     ...env,
   });
+  const events: Built['events'] = [];
+  const record =
+    (hook: string) =>
+    (event: unknown): void => {
+      events.push({ hook, event });
+    };
+  const observer: StackOneObserver = {
+    onAttempt: record('onAttempt'),
+    onRetry: record('onRetry'),
+    onBreakerStateChange: record('onBreakerStateChange'),
+    onCallComplete: record('onCallComplete'),
+  };
   class RedisStub {}
+  class ObserverModule {}
+  const redisModule =
+    redis === undefined
+      ? RedisModule
+      : { module: RedisStub, global: true, providers: [{ provide: REDIS, useValue: redis }], exports: [REDIS] };
   const moduleRef = await Test.createTestingModule({
     imports: [
       ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
-      { module: RedisStub, global: true, providers: [{ provide: REDIS, useValue: redis }], exports: [REDIS] },
+      redisModule,
+      { module: ObserverModule, global: true, providers: [{ provide: STACKONE_OBSERVER, useValue: observer }], exports: [STACKONE_OBSERVER] },
       StackOneModule,
     ],
   }).compile();
+  moduleRef.useLogger(captureLogger);
   await moduleRef.init();
-  return moduleRef.get(StackOneHttpService);
+  modules.push(moduleRef);
+  return { sut: moduleRef.get(StackOneHttpService), moduleRef, events };
 }
 
 async function failure(p: Promise<unknown>): Promise<StackOneApiError> {
@@ -102,227 +160,486 @@ async function failure(p: Promise<unknown>): Promise<StackOneApiError> {
   throw new Error('expected a StackOneApiError');
 }
 
+async function waitForReady(client: Redis): Promise<void> {
+  if (client.status !== 'ready') await once(client, 'ready');
+}
+
 describe(StackOneHttpService.name, () => {
   const upstream = new StandIn();
   let sut: StackOneHttpService;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
 
   beforeAll(async () => {
+    Logger.overrideLogger(captureLogger);
+    process.on('unhandledRejection', onUnhandled);
     await upstream.start();
-    sut = await build(upstream.url);
+    ({ sut } = await build(upstream.url));
   });
   afterAll(async () => {
-    await sut.onApplicationShutdown();
+    for (const m of modules) await m.close();
     await upstream.stop();
+    process.off('unhandledRejection', onUnhandled);
   });
   beforeEach(() => {
     upstream.reset();
   });
 
-  it('sends the exact JSON body with Basic auth and parses the answer', async () => {
-    await expect(sut.createConnectSession(BODY)).resolves.toEqual(SESSION);
-    const [req] = upstream.seen;
-    expect(req.method).toBe('POST');
-    expect(req.url).toBe('/connect_sessions');
-    expect(req.headers.authorization).toBe(`Basic ${Buffer.from(`${API_KEY}:`).toString('base64')}`);
-    expect(req.headers['content-type']).toMatch(/^application\/json/);
-    expect(JSON.parse(req.body)).toEqual(BODY);
-  });
-
-  it('encodes path parameters and repeats array query parameters', async () => {
-    upstream.next((_q, res) => json(res, 200, []), (_q, res) => json(res, 404, { message: 'nope' }));
-    await sut.listAccounts({ origin_owner_id: 'org 1', providers: ['hibob', 'lever'], page_size: 10 });
-    expect(upstream.seen[0].url).toBe('/accounts?origin_owner_id=org+1&providers=hibob&providers=lever&page_size=10');
-    await failure(sut.getAccount('../x?y'));
-    expect(upstream.seen[1].url).toBe('/accounts/..%2Fx%3Fy');
-  });
-
-  it.each([
-    [400, 'http', 400, 1],
-    [401, 'http', 401, 1],
-    [403, 'http', 403, 1],
-    [404, 'http', 404, 1],
-    [409, 'http', 409, 1],
-    [422, 'http', 422, 1],
-    [500, 'http', 500, 1],
-  ])('StackOne %i → kind %s, status %i, %i attempt(s) (no retry)', async (status, kind, expected, attempts) => {
-    upstream.next(fail(status));
-    const err = await failure(sut.createConnectSession(BODY));
-    expect([err.kind, err.status, upstream.seen.length]).toEqual([kind, expected, attempts]);
-  });
-
-  it("keeps StackOne's message, bounded, and nothing else of its body", async () => {
-    upstream.next((_q, res) => json(res, 400, { statusCode: 400, message: 'Provider hibob is not enabled', data: { secret: 'x' } }));
-    const err = await failure(sut.createConnectSession(BODY));
-    expect(err.options.upstreamMessage).toBe('Provider hibob is not enabled');
-    expect(JSON.stringify(err)).not.toContain('secret');
-  });
-
-  it.each([502, 503, 504, 408])('retries %i, then succeeds', async (status) => {
-    upstream.next(fail(status));
-    await expect(sut.createConnectSession(BODY)).resolves.toEqual(SESSION);
-    expect(upstream.seen).toHaveLength(2);
-  });
-
-  it('gives up after maxRetries extra attempts', async () => {
-    upstream.next(fail(503), fail(503), fail(503));
-    const err = await failure(sut.createConnectSession(BODY));
-    expect([err.status, err.options.attempts, upstream.seen.length]).toEqual([503, 3, 3]);
-  });
-
-  it('honours a short Retry-After on 429, then succeeds', async () => {
-    upstream.next(fail(429, { 'retry-after': '1' }));
-    const started = Date.now();
-    await expect(sut.createConnectSession(BODY)).resolves.toEqual(SESSION);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    expect(upstream.seen).toHaveLength(2);
-  });
-
-  it('answers at once with retryAfterSeconds when Retry-After is beyond the cap or the deadline', async () => {
-    upstream.next(fail(429, { 'retry-after': '30' }));
-    const started = Date.now();
-    const err = await failure(sut.createConnectSession(BODY));
-    expect(Date.now() - started).toBeLessThan(500);
-    expect([err.status, err.options.retryAfterSeconds, upstream.seen.length]).toEqual([429, 30, 1]);
-  });
-
-  it('parses Retry-After in both forms', () => {
-    const now = Date.parse('2026-11-24T10:00:00Z');
-    expect(parseRetryAfter('7', now)).toBe(7);
-    expect(parseRetryAfter('Tue, 24 Nov 2026 10:00:05 GMT', now)).toBe(5);
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
-  });
-
-  it('ends a slow drip at the total deadline (timeout)', async () => {
-    upstream.next((_q, res) => {
-      res.writeHead(201, { 'content-type': 'application/json', 'content-length': '500' });
-      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(' ')), 200);
-      res.on('close', () => clearInterval(timer));
+  describe('requests', () => {
+    it('sends the exact JSON body with Basic auth and JSON headers, and returns the parsed answer', async () => {
+      await expect(sut.createConnectSession(BODY)).resolves.toEqual(SESSION);
+      expect(upstream.seen).toHaveLength(1);
+      const [req] = upstream.seen;
+      expect(req.method).toBe('POST');
+      expect(req.url).toBe('/connect_sessions');
+      expect(req.headers.authorization).toBe(`Basic ${BASIC}`);
+      expect(req.headers['content-type']).toMatch(/^application\/json/);
+      expect(req.headers.accept).toMatch(/application\/json/);
+      expect(req.body).toBe(JSON.stringify(BODY));
     });
-    const started = Date.now();
-    const err = await failure(sut.createConnectSession(BODY));
-    expect(err.kind).toBe('timeout');
-    expect(Date.now() - started).toBeLessThan(2_500);
-  });
 
-  it('maps a connection reset mid-response to network, without an unhandled rejection', async () => {
-    upstream.next((req, res) => {
-      res.writeHead(201, { 'content-type': 'application/json', 'content-length': '1000' });
-      res.write('{"token":');
-      setTimeout(() => req.socket.destroy(), 20);
+    it('encodes path parameters as one segment and repeats array query parameters', async () => {
+      upstream.next(
+        (_q, res) => json(res, 200, []),
+        (_q, res) => json(res, 404, { message: 'nope' }),
+        (_q, res) => json(res, 404, { message: 'nope' }),
+        (_q, res) => json(res, 404, { message: 'nope' }),
+      );
+      await sut.listAccounts({ origin_owner_id: 'org 1', origin_owner_ids: ['a', 'b&c'], providers: ['hibob', 'lever'], page_size: 10 });
+      expect(upstream.seen[0].url).toBe('/accounts?origin_owner_id=org+1&origin_owner_ids=a&origin_owner_ids=b%26c&providers=hibob&providers=lever&page_size=10');
+      await failure(sut.getAccount('../x?y#z'));
+      await failure(sut.getAccount('..'));
+      await failure(sut.getConnector('hi/bob'));
+      expect(upstream.seen.slice(1).map((s) => s.url)).toEqual(['/accounts/..%2Fx%3Fy%23z', '/accounts/%2E%2E', '/connectors/meta/hi%2Fbob']);
     });
-    upstream.next((req) => req.socket.destroy(), (req) => req.socket.destroy());
-    const err = await failure(sut.createConnectSession(BODY));
-    expect(err.kind).toBe('network');
-  });
 
-  it('does not follow a redirect: invalid-response, and the target gets no request', async () => {
-    const target = new StandIn();
-    await target.start();
-    upstream.next((_q, res) => {
-      res.writeHead(302, { location: `${target.url}/connect_sessions` });
-      res.end();
+    it('uses the right method, path and body for every operation', async () => {
+      upstream.next(
+        (_q, res) => json(res, 200, { ...SESSION, token: undefined, auth_link_url: undefined }),
+        (_q, res) => json(res, 200, ACCOUNT),
+        (_q, res) => json(res, 200, ACCOUNT),
+        (_q, res) => json(res, 200, ACCOUNT),
+        (_q, res) => json(res, 200, [CONNECTOR]),
+        (_q, res) => json(res, 200, CONNECTOR),
+      );
+      await sut.authenticateConnectSession('tok');
+      await expect(sut.getAccount('acc_1')).resolves.toEqual(ACCOUNT);
+      await sut.updateAccount('acc_1', { label: 'L' });
+      await sut.deleteAccount('acc_1');
+      await expect(sut.listConnectors()).resolves.toEqual([CONNECTOR]);
+      await expect(sut.getConnector('hibob')).resolves.toEqual(CONNECTOR);
+      expect(upstream.seen.map((s) => [s.method, s.url, s.body])).toEqual([
+        ['POST', '/connect_sessions/authenticate', '{"token":"tok"}'],
+        ['GET', '/accounts/acc_1', ''],
+        ['PATCH', '/accounts/acc_1', '{"label":"L"}'],
+        ['DELETE', '/accounts/acc_1', ''],
+        ['GET', '/connectors/meta', ''],
+        ['GET', '/connectors/meta/hibob', ''],
+      ]);
     });
-    const err = await failure(sut.createConnectSession(BODY));
-    expect([err.kind, err.status]).toEqual(['invalid-response', 302]);
-    expect(target.seen).toHaveLength(0);
-    await target.stop();
   });
 
-  it.each([
-    ['truncated JSON', (_q: unknown, res: ServerResponse) => { res.writeHead(201, { 'content-type': 'application/json' }); res.end('{"tok'); }],
-    ['HTML', (_q: unknown, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>hi</html>'); }],
-    ['no token', (_q: unknown, res: ServerResponse) => json(res, 201, { ...SESSION, token: undefined })],
-    ['a numeric token', (_q: unknown, res: ServerResponse) => json(res, 201, { ...SESSION, token: 42 })],
-  ])('refuses a 2xx with %s as invalid-response', async (_n, handler) => {
-    upstream.next(handler);
-    expect((await failure(sut.createConnectSession(BODY))).kind).toBe('invalid-response');
-  });
-
-  it('aborts a huge answer at the size cap', async () => {
-    const small = await build(upstream.url, { STACKONE_MAX_RESPONSE_BYTES: '65536' });
-    upstream.next((_q, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(`[${'"x",'.repeat(50_000)}"x"]`);
+  describe('failure mapping', () => {
+    it.each([400, 401, 403, 404, 409, 422, 500, 501])('StackOne %i → kind http with that status, one request (no retry)', async (status) => {
+      upstream.next(fail(status));
+      const err = await failure(sut.createConnectSession(BODY));
+      expect([err.kind, err.status, err.options.attempts, upstream.seen.length]).toEqual(['http', status, 1, 1]);
+      expect(err.options.upstreamMessage).toBe(`failure ${status}`);
     });
-    expect((await failure(small.listAccounts({}))).kind).toBe('invalid-response');
-    await small.onApplicationShutdown();
+
+    it("keeps StackOne's message (bounded, one line) and its request id, nothing else of the body", async () => {
+      upstream.next((_q, res) =>
+        json(res, 400, { statusCode: 400, message: `Provider\nhibob ${'x'.repeat(1000)}`, data: { secret: 'cred-value' } }, { 'x-request-id': 'req-123' }),
+      );
+      const err = await failure(sut.createConnectSession(BODY));
+      expect(err.options.upstreamMessage).toMatch(/^Provider hibob x+$/);
+      expect(err.options.upstreamMessage?.length).toBe(300);
+      expect(err.options.upstreamRequestId).toBe('req-123');
+      expect(JSON.stringify(err)).not.toContain('cred-value');
+    });
+
+    it('leaves the message out when the error body is not JSON', async () => {
+      upstream.next((_q, res) => {
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.end('<html>Bad gateway</html>');
+      }, fail(400));
+      const err = await failure(sut.createConnectSession(BODY));
+      expect(err.status).toBe(400);
+      expect(upstream.seen).toHaveLength(2);
+      upstream.next((_q, res) => {
+        res.writeHead(400, { 'content-type': 'text/html' });
+        res.end('<html>Bad request</html>');
+      });
+      const html = await failure(sut.createConnectSession(BODY));
+      expect([html.kind, html.status, html.options.upstreamMessage]).toEqual(['http', 400, undefined]);
+    });
+
+    it('does not follow a redirect: invalid-response, and the Location target receives no request', async () => {
+      const target = new StandIn();
+      await target.start();
+      try {
+        upstream.next((_q, res) => {
+          res.writeHead(307, { location: `${target.url}/connect_sessions` });
+          res.end();
+        });
+        const err = await failure(sut.createConnectSession(BODY));
+        expect([err.kind, err.status]).toEqual(['invalid-response', 307]);
+        await delay(50);
+        expect(target.seen).toHaveLength(0);
+        expect(upstream.seen).toHaveLength(1);
+      } finally {
+        await target.stop();
+      }
+    });
+
+    const broken: [string, Handler][] = [
+      ['truncated JSON', (_q, res) => { res.writeHead(201, { 'content-type': 'application/json' }); res.end('{"tok'); }],
+      ['HTML', (_q, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>hi</html>'); }],
+      ['an empty body', (_q, res) => { res.writeHead(204); res.end(); }],
+      ['no token', (_q, res) => json(res, 201, { ...SESSION, token: undefined })],
+      ['a numeric token', (_q, res) => json(res, 201, { ...SESSION, token: 42 })],
+      ['an empty auth_link_url', (_q, res) => json(res, 201, { ...SESSION, auth_link_url: '' })],
+      ['no created_at', (_q, res) => json(res, 201, { ...SESSION, created_at: undefined })],
+      ['an array', (_q, res) => json(res, 201, [SESSION])],
+    ];
+    it.each(broken)('refuses a 2xx with %s as invalid-response (no retry)', async (_name, handler) => {
+      upstream.next(handler);
+      const err = await failure(sut.createConnectSession(BODY));
+      expect(err.kind).toBe('invalid-response');
+      expect(upstream.seen).toHaveLength(1);
+    });
+
+    it('refuses an accounts answer that is not an array of accounts', async () => {
+      upstream.next((_q, res) => json(res, 200, { data: [ACCOUNT] }), (_q, res) => json(res, 200, [{ ...ACCOUNT, id: 7 }]));
+      expect((await failure(sut.listAccounts({}))).kind).toBe('invalid-response');
+      expect((await failure(sut.listAccounts({}))).kind).toBe('invalid-response');
+    });
+
+    it('aborts a huge answer at the size cap, declared or streamed, without reading it all', async () => {
+      const { sut: small } = await build(upstream.url, { STACKONE_MAX_RESPONSE_BYTES: '65536' });
+      upstream.next((_q, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(`[${'"x",'.repeat(50_000)}"x"]`);
+      });
+      expect((await failure(small.listAccounts({}))).kind).toBe('invalid-response');
+
+      let written = 0;
+      upstream.next((_q, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' }); // chunked: no content-length
+        const chunk = Buffer.alloc(16 * 1024, 0x20);
+        const pump = (): void => {
+          while (!res.destroyed && written < 50 * 1024 * 1024) {
+            written += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
+      });
+      expect((await failure(small.listAccounts({}))).kind).toBe('invalid-response');
+      expect(written).toBeLessThan(8 * 1024 * 1024);
+    });
+
+    it('ends a slow drip (one byte every 500 ms) at the total deadline as timeout', async () => {
+      upstream.next((_q, res) => {
+        res.writeHead(201, { 'content-type': 'application/json', 'content-length': '500' });
+        const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(' ')), 500);
+        res.on('close', () => clearInterval(timer));
+      });
+      const started = Date.now();
+      const err = await failure(sut.createConnectSession(BODY));
+      const elapsed = Date.now() - started;
+      expect(err.kind).toBe('timeout');
+      expect(elapsed).toBeGreaterThanOrEqual(1_450);
+      expect(elapsed).toBeLessThan(1_500 + 250);
+    });
+
+    it('maps a connection reset mid-response to network, retries it, and leaves no unhandled rejection', async () => {
+      upstream.next(
+        (req, res) => {
+          res.writeHead(201, { 'content-type': 'application/json', 'content-length': '1000' });
+          res.write('{"token":');
+          setTimeout(() => req.socket.destroy(), 20);
+        },
+        reset,
+        reset,
+      );
+      const err = await failure(sut.createConnectSession(BODY));
+      expect([err.kind, err.options.attempts, upstream.seen.length]).toEqual(['network', 3, 3]);
+      await delay(50);
+      expect(unhandled).toEqual([]);
+    });
+
+    it('retries a reset before the answer, then succeeds', async () => {
+      upstream.next(reset);
+      await expect(sut.createConnectSession(BODY)).resolves.toEqual(SESSION);
+      expect(upstream.seen).toHaveLength(2);
+    });
+
+    it('fails fast on connection refused (network), retrying within the deadline', async () => {
+      const closed = new StandIn();
+      await closed.start();
+      const url = closed.url;
+      await closed.stop();
+      const { sut: refused } = await build(url, { STACKONE_MAX_RETRIES: '0' });
+      const started = Date.now();
+      const err = await failure(refused.createConnectSession(BODY));
+      expect([err.kind, err.options.attempts]).toEqual(['network', 1]);
+      expect(Date.now() - started).toBeLessThan(500);
+      const { sut: retrying } = await build(url, { STACKONE_MAX_RETRIES: '2' });
+      const again = await failure(retrying.createConnectSession(BODY));
+      expect([again.kind, again.options.attempts]).toEqual(['network', 3]);
+    });
   });
 
-  it('fails fast on connection refused', async () => {
-    const closed = new StandIn();
-    await closed.start();
-    const url = closed.url;
-    await closed.stop();
-    const refused = await build(url, { STACKONE_MAX_RETRIES: '0' });
-    const started = Date.now();
-    expect((await failure(refused.createConnectSession(BODY))).kind).toBe('network');
-    expect(Date.now() - started).toBeLessThan(1_000);
-    await refused.onApplicationShutdown();
-  });
+  describe('retries', () => {
+    it.each([502, 503, 504, 408])('retries %i, then succeeds', async (status) => {
+      upstream.next(fail(status));
+      await expect(sut.createConnectSession(BODY)).resolves.toEqual(SESSION);
+      expect(upstream.seen).toHaveLength(2);
+    });
 
-  it('never carries the API key in an error, however it is printed', async () => {
-    upstream.next(fail(401, {}, `bad key ${API_KEY}`));
-    const err = await failure(sut.createConnectSession(BODY));
-    const basic = Buffer.from(`${API_KEY}:`).toString('base64');
-    for (const text of [JSON.stringify(err), String(err), inspect(err, { depth: 10, showHidden: true }), err.stack ?? '']) {
-      expect(text).not.toContain(basic);
-      expect(text).not.toContain('Basic ');
-    }
+    it('gives up after maxRetries extra attempts, with the last error', async () => {
+      upstream.next(fail(503), fail(503), fail(502));
+      const err = await failure(sut.createConnectSession(BODY));
+      expect([err.kind, err.status, err.options.attempts, upstream.seen.length]).toEqual(['http', 502, 3, 3]);
+    });
+
+    it('never runs past the deadline, whatever the backoff', async () => {
+      const { sut: slow } = await build(upstream.url, { STACKONE_MAX_RETRIES: '10', STACKONE_TIMEOUT_MS: '1000' });
+      const slow503: Handler = (req, res) => void setTimeout(() => fail(503)(req, res), 300);
+      upstream.next(...Array.from({ length: 12 }, () => slow503));
+      const started = Date.now();
+      const err = await failure(slow.createConnectSession(BODY));
+      expect(Date.now() - started).toBeLessThan(1_000 + 250);
+      expect(['timeout', 'http']).toContain(err.kind);
+      expect(upstream.seen.length).toBeLessThanOrEqual(4);
+    });
+
+    it('honours Retry-After: 1 on a 429, then succeeds', async () => {
+      upstream.next(fail(429, { 'retry-after': '1' }));
+      const started = Date.now();
+      await expect(sut.createConnectSession(BODY)).resolves.toEqual(SESSION);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      expect(upstream.seen).toHaveLength(2);
+    });
+
+    it('honours Retry-After as an HTTP-date', async () => {
+      const { sut: patient } = await build(upstream.url, { STACKONE_TIMEOUT_MS: '5000' });
+      upstream.next(fail(503, { 'retry-after': new Date(Date.now() + 1_500).toUTCString() }));
+      const started = Date.now();
+      await expect(patient.createConnectSession(BODY)).resolves.toEqual(SESSION);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+      expect(upstream.seen).toHaveLength(2);
+    });
+
+    it.each([
+      ['beyond the cap (seconds)', { 'retry-after': '30' }, 30],
+      ['beyond the cap (HTTP-date)', { 'retry-after': new Date(Date.now() + 60_000).toUTCString() }, 60],
+      ['within the cap but beyond the deadline', { 'retry-after': '3' }, 3],
+    ])('answers at once with retryAfterSeconds when Retry-After is %s', async (_name, headers, seconds) => {
+      upstream.next(fail(429, headers));
+      const started = Date.now();
+      const err = await failure(sut.createConnectSession(BODY));
+      expect(Date.now() - started).toBeLessThan(300);
+      expect([err.kind, err.status, upstream.seen.length]).toEqual(['http', 429, 1]);
+      expect(err.options.retryAfterSeconds).toBeGreaterThanOrEqual(seconds - 2);
+      expect(err.options.retryAfterSeconds).toBeLessThanOrEqual(seconds);
+    });
+
+    it('parses Retry-After in both forms', () => {
+      const now = Date.parse('2026-11-24T10:00:00Z');
+      expect(parseRetryAfter('7', now)).toBe(7);
+      expect(parseRetryAfter(' 0 ', now)).toBe(0);
+      expect(parseRetryAfter('Tue, 24 Nov 2026 10:00:05 GMT', now)).toBe(5);
+      expect(parseRetryAfter('Tue, 24 Nov 2026 09:00:00 GMT', now)).toBe(0);
+      expect(parseRetryAfter('soon', now)).toBeUndefined();
+      expect(parseRetryAfter('-3', now)).toBeUndefined();
+      expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    });
   });
 
   describe('circuit breaker', () => {
-    it('opens after N failures, fails fast without calling StackOne, probes after the cool-down and closes on success', async () => {
-      const breaker = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '3', STACKONE_BREAKER_COOLDOWN_MS: '300', STACKONE_MAX_RETRIES: '0' });
-      upstream.next(fail(500), fail(500), fail(500));
+    it('opens after N failures, fails fast without calling StackOne, sends one half-open probe after the cool-down, closes on success', async () => {
+      const { sut: breaker, events } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '3', STACKONE_BREAKER_COOLDOWN_MS: '200', STACKONE_MAX_RETRIES: '0' });
+      upstream.next(fail(500), reset, fail(503));
       for (let i = 0; i < 3; i++) await failure(breaker.createConnectSession(BODY));
       expect(breaker.breakerState()).toBe('open');
-      const seen = upstream.seen.length;
+      expect(upstream.seen).toHaveLength(3);
+
       const open = await failure(breaker.createConnectSession(BODY));
-      expect([open.kind, open.options.retryAfterSeconds]).toEqual(['circuit-open', 1]);
-      expect(upstream.seen).toHaveLength(seen);
-      await new Promise((r) => setTimeout(r, 350));
-      await expect(breaker.createConnectSession(BODY)).resolves.toEqual(SESSION);
+      expect([open.kind, open.options.retryAfterSeconds, open.options.attempts]).toEqual(['circuit-open', 1, 0]);
+      expect(upstream.seen).toHaveLength(3);
+
+      await delay(250);
+      upstream.next((req, res) => void setTimeout(() => json(res, 201, SESSION), 100));
+      const calls = [0, 1, 2].map(() => breaker.createConnectSession(BODY).then(() => 'ok', (e: StackOneApiError) => e.kind));
+      expect((await Promise.all(calls)).sort()).toEqual(['circuit-open', 'circuit-open', 'ok']);
+      expect(upstream.seen).toHaveLength(4);
       expect(breaker.breakerState()).toBe('closed');
-      await breaker.onApplicationShutdown();
+      expect(events.filter((e) => e.hook === 'onBreakerStateChange').map((e) => e.event)).toEqual(['open', 'half-open', 'closed']);
     });
 
-    it('does not count 4xx answers', async () => {
-      const breaker = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '2', STACKONE_MAX_RETRIES: '0' });
-      upstream.next(fail(400), fail(404), fail(422), fail(429));
-      for (let i = 0; i < 4; i++) await failure(breaker.createConnectSession(BODY));
+    it('re-opens when the half-open probe fails', async () => {
+      const { sut: breaker } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '2', STACKONE_BREAKER_COOLDOWN_MS: '200', STACKONE_MAX_RETRIES: '0' });
+      upstream.next(fail(502), fail(502), fail(500));
+      for (let i = 0; i < 2; i++) await failure(breaker.createConnectSession(BODY));
+      await delay(250);
+      expect((await failure(breaker.createConnectSession(BODY))).status).toBe(500);
+      expect(breaker.breakerState()).toBe('open');
+      expect((await failure(breaker.createConnectSession(BODY))).kind).toBe('circuit-open');
+      expect(upstream.seen).toHaveLength(3);
+    });
+
+    it('does not count 4xx, 429 or broken 2xx bodies', async () => {
+      const { sut: breaker } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '2', STACKONE_MAX_RETRIES: '0' });
+      upstream.next(fail(400), fail(404), fail(422), fail(429), fail(401), (_q, res) => json(res, 201, {}), (_q, res) => json(res, 201, {}));
+      for (let i = 0; i < 7; i++) await failure(breaker.createConnectSession(BODY));
       expect(breaker.breakerState()).toBe('closed');
-      await breaker.onApplicationShutdown();
+      expect(upstream.seen).toHaveLength(7);
+    });
+
+    it('counts every failed attempt of a retried call', async () => {
+      const { sut: breaker } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '3', STACKONE_MAX_RETRIES: '5' });
+      upstream.next(fail(503), fail(503), fail(503), fail(503));
+      const err = await failure(breaker.createConnectSession(BODY));
+      expect([err.kind, err.options.attempts, upstream.seen.length]).toEqual(['circuit-open', 3, 3]);
     });
   });
 
   describe('outbound rate limit', () => {
-    it('refuses the call past the budget without reaching StackOne', async () => {
-      const limited = await build(upstream.url, { STACKONE_RATE_LIMIT_PER_MINUTE: '3' });
+    it('refuses the call past the budget with retryAfterSeconds, without reaching StackOne', async () => {
+      const { sut: limited } = await build(upstream.url, { STACKONE_RATE_LIMIT_PER_MINUTE: '3' });
       for (let i = 0; i < 3; i++) await limited.createConnectSession(BODY);
-      const seen = upstream.seen.length;
+      const started = Date.now();
       const err = await failure(limited.createConnectSession(BODY));
-      expect(err.kind).toBe('rate-limited');
-      expect(err.options.retryAfterSeconds).toBeGreaterThan(0);
-      expect(upstream.seen).toHaveLength(seen);
-      await limited.onApplicationShutdown();
+      expect(Date.now() - started).toBeLessThan(200);
+      expect([err.kind, err.options.attempts]).toEqual(['rate-limited', 0]);
+      expect(err.options.retryAfterSeconds).toBeGreaterThan(50);
+      expect(err.options.retryAfterSeconds).toBeLessThanOrEqual(60);
+      expect(upstream.seen).toHaveLength(3);
+    });
+
+    it('charges every attempt, retries included', async () => {
+      const { sut: limited } = await build(upstream.url, { STACKONE_RATE_LIMIT_PER_MINUTE: '3' });
+      upstream.next(fail(503), fail(503));
+      await limited.createConnectSession(BODY);
+      expect((await failure(limited.createConnectSession(BODY))).kind).toBe('rate-limited');
+      expect(upstream.seen).toHaveLength(3);
+    });
+
+    it('falls back to the in-process limiter when Redis is unavailable, instead of failing calls', async () => {
+      const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      down.on('error', () => undefined);
+      try {
+        const { sut: limited } = await build(upstream.url, { STACKONE_RATE_LIMIT_PER_MINUTE: '2' }, down);
+        await expect(limited.createConnectSession(BODY)).resolves.toEqual(SESSION);
+        await expect(limited.createConnectSession(BODY)).resolves.toEqual(SESSION);
+        expect((await failure(limited.createConnectSession(BODY))).kind).toBe('rate-limited');
+        expect(upstream.seen).toHaveLength(2);
+      } finally {
+        down.disconnect();
+      }
     });
   });
 
   describeWithRedis('outbound rate limit in Redis', () => {
-    it('is one budget for two instances (two replicas)', async () => {
-      const redis = new Redis(redisUrl as string);
-      const prefix = `test:${randomUUID()}:`;
-      const one = await build(upstream.url, { STACKONE_RATE_LIMIT_PER_MINUTE: '4', REDIS_KEY_PREFIX: prefix }, redis);
-      const two = await build(upstream.url, { STACKONE_RATE_LIMIT_PER_MINUTE: '4', REDIS_KEY_PREFIX: prefix }, redis);
-      await one.createConnectSession(BODY);
-      await two.createConnectSession(BODY);
-      await one.createConnectSession(BODY);
-      await two.createConnectSession(BODY);
-      expect((await failure(one.createConnectSession(BODY))).kind).toBe('rate-limited');
-      expect((await failure(two.createConnectSession(BODY))).kind).toBe('rate-limited');
-      await one.onApplicationShutdown();
-      await two.onApplicationShutdown();
-      await redis.quit();
+    it('is one budget for two service instances (two replicas) on the same Redis', async () => {
+      const env = { STACKONE_RATE_LIMIT_PER_MINUTE: '4', REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
+      const one = await build(upstream.url, env);
+      const two = await build(upstream.url, env);
+      await waitForReady(one.moduleRef.get<Redis>(REDIS));
+      await waitForReady(two.moduleRef.get<Redis>(REDIS));
+      expect(one.moduleRef.get<Redis>(REDIS)).not.toBe(two.moduleRef.get<Redis>(REDIS));
+      await one.sut.createConnectSession(BODY);
+      await two.sut.createConnectSession(BODY);
+      await one.sut.createConnectSession(BODY);
+      await two.sut.createConnectSession(BODY);
+      expect((await failure(one.sut.createConnectSession(BODY))).kind).toBe('rate-limited');
+      expect((await failure(two.sut.createConnectSession(BODY))).kind).toBe('rate-limited');
+      expect(upstream.seen).toHaveLength(4);
+    });
+  });
+
+  describe('observer', () => {
+    it('reports attempts, retries and the call outcome; a throwing observer breaks nothing', async () => {
+      const { sut: observed, events } = await build(upstream.url);
+      upstream.next(fail(503));
+      await observed.createConnectSession(BODY);
+      const byHook = (hook: string): unknown[] => events.filter((e) => e.hook === hook).map((e) => e.event);
+      expect(byHook('onAttempt')).toEqual([
+        expect.objectContaining({ operation: 'createConnectSession', attempt: 1, status: 503, outcome: 'http-error' }),
+        expect.objectContaining({ operation: 'createConnectSession', attempt: 2, status: 201, outcome: 'ok' }),
+      ]);
+      expect(byHook('onRetry')).toEqual([expect.objectContaining({ operation: 'createConnectSession', attempt: 1, reason: '503' })]);
+      expect(byHook('onCallComplete')).toEqual([expect.objectContaining({ operation: 'createConnectSession', outcome: 'ok', attempts: 2 })]);
+
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          ConfigModule.forRoot({
+            isGlobal: true,
+            ignoreEnvFile: true,
+            load: [() => loadConfig({ STACKONE_API_KEY: API_KEY, STACKONE_BASE_URL: upstream.url, AUTH_JWT_SECRET: 'x'.repeat(32) })],
+          }),
+          RedisModule,
+          {
+            module: class ThrowingObserver {},
+            global: true,
+            providers: [{ provide: STACKONE_OBSERVER, useValue: { onAttempt: () => { throw new Error('observer bug'); } } }],
+            exports: [STACKONE_OBSERVER],
+          },
+          StackOneModule,
+        ],
+      }).compile();
+      modules.push(moduleRef);
+      await expect(moduleRef.get(StackOneHttpService).createConnectSession(BODY)).resolves.toEqual(SESSION);
+    });
+  });
+
+  describe('secrets', () => {
+    it('redacts our key and credential schemes echoed in an upstream message', () => {
+      const text = upstreamMessage({ message: `bad key ${API_KEY} / Basic ${BASIC} / bearer abc.def` }, [API_KEY, BASIC]);
+      expect(text).toBe('bad key [redacted] / [redacted] / [redacted]');
+    });
+
+    it('never puts the key, base64(key:) or "Basic " into logs, observer events or errors, however printed', async () => {
+      const { sut: leaky, events } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '2', STACKONE_MAX_RETRIES: '0' });
+      upstream.next(
+        fail(401, {}, `bad key ${API_KEY} Basic ${BASIC}`),
+        (req, res) => json(res, 500, { message: 'boom', echo: req.headers.authorization }),
+        fail(500, {}, `Basic ${BASIC}`),
+      );
+      const errors = [
+        await failure(leaky.createConnectSession(BODY)),
+        await failure(leaky.createConnectSession(BODY)),
+        await failure(leaky.createConnectSession(BODY)),
+        await failure(leaky.createConnectSession(BODY)), // circuit-open
+      ];
+      expect(errors.map((e) => e.kind)).toEqual(['http', 'http', 'http', 'circuit-open']);
+      expect(logLines.some((l) => l.includes('circuit breaker open'))).toBe(true);
+      const printed = [
+        ...logLines,
+        JSON.stringify(events),
+        ...errors.flatMap((e) => [JSON.stringify(e), String(e), inspect(e, { depth: 10, showHidden: true }), e.stack ?? '', e.message]),
+      ];
+      for (const text of printed) {
+        expect(text).not.toContain(API_KEY);
+        expect(text).not.toContain(BASIC);
+        expect(text).not.toContain('Basic ');
+      }
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('closes the undici pool when the application shuts down', async () => {
+      const { moduleRef } = await build(upstream.url);
+      await moduleRef.get(StackOneHttpService).createConnectSession(BODY);
+      const { pool } = moduleRef.get(StackOnePool);
+      expect(pool.closed).toBe(false);
+      await moduleRef.close();
+      expect(pool.closed).toBe(true);
     });
   });
 });

@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { AxiosRequestConfig } from 'axios';
+import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import {
   BrokenCircuitError,
   circuitBreaker,
@@ -12,25 +12,24 @@ import {
   handleWhen,
   IRetryBackoffContext,
   retry,
-  TaskCancelledError,
 } from 'cockatiel';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { firstValueFrom } from 'rxjs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'undici';
 import { AllConfig, StackOneConfig } from '../config/config.types';
 import { REDIS, RedisClient } from '../redis/redis.module';
 import { StackOneApiError } from './stackone-api.error';
-import { STACKONE_OBSERVER, StackOneObserver } from './stackone.observer';
+import { AttemptOutcome, STACKONE_OBSERVER, StackOneObserver } from './stackone.observer';
 import {
   ConnectorMetaWire,
   ConnectSessionCreateWire,
   ConnectSessionTokenAuthLinkWire,
+  ConnectSessionWire,
   LinkedAccountWire,
   ListAccountsQueryWire,
   PatchAccountWire,
 } from './stackone.types';
-import { TransportError, undiciAdapter } from './undici-adapter';
+import { pathSegment, TransportError } from './undici-adapter';
 import {
   isConnectSession,
   isConnectSessionTokenAuthLink,
@@ -40,68 +39,63 @@ import {
   isLinkedAccountList,
   parseRetryAfter,
   upstreamMessage,
+  upstreamRequestId,
 } from './stackone.wire-checks';
 
+export type BreakerState = 'closed' | 'open' | 'half-open';
 type Check<T> = (data: unknown) => data is T;
+
+/** Statuses worth another attempt; 500/501 and every other 4xx are answers, not blips. */
 const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
 const BACKOFF = { initialMs: 100, maxMs: 2_000 };
+const LIMITER_KEY = 'all';
 
 /**
  * The only code that talks to StackOne. Typed methods in and out; every failure becomes one
  * StackOneApiError (never an AxiosError, which carries the Authorization header).
  *
- * Resilience, with cockatiel (maintained, typed, composable policies, no hand-written loops):
- * one total deadline per call (AbortSignal: also ends a slow-drip body), retries with full-jitter
- * exponential backoff on connection errors, 408, 429 and 502/503/504 honouring Retry-After up to a
- * cap, a consecutive-failure circuit breaker, and an outbound rate limit (rate-limiter-flexible,
- * in Redis when configured so the whole fleet shares StackOne's per-key budget).
+ * Per call: one total deadline (an AbortSignal that ends every attempt, backoff and limiter wait,
+ * including a slow-drip body) → retry (cockatiel) → circuit breaker pre-check → outbound rate
+ * limit point → circuit breaker (cockatiel) → one HTTP attempt.
+ *
+ * cockatiel rather than a hand-written loop: it is maintained, typed, and its retry and breaker
+ * policies compose (`execute` of one inside the other) with an AbortSignal, so the deadline,
+ * backoff, Retry-After and breaker rules stay declarative and testable.
+ * The rate limit is taken outside the breaker so that a refusal by our own limiter is neither a
+ * StackOne failure nor (cockatiel treats unhandled errors as success) a half-open probe success.
  */
 @Injectable()
-export class StackOneHttpService implements OnApplicationShutdown {
+export class StackOneHttpService {
   private readonly logger = new Logger('StackOne');
   private readonly config: StackOneConfig;
-  private readonly pool: Pool;
-  private readonly basePath: string;
-  private readonly requestDefaults: AxiosRequestConfig;
+  private readonly secrets: readonly string[];
   private readonly breaker: CircuitBreakerPolicy;
   private breakerOpenedAt = 0;
-  private readonly limiter: RateLimiterMemory | RateLimiterRedis;
+  private readonly limiter: RateLimiterAbstract;
+  private readonly localLimiter: RateLimiterMemory;
 
   constructor(
     private readonly http: HttpService,
     config: ConfigService<AllConfig, true>,
     @Inject(REDIS) redis: RedisClient,
-    @Optional() @Inject(STACKONE_OBSERVER) private readonly observer: StackOneObserver = {},
+    @Optional() @Inject(STACKONE_OBSERVER) private readonly observer: StackOneObserver | null = null,
   ) {
     this.config = config.get('stackone', { infer: true });
-    const base = new URL(this.config.baseUrl);
-    this.basePath = base.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(base.origin, {
-      connections: 256,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      connect: { timeout: this.config.connectTimeoutMs },
-      headersTimeout: this.config.timeoutMs,
-      bodyTimeout: this.config.timeoutMs,
-    });
-    this.requestDefaults = {
-      adapter: undiciAdapter(this.pool, this.config.maxResponseBytes),
-      responseType: 'text',
-      transformResponse: [(data: unknown): unknown => data],
-      validateStatus: (): boolean => true,
-      maxRedirects: 0,
-    };
+    const { apiKey } = this.config;
+    this.secrets = [apiKey, Buffer.from(`${apiKey}:`).toString('base64')];
+
     this.breaker = circuitBreaker(handleWhen(countsAgainstBreaker), {
       halfOpenAfter: this.config.breakerCooldownMs,
       breaker: new ConsecutiveBreaker(this.config.breakerFailureThreshold),
     });
     this.breaker.onStateChange((state) => {
-      const name = state === CircuitState.Open || state === CircuitState.Isolated ? 'open' : state === CircuitState.HalfOpen ? 'half-open' : 'closed';
+      const name = toBreakerState(state);
       if (name === 'open') this.breakerOpenedAt = Date.now();
       if (name !== 'half-open') this.logger.warn(`StackOne circuit breaker ${name}`);
-      this.observer.onBreakerStateChange?.(name);
+      this.notify('onBreakerStateChange', name);
     });
-    const memory = new RateLimiterMemory({ points: this.config.rateLimitPerMinute, duration: 60, keyPrefix: 'stackone-out' });
+
+    this.localLimiter = new RateLimiterMemory({ points: this.config.rateLimitPerMinute, duration: 60, keyPrefix: 'stackone-out' });
     const { keyPrefix } = config.get('redis', { infer: true });
     this.limiter = redis
       ? new RateLimiterRedis({
@@ -109,17 +103,19 @@ export class StackOneHttpService implements OnApplicationShutdown {
           points: this.config.rateLimitPerMinute,
           duration: 60,
           keyPrefix: `${keyPrefix}stackone-out`,
-          // If Redis fails, keep limiting per process rather than failing requests.
-          insuranceLimiter: memory,
+          // Redis down or not ready: keep limiting per process at once rather than failing or
+          // waiting on a reconnect. The fleet may then exceed the budget by its replica count.
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: this.localLimiter,
         })
-      : memory;
+      : this.localLimiter;
   }
 
   createConnectSession(body: ConnectSessionCreateWire): Promise<ConnectSessionTokenAuthLinkWire> {
     return this.call('createConnectSession', { method: 'POST', url: '/connect_sessions', data: body }, isConnectSessionTokenAuthLink);
   }
 
-  authenticateConnectSession(token: string): Promise<Omit<ConnectSessionTokenAuthLinkWire, 'token' | 'auth_link_url'>> {
+  authenticateConnectSession(token: string): Promise<ConnectSessionWire> {
     return this.call('authenticateConnectSession', { method: 'POST', url: '/connect_sessions/authenticate', data: { token } }, isConnectSession);
   }
 
@@ -128,15 +124,15 @@ export class StackOneHttpService implements OnApplicationShutdown {
   }
 
   getAccount(id: string): Promise<LinkedAccountWire> {
-    return this.call('getAccount', { method: 'GET', url: `/accounts/${encodeURIComponent(id)}` }, isLinkedAccount);
+    return this.call('getAccount', { method: 'GET', url: `/accounts/${pathSegment(id)}` }, isLinkedAccount);
   }
 
   updateAccount(id: string, patch: PatchAccountWire): Promise<LinkedAccountWire> {
-    return this.call('updateAccount', { method: 'PATCH', url: `/accounts/${encodeURIComponent(id)}`, data: patch }, isLinkedAccount);
+    return this.call('updateAccount', { method: 'PATCH', url: `/accounts/${pathSegment(id)}`, data: patch }, isLinkedAccount);
   }
 
   deleteAccount(id: string): Promise<LinkedAccountWire> {
-    return this.call('deleteAccount', { method: 'DELETE', url: `/accounts/${encodeURIComponent(id)}` }, isLinkedAccount);
+    return this.call('deleteAccount', { method: 'DELETE', url: `/accounts/${pathSegment(id)}` }, isLinkedAccount);
   }
 
   listConnectors(): Promise<ConnectorMetaWire[]> {
@@ -144,49 +140,57 @@ export class StackOneHttpService implements OnApplicationShutdown {
   }
 
   getConnector(provider: string): Promise<ConnectorMetaWire> {
-    return this.call('getConnector', { method: 'GET', url: `/connectors/meta/${encodeURIComponent(provider)}` }, isConnector);
+    return this.call('getConnector', { method: 'GET', url: `/connectors/meta/${pathSegment(provider)}` }, isConnector);
   }
 
-  breakerState(): 'closed' | 'open' | 'half-open' {
-    const s = this.breaker.state;
-    return s === CircuitState.Closed ? 'closed' : s === CircuitState.HalfOpen ? 'half-open' : 'open';
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.pool.close().catch(() => undefined);
+  /** cockatiel's view: stays 'open' after the cool-down until the next call becomes the probe. */
+  breakerState(): BreakerState {
+    return toBreakerState(this.breaker.state);
   }
 
   private async call<T>(operation: string, request: AxiosRequestConfig, check: Check<T>): Promise<T> {
     const started = performance.now();
     const deadline = Date.now() + this.config.timeoutMs;
     const controller = new AbortController();
+    const { signal } = controller;
     const timer = setTimeout(() => controller.abort(), this.config.timeoutMs);
     let attempts = 0;
+    let lastError: StackOneApiError | undefined;
+
     const policy = retry(
       handleWhen((err) => this.worthRetrying(err, deadline)),
       {
         maxAttempts: this.config.maxRetries,
-        backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) => backoffDelay(ctx, this.config.maxRetryAfterMs)),
+        backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) => backoffDelay(ctx, deadline)),
       },
     );
     const retryListener = policy.onRetry((e) => {
-      const reason = 'error' in e && e.error instanceof StackOneApiError ? (e.error.status !== undefined ? String(e.error.status) : e.error.kind) : 'unknown';
-      this.observer.onRetry?.({ operation, attempt: attempts, delayMs: Math.round(e.delay), reason });
+      const error = 'error' in e ? e.error : undefined;
+      const reason = error instanceof StackOneApiError ? (error.kind === 'http' ? String(error.status) : error.kind) : 'unknown';
+      this.notify('onRetry', { operation, attempt: attempts, delayMs: Math.round(e.delay), reason });
     });
+
     try {
-      const result = await policy.execute(
-        () =>
-          this.breaker.execute(() => {
-            attempts += 1;
-            return this.attempt(operation, request, check, controller.signal, deadline, attempts);
-          }),
-        controller.signal,
-      );
-      this.observer.onCallComplete?.({ operation, outcome: 'ok', attempts, durationMs: performance.now() - started });
+      const result = await policy.execute(async () => {
+        try {
+          // cockatiel's backoff sleep ignores the signal; never start an attempt past the deadline.
+          if (signal.aborted) throw lastError ?? new StackOneApiError('timeout', operation);
+          this.admitThroughBreaker(operation);
+          await this.takeBudget(operation, deadline, signal);
+          this.admitThroughBreaker(operation);
+          const attempt = ++attempts;
+          return await this.breaker.execute(() => this.attempt(operation, request, check, signal, attempt));
+        } catch (err) {
+          lastError = this.toApiError(err, operation);
+          throw lastError;
+        }
+      }, signal);
+      this.notify('onCallComplete', { operation, outcome: 'ok', attempts, durationMs: performance.now() - started });
       return result;
     } catch (err) {
-      const error = this.toApiError(err, operation, attempts);
-      this.observer.onCallComplete?.({ operation, outcome: error.kind, attempts, durationMs: performance.now() - started, status: error.status });
+      const failure = this.toApiError(err, operation);
+      const error = new StackOneApiError(failure.kind, operation, { ...failure.options, attempts });
+      this.notify('onCallComplete', { operation, outcome: error.kind, attempts, durationMs: performance.now() - started, status: error.status });
       throw error;
     } finally {
       clearTimeout(timer);
@@ -194,32 +198,20 @@ export class StackOneHttpService implements OnApplicationShutdown {
     }
   }
 
-  private async attempt<T>(
-    operation: string,
-    request: AxiosRequestConfig,
-    check: Check<T>,
-    signal: AbortSignal,
-    deadline: number,
-    attempt: number,
-  ): Promise<T> {
-    await this.takeBudget(operation, deadline);
+  private async attempt<T>(operation: string, request: AxiosRequestConfig, check: Check<T>, signal: AbortSignal, attempt: number): Promise<T> {
     const started = performance.now();
-    const report = (outcome: 'ok' | 'http-error' | 'timeout' | 'network' | 'invalid-response', status?: number): void =>
-      this.observer.onAttempt?.({ operation, attempt, status, outcome, durationMs: performance.now() - started });
-    let response;
+    const report = (outcome: AttemptOutcome, status?: number): void =>
+      this.notify('onAttempt', { operation, attempt, status, outcome, durationMs: performance.now() - started });
+    let response: AxiosResponse<string>;
     try {
-      response = await firstValueFrom(
-        this.http.request<string>({ ...this.requestDefaults, ...request, url: `${this.basePath}${request.url ?? ''}`, signal }),
-      );
+      response = await firstValueFrom(this.http.request<string>({ ...request, signal }));
     } catch (err) {
-      // axios replaces an adapter error with its own CanceledError once the signal has fired.
+      // axios swaps an adapter error for its own CanceledError once the signal has fired; anything
+      // else that is not ours (an AxiosError carries the Authorization header) is dropped here.
       const transport = err instanceof TransportError ? err : new TransportError(signal.aborted ? 'timeout' : 'network', 'unknown');
-      if (transport.kind === 'too-large') {
-        report('invalid-response');
-        throw new StackOneApiError('invalid-response', operation, { attempts: attempt });
-      }
-      report(transport.kind);
-      throw new StackOneApiError(transport.kind, operation, { attempts: attempt });
+      const kind = transport.kind === 'too-large' ? 'invalid-response' : transport.kind;
+      report(kind);
+      throw new StackOneApiError(kind, operation);
     }
     const { status } = response;
     const body = typeof response.data === 'string' ? response.data : '';
@@ -227,40 +219,64 @@ export class StackOneHttpService implements OnApplicationShutdown {
       const data = parseJson(body);
       if (!check(data)) {
         report('invalid-response', status);
-        throw new StackOneApiError('invalid-response', operation, { status, attempts: attempt });
+        throw new StackOneApiError('invalid-response', operation, { status });
       }
       report('ok', status);
       return data;
     }
+    const headers = response.headers as Record<string, unknown>;
+    const requestId = upstreamRequestId(headers);
     if (status >= 300 && status < 400) {
       // Never followed: a redirect from StackOne is unexpected and may point anywhere.
       report('invalid-response', status);
-      throw new StackOneApiError('invalid-response', operation, { status, attempts: attempt });
+      throw new StackOneApiError('invalid-response', operation, { status, upstreamRequestId: requestId });
     }
     report('http-error', status);
-    const headers = response.headers as Record<string, unknown>;
     throw new StackOneApiError('http', operation, {
       status,
-      upstreamMessage: upstreamMessage(parseJson(body)),
+      upstreamMessage: upstreamMessage(parseJson(body), this.secrets),
       retryAfterSeconds: parseRetryAfter(headers['retry-after']),
-      upstreamRequestId: typeof headers['x-request-id'] === 'string' ? headers['x-request-id'].slice(0, 128) : undefined,
-      attempts: attempt,
+      upstreamRequestId: requestId,
     });
   }
 
-  /** One point of the fleet's budget per attempt; waits briefly when that fits the deadline. */
-  private async takeBudget(operation: string, deadline: number): Promise<void> {
+  /**
+   * Fails fast while the breaker is open (cool-down running) or a half-open probe is in flight:
+   * cockatiel would otherwise park this call until the probe settles, past our own deadline.
+   */
+  private admitThroughBreaker(operation: string): void {
+    const state = this.breaker.state;
+    const remaining = this.breakerOpenedAt + this.config.breakerCooldownMs - Date.now();
+    if (state === CircuitState.HalfOpen || state === CircuitState.Isolated || (state === CircuitState.Open && remaining > 0)) {
+      throw this.circuitOpen(operation);
+    }
+  }
+
+  private circuitOpen(operation: string): StackOneApiError {
+    const remaining = this.breakerOpenedAt + this.config.breakerCooldownMs - Date.now();
+    return new StackOneApiError('circuit-open', operation, { retryAfterSeconds: Math.max(1, Math.ceil(remaining / 1000)) });
+  }
+
+  /** One point of the fleet's budget per attempt; waits when that fits the deadline and the cap. */
+  private async takeBudget(operation: string, deadline: number, signal: AbortSignal): Promise<void> {
+    let limiter = this.limiter;
     for (;;) {
       try {
-        await this.limiter.consume('all', 1);
+        await untilAborted(limiter.consume(LIMITER_KEY, 1), signal);
         return;
       } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        if (signal.aborted) throw new StackOneApiError('timeout', operation);
+        if (!(rejection instanceof RateLimiterRes)) {
+          // A store failure the insurance did not absorb: limit per process rather than fail.
+          this.logger.warn(`Outbound rate limiter store failed (${rejection instanceof Error ? rejection.name : typeof rejection}); using the in-process limiter`);
+          limiter = this.localLimiter;
+          continue;
+        }
         const wait = rejection.msBeforeNext;
         if (wait > this.config.maxRetryAfterMs || Date.now() + wait >= deadline) {
           throw new StackOneApiError('rate-limited', operation, { retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) });
         }
-        await sleep(wait);
+        await sleep(wait, undefined, { signal }).catch(() => undefined);
       }
     }
   }
@@ -270,36 +286,49 @@ export class StackOneHttpService implements OnApplicationShutdown {
     const retryable = err.kind === 'network' || (err.kind === 'http' && RETRYABLE_STATUS.has(err.status ?? 0));
     if (!retryable) return false;
     const retryAfterMs = (err.options.retryAfterSeconds ?? 0) * 1000;
-    // A Retry-After we cannot honour inside the deadline: answer now, passing it on.
+    // A Retry-After we cannot honour inside the cap and the deadline: answer now, passing it on.
     return retryAfterMs <= this.config.maxRetryAfterMs && Date.now() + retryAfterMs < deadline;
   }
 
-  private toApiError(err: unknown, operation: string, attempts: number): StackOneApiError {
+  private toApiError(err: unknown, operation: string): StackOneApiError {
     if (err instanceof StackOneApiError) return err;
-    if (err instanceof BrokenCircuitError) {
-      const remaining = this.breakerOpenedAt + this.config.breakerCooldownMs - Date.now();
-      return new StackOneApiError('circuit-open', operation, { retryAfterSeconds: Math.max(1, Math.ceil(remaining / 1000)), attempts });
-    }
-    if (err instanceof TaskCancelledError) return new StackOneApiError('timeout', operation, { attempts });
+    if (err instanceof BrokenCircuitError) return this.circuitOpen(operation);
+    // Only the class name: an unknown error may hold request config (headers) in its fields.
     this.logger.error(`Unexpected failure calling StackOne ${operation}: ${err instanceof Error ? err.name : typeof err}`);
-    return new StackOneApiError('network', operation, { attempts });
+    return new StackOneApiError('network', operation);
+  }
+
+  /** Observers must never break or slow a call: their errors are swallowed. */
+  private notify<K extends keyof StackOneObserver>(hook: K, event: Parameters<NonNullable<StackOneObserver[K]>>[0]): void {
+    const fn = this.observer?.[hook] as ((e: typeof event) => void) | undefined;
+    if (!fn) return;
+    try {
+      fn.call(this.observer, event);
+    } catch {
+      // An observer bug is not a StackOne failure.
+    }
   }
 }
 
-/** 5xx, timeouts, connection failures and broken answers open the breaker; 4xx (incl. 429) do not. */
+function toBreakerState(state: CircuitState): BreakerState {
+  if (state === CircuitState.Closed) return 'closed';
+  return state === CircuitState.HalfOpen ? 'half-open' : 'open';
+}
+
+/** 5xx, timeouts and connection failures open the breaker; 4xx (incl. 429) and broken bodies do not. */
 function countsAgainstBreaker(err: unknown): boolean {
   if (!(err instanceof StackOneApiError)) return false;
   if (err.kind === 'http') return (err.status ?? 0) >= 500;
-  return err.kind === 'timeout' || err.kind === 'network' || err.kind === 'invalid-response';
+  return err.kind === 'timeout' || err.kind === 'network';
 }
 
-function backoffDelay(ctx: IRetryBackoffContext<unknown>, maxRetryAfterMs: number): number {
+/** Retry-After when StackOne sent one (already checked against cap and deadline), else full jitter; never past the deadline. */
+function backoffDelay(ctx: IRetryBackoffContext<unknown>, deadline: number): number {
   const error = 'error' in ctx.result ? ctx.result.error : undefined;
   const retryAfter = error instanceof StackOneApiError ? error.options.retryAfterSeconds : undefined;
-  if (retryAfter !== undefined) return Math.min(retryAfter * 1000, maxRetryAfterMs);
-  // Full jitter: uniformly random up to the exponential ceiling.
-  const ceiling = Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** (ctx.attempt - 1));
-  return Math.random() * ceiling;
+  const delay =
+    retryAfter !== undefined ? retryAfter * 1000 : Math.random() * Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** (ctx.attempt - 1));
+  return Math.max(0, Math.min(delay, deadline - Date.now()));
 }
 
 function parseJson(text: string): unknown {
@@ -308,5 +337,20 @@ function parseJson(text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     return undefined;
+  }
+}
+
+/** The promise, or a rejection as soon as the signal fires (a stalled limiter store cannot outlive the deadline). */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = (): void => reject(new Error('aborted'));
+  });
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }

@@ -1,19 +1,30 @@
-import { HttpModule } from '@nestjs/axios';
+import { HttpModule, HttpModuleOptions } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../config/config.types';
 import { StackOneHttpService } from './stackone-http.service';
+import { StackOnePool, StackOnePoolModule } from './stackone-pool';
+import { undiciAdapter } from './undici-adapter';
 
 @Module({
   imports: [
     HttpModule.registerAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfig, true>) => {
-        const { apiKey } = config.get('stackone', { infer: true });
+      imports: [StackOnePoolModule],
+      inject: [ConfigService, StackOnePool],
+      useFactory: (config: ConfigService<AllConfig, true>, transport: StackOnePool): HttpModuleOptions => {
+        const { apiKey, maxResponseBytes } = config.get('stackone', { infer: true });
         return {
+          baseURL: transport.baseUrl,
           // Computed once; lives only in this client's default headers, never in errors or logs.
           headers: { Authorization: `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`, Accept: 'application/json' },
+          adapter: undiciAdapter(transport.pool, transport.origin, maxResponseBytes),
+          // A redirect from StackOne is an invalid answer, never followed (the adapter cannot follow one).
           maxRedirects: 0,
+          // Every status comes back as a response; StackOneHttpService maps them itself.
+          validateStatus: (): boolean => true,
+          // The raw text: axios would silently hand back a string for a broken JSON body.
+          responseType: 'text',
+          transformResponse: [(data: unknown): unknown => data],
         };
       },
     }),

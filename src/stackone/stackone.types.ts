@@ -54,6 +54,9 @@ export interface ConnectSessionTokenAuthLinkWire {
   external_trigger_token?: string | null;
 }
 
+/** POST /connect_sessions/authenticate answers the session without its token and hosted link. */
+export type ConnectSessionWire = Omit<ConnectSessionTokenAuthLinkWire, 'token' | 'auth_link_url'>;
+
 export type LinkedAccountStatus = 'active' | 'inactive' | 'error';
 
 export interface LinkedAccountWire {
@@ -77,6 +80,7 @@ export interface LinkedAccountWire {
 
 export interface ListAccountsQueryWire {
   origin_owner_id?: string;
+  origin_owner_ids?: string[];
   providers?: string[];
   account_ids?: string[];
   status?: LinkedAccountStatus[];

@@ -1,7 +1,7 @@
 import { AxiosAdapter, AxiosHeaders, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { Pool } from 'undici';
+import { Dispatcher } from 'undici';
 
-/** A transport failure below HTTP: the service maps it to StackOneApiError. */
+/** A transport failure below HTTP: the service maps it to StackOneApiError. Carries no request data. */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
   constructor(
@@ -14,27 +14,25 @@ export class TransportError extends Error {
 
 /**
  * An axios adapter on an undici Pool: @nestjs/axios stays the API the service codes against, while
- * the transport keeps a pool of keep-alive connections, never follows redirects, aborts on the
- * caller's signal (the total deadline) and bounds how much of a body it reads.
- * Measured on the DESIGN.md machine: axios's default http adapter ~3,500 req/s vs undici ~10,800.
+ * the transport keeps keep-alive connections, never follows redirects, aborts on the caller's
+ * signal (the total deadline, which also ends a slow-drip body) and stops reading a body at
+ * `maxResponseBytes`, so memory stays bounded.
+ * Why: DESIGN.md measured axios's http adapter at ~3,500 req/s (~5,000 without follow-redirects)
+ * against ~10,800 for undici; the outbound client dominates this service's throughput.
+ *
+ * `origin` is the only origin this adapter talks to: an absolute URL elsewhere is refused, so the
+ * Authorization header can never be sent to another host.
  */
-export function undiciAdapter(pool: Pool, maxResponseBytes: number): AxiosAdapter {
+export function undiciAdapter(dispatcher: Dispatcher, origin: string, maxResponseBytes: number): AxiosAdapter {
   return async (config: InternalAxiosRequestConfig): Promise<AxiosResponse<string>> => {
-    const url = new URL(config.url ?? '/', 'http://stackone.invalid');
-    const search = serializeParams(config.params as Record<string, unknown> | undefined);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(AxiosHeaders.from(config.headers).toJSON())) {
-      if (typeof value === 'string') headers[name.toLowerCase()] = value;
-      else if (typeof value === 'number' || typeof value === 'boolean') headers[name.toLowerCase()] = String(value);
-    }
-    const body = typeof config.data === 'string' ? config.data : undefined;
+    const signal = config.signal as AbortSignal | undefined;
     try {
-      const res = await pool.request({
-        path: `${url.pathname}${search}`,
+      const res = await dispatcher.request({
+        path: requestPath(origin, config),
         method: (config.method ?? 'get').toUpperCase(),
-        headers,
-        body,
-        signal: config.signal as AbortSignal | undefined,
+        headers: requestHeaders(config),
+        body: typeof config.data === 'string' ? config.data : undefined,
+        signal,
       });
       const declared = Number(res.headers['content-length'] ?? 0);
       if (declared > maxResponseBytes) {
@@ -51,22 +49,42 @@ export function undiciAdapter(pool: Pool, maxResponseBytes: number): AxiosAdapte
         }
         chunks.push(chunk as Buffer);
       }
-      const responseHeaders = new AxiosHeaders();
+      const headers = new AxiosHeaders();
       for (const [name, value] of Object.entries(res.headers)) {
-        if (value !== undefined) responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       }
       return {
         data: Buffer.concat(chunks).toString('utf8'),
         status: res.statusCode,
         statusText: '',
-        headers: responseHeaders,
+        headers,
         config,
         request: undefined,
       };
     } catch (err) {
-      throw toTransportError(err, config.signal as AbortSignal | undefined);
+      throw toTransportError(err, signal);
     }
   };
+}
+
+function requestPath(origin: string, config: InternalAxiosRequestConfig): string {
+  const url = config.url ?? '';
+  const base = (config.baseURL ?? origin).replace(/\/+$/, '');
+  // Built as text, never through `new URL`, which would resolve `..`/`%2e%2e` segments.
+  const full = /^[a-z][a-z\d+.-]*:\/\//i.test(url) ? url : `${base}/${url.replace(/^\/+/, '')}`;
+  if (!full.startsWith(`${origin}/`)) throw new TransportError('network', 'foreign-origin');
+  const path = full.slice(origin.length);
+  const search = serializeParams(config.params as Record<string, unknown> | undefined);
+  return search ? `${path}${path.includes('?') ? '&' : '?'}${search}` : path;
+}
+
+function requestHeaders(config: InternalAxiosRequestConfig): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(AxiosHeaders.from(config.headers).toJSON())) {
+    if (typeof value === 'string') headers[name.toLowerCase()] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') headers[name.toLowerCase()] = String(value);
+  }
+  return headers;
 }
 
 /** Arrays become repeated parameters (`providers=a&providers=b`), as StackOne expects. */
@@ -77,17 +95,22 @@ export function serializeParams(params: Record<string, unknown> | undefined): st
     if (value === undefined || value === null) continue;
     for (const v of Array.isArray(value) ? value : [value]) search.append(key, String(v));
   }
-  const text = search.toString();
-  return text ? `?${text}` : '';
+  return search.toString();
 }
 
-function toTransportError(err: unknown, signal: AbortSignal | undefined): Error {
+/** A path parameter as one segment: `/`, `?`, `#` encoded, and `.`/`..` can never act as dot segments. */
+export function pathSegment(value: string): string {
+  const encoded = encodeURIComponent(value);
+  return encoded === '.' || encoded === '..' ? encoded.replace(/\./g, '%2E') : encoded;
+}
+
+function toTransportError(err: unknown, signal: AbortSignal | undefined): TransportError {
   if (err instanceof TransportError) return err;
   if (signal?.aborted) return new TransportError('timeout', 'deadline');
-  const e = err as { code?: string; name?: string; cause?: { code?: string } };
-  const code = e.code ?? e.cause?.code ?? e.name ?? 'unknown';
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new TransportError('timeout', code);
-  }
+  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | null;
+  const code = [e?.code, e?.cause?.code, e?.name].find((c): c is string => typeof c === 'string') ?? 'unknown';
+  // Headers/body timeouts are backstops equal to the deadline. A connect timeout means nothing
+  // was sent, so it is a network failure and safe to retry.
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new TransportError('timeout', code);
   return new TransportError('network', code);
 }

@@ -1,0 +1,185 @@
+import { SignJWT } from 'jose';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
+import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
+import { startServiceProcess } from './support/processes';
+
+const bearer = (): Promise<string> =>
+  new SignJWT({ org_id: 'org_r', org_name: 'Resilient Inc', email: 'r@r.example' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(TEST_JWT_SECRET))
+    .then((t) => `Bearer ${t}`);
+
+/** Sockets this process holds open, from /proc (Linux). */
+const openSockets = (): number => readdirSync('/proc/self/fd').filter((fd) => {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+  } catch {
+    return false;
+  }
+}).length;
+
+describe('resilience through the service (sandbox fault injection)', () => {
+  let sandbox: Sandbox;
+  let svc: TestService;
+  let auth: string;
+
+  beforeAll(async () => {
+    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    svc = await startService(sandbox.url, {
+      STACKONE_BREAKER_FAILURES: '3',
+      STACKONE_BREAKER_COOLDOWN_MS: '400',
+      STACKONE_MAX_RETRIES: '0',
+      RATE_LIMIT_PER_TENANT: '100000',
+      STACKONE_RATE_LIMIT_PER_MINUTE: '100000',
+    });
+    auth = await bearer();
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await sandbox?.close();
+  });
+  beforeEach(() => sandbox.reset());
+
+  const post = () => svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ categories: ['hris'] });
+  const calls = () => sandbox.requests.filter((r) => r.path === '/connect_sessions').length;
+
+  it('opens the breaker after sustained 503s: 503 problem+json with Retry-After at once, StackOne not called; closes after the cool-down', async () => {
+    sandbox.injectFault({ path: '/connect_sessions', status: 503, count: 3 });
+    for (let i = 0; i < 3; i++) await post().expect(502);
+    const open = await post().expect(503);
+    expect(open.headers['content-type']).toMatch(/problem\+json/);
+    expect(open.headers['retry-after']).toBe('1');
+    expect(open.body.type).toContain('circuit-open');
+    expect(calls()).toBe(3);
+    const metrics = await svc.http().get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/stackone_circuit_breaker_state 2/);
+    await new Promise((r) => setTimeout(r, 450));
+    await post().expect(201);
+    expect(calls()).toBe(4);
+    expect((await svc.http().get('/metrics')).text).toMatch(/stackone_circuit_breaker_state 0/);
+  });
+
+  it('counts retries and upstream outcomes in /metrics', async () => {
+    const text = (await svc.http().get('/metrics').expect(200)).text;
+    expect(text).toMatch(/http_requests_total\{method="POST",route="\/v1\/connect-sessions",status="201"\} \d+/);
+    expect(text).toMatch(/stackone_calls_total\{operation="createConnectSession",outcome="ok"\} \d+/);
+    expect(text).toMatch(/http_request_duration_seconds_bucket/);
+  });
+});
+
+describe('retries through the service', () => {
+  let sandbox: Sandbox;
+  let svc: TestService;
+  let auth: string;
+
+  beforeAll(async () => {
+    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    svc = await startService(sandbox.url, { STACKONE_MAX_RETRIES: '2', STACKONE_TIMEOUT_MS: '4000' });
+    auth = await bearer();
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await sandbox?.close();
+  });
+  beforeEach(() => sandbox.reset());
+  const post = () => svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ categories: ['ats'] });
+
+  it('429 with Retry-After: 1, then success → 201 after about a second', async () => {
+    sandbox.injectFault({ path: '/connect_sessions', status: 429, retryAfter: 1, count: 1 });
+    const started = Date.now();
+    await post().expect(201);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect((await svc.http().get('/metrics')).text).toMatch(/stackone_retries_total\{operation="createConnectSession",reason="429"\} 1/);
+  });
+
+  it('a burst of 503s shorter than the retry budget → 201', async () => {
+    sandbox.injectFault({ path: '/connect_sessions', status: 503, count: 2 });
+    await post().expect(201);
+    expect(sandbox.requests.filter((r) => r.path === '/connect_sessions')).toHaveLength(3);
+  });
+
+  it('connection resets then success → 201; malformed JSON is not retried → 502', async () => {
+    sandbox.injectFault({ path: '/connect_sessions', reset: true, count: 1 });
+    await post().expect(201);
+    sandbox.injectFault({ path: '/connect_sessions', malformed: true, count: 1 });
+    await post().expect(502);
+  });
+
+  it('a slow drip ends at the deadline with 504', async () => {
+    sandbox.injectFault({ path: '/connect_sessions', dripMs: 500, count: 1 });
+    const started = Date.now();
+    await post().expect(504);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe('bounded loopback load', () => {
+  it('serves 3,000 requests at 32 in flight with no errors and no growth in open sockets', async () => {
+    const sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    const svc = await startService(sandbox.url, { RATE_LIMIT_PER_TENANT: '1000000', STACKONE_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' });
+    const server = await svc.app.listen(0, '127.0.0.1');
+    const { port } = (svc.app.getHttpServer().address() as { port: number });
+    void server;
+    const auth = await bearer();
+    const body = JSON.stringify({ provider: 'hibob', originUsername: 'load@r.example' });
+    const one = (): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/v1/connect-sessions', method: 'POST', headers: { authorization: auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const run = async (total: number): Promise<Map<number, number>> => {
+      const statuses = new Map<number, number>();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (next < total) {
+            next += 1;
+            const s = await one();
+            statuses.set(s, (statuses.get(s) ?? 0) + 1);
+          }
+        }),
+      );
+      return statuses;
+    };
+    await run(1_500);
+    const before = openSockets();
+    const statuses = await run(3_000);
+    await new Promise((r) => setTimeout(r, 200));
+    const after = openSockets();
+    expect(Object.fromEntries(statuses)).toEqual({ 201: 3_000 });
+    // Keep-alive pools are reused on all three hops (client, service, StackOne): the pools may still
+    // widen a little under the mixed GET+POST load, but a leak would show thousands, one per request.
+    expect(after - before).toBeLessThan(100);
+    await svc.close();
+    await sandbox.close();
+  }, 120_000);
+});
+
+describe('graceful shutdown', () => {
+  it('turns readiness unready on SIGTERM and lets an in-flight request finish', async () => {
+    const sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    const svc = await startServiceProcess({ STACKONE_API_KEY: TEST_STACKONE_KEY, STACKONE_BASE_URL: sandbox.url, AUTH_JWT_SECRET: TEST_JWT_SECRET, SHUTDOWN_GRACE_MS: '600' });
+    sandbox.injectFault({ path: '/connect_sessions', delayMs: 800, count: 1 });
+    const inFlight = fetch(`${svc.url}/v1/connect-sessions`, { method: 'POST', headers: { authorization: await bearer(), 'content-type': 'application/json' }, body: '{}' });
+    await new Promise((r) => setTimeout(r, 100));
+    svc.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 150));
+    const ready = await fetch(`${svc.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect((await inFlight).status).toBe(201);
+    const exited = await Promise.race([
+      new Promise<boolean>((r) => svc.child.once('exit', () => r(true))),
+      new Promise<boolean>((r) => setTimeout(() => r(svc.child.exitCode !== null || svc.child.signalCode !== null), 3_000)),
+    ]);
+    await svc.stop();
+    await sandbox.close();
+    expect(exited).toBe(true);
+  }, 30_000);
+});
