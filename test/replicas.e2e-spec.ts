@@ -65,7 +65,7 @@ describeWithRedis('two replicas sharing Redis', () => {
     const second = await post(replicas[1], a, { provider: 'hibob' }, { 'idempotency-key': key });
     expect([first.status, second.status]).toEqual([201, 201]);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
-    expect((await second.json()).token).toBe((await first.json()).token);
+    expect(((await second.json()) as { token: string }).token).toBe(((await first.json()) as { token: string }).token);
     expect(sessionCalls()).toBe(1);
     const other = await post(replicas[1], a, { provider: 'greenhouse' }, { 'idempotency-key': key });
     expect(other.status).toBe(422);

@@ -436,11 +436,11 @@ describe(StackOneHttpService.name, () => {
     });
 
     it.each([
-      ['beyond the cap (seconds)', { 'retry-after': '30' }, 30],
-      ['beyond the cap (HTTP-date)', { 'retry-after': new Date(Date.now() + 60_000).toUTCString() }, 60],
-      ['within the cap but beyond the deadline', { 'retry-after': '3' }, 3],
-    ])('answers at once with retryAfterSeconds when Retry-After is %s', async (_name, headers, seconds) => {
-      upstream.next(fail(429, headers));
+      ['beyond the cap (seconds)', (): string => '30', 30],
+      ['beyond the cap (HTTP-date)', (): string => new Date(Date.now() + 60_000).toUTCString(), 60],
+      ['within the cap but beyond the deadline', (): string => '3', 3],
+    ])('answers at once with retryAfterSeconds when Retry-After is %s', async (_name, retryAfter, seconds) => {
+      upstream.next(fail(429, { 'retry-after': retryAfter() }));
       const started = Date.now();
       const err = await failure(sut.createConnectSession(BODY));
       expect(Date.now() - started).toBeLessThan(300);
@@ -455,6 +455,7 @@ describe(StackOneHttpService.name, () => {
       expect(parseRetryAfter(' 0 ', now)).toBe(0);
       expect(parseRetryAfter('Tue, 24 Nov 2026 10:00:05 GMT', now)).toBe(5);
       expect(parseRetryAfter('Tue, 24 Nov 2026 09:00:00 GMT', now)).toBe(0);
+      expect(parseRetryAfter('Sunday, 24-Nov-26 10:00:09 GMT', now)).toBe(9);
       expect(parseRetryAfter('soon', now)).toBeUndefined();
       expect(parseRetryAfter('-3', now)).toBeUndefined();
       expect(parseRetryAfter(undefined, now)).toBeUndefined();

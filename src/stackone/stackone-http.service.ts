@@ -1,6 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import axios from 'axios';
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import {
   BrokenCircuitError,
@@ -49,6 +50,13 @@ type Check<T> = (data: unknown) => data is T;
 const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
 const BACKOFF = { initialMs: 100, maxMs: 2_000 };
 const LIMITER_KEY = 'all';
+/**
+ * @nestjs/axios creates a CancelToken per request and cancels it when the Observable is torn down,
+ * i.e. after every successful answer too, building a CanceledError (stack trace included): ~5 µs
+ * of a ~80 µs call on this machine. A token that never fires skips that; cancellation is our
+ * AbortSignal (the undici adapter never listens to tokens).
+ */
+const NEVER_CANCELLED = new axios.CancelToken(() => undefined);
 
 /**
  * The only code that talks to StackOne. Typed methods in and out; every failure becomes one
@@ -204,7 +212,7 @@ export class StackOneHttpService {
       this.notify('onAttempt', { operation, attempt, status, outcome, durationMs: performance.now() - started });
     let response: AxiosResponse<string>;
     try {
-      response = await firstValueFrom(this.http.request<string>({ ...request, signal }));
+      response = await firstValueFrom(this.http.request<string>({ ...request, signal, cancelToken: NEVER_CANCELLED }));
     } catch (err) {
       // axios swaps an adapter error for its own CanceledError once the signal has fired; anything
       // else that is not ours (an AxiosError carries the Authorization header) is dropped here.

@@ -69,6 +69,9 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number | unde
   if (typeof value !== 'string' || value.trim() === '') return undefined;
   const text = value.trim();
   if (/^\d{1,10}$/.test(text)) return Number(text);
+  // All three HTTP-date forms (IMF-fixdate, RFC 850, asctime) start with a day name; anything
+  // else ('-3', '2026') is not a Retry-After, whatever Date.parse makes of it.
+  if (!/^[A-Za-z]{3}/.test(text)) return undefined;
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }

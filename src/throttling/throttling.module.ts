@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AllConfig } from '../config/config.types';
 import { REDIS, RedisClient } from '../redis/redis.module';
+import { MemoryThrottlerStorage } from './memory-throttler.storage';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { TenantThrottlerGuard } from './tenant-throttler.guard';
 
@@ -18,7 +19,7 @@ import { TenantThrottlerGuard } from './tenant-throttler.guard';
         return {
           throttlers: [{ name: 'default', ttl: 60_000, limit: http.rateLimitPerTenantPerMinute }],
           errorMessage: `Too many requests for this tenant (limit ${http.rateLimitPerTenantPerMinute} a minute); retry after Retry-After seconds.`,
-          storage: redis ? new RedisThrottlerStorage(redis, keyPrefix) : undefined,
+          storage: redis ? new RedisThrottlerStorage(redis, keyPrefix) : new MemoryThrottlerStorage(),
         };
       },
     }),

@@ -1,0 +1,135 @@
+// `npm run bench`: ceiling (upstream direct) vs the seed's Express handler vs this service, side by
+// side in one run with autocannon, loopback only, bounded. Writes bench/results/latest.json.
+import autocannon from 'autocannon';
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const DURATION = Number(process.env.BENCH_DURATION_S ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 3);
+const KEY = 'bench-key';
+const SECRET = 'bench-jwt-secret-0123456789-abcdefghijkl';
+const children: ChildProcess[] = [];
+
+function start(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number; startedAt: number }> {
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /LISTENING (\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]), startedAt });
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
+  });
+}
+
+const peakRssMb = (pid: number | undefined): number => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+};
+
+async function load(url: string, headers: Record<string, string>, body: string, duration: number): Promise<{ rps: number; p50: number; p99: number; errors: number; non2xx: number }> {
+  const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections: CONNECTIONS, duration });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first (npm run bench does).');
+  const upstream = await start([join(here, 'upstream.mts')], { UPSTREAM_API_KEY: KEY });
+  const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  const baseline = await start([join(here, 'baseline.mts')], { UPSTREAM_URL: upstreamUrl, UPSTREAM_API_KEY: KEY });
+
+  // The service: logs and metrics on, limits high enough not to refuse the load (they still run).
+  const servicePort = 20_000 + Math.floor(Math.random() * 20_000);
+  const serviceStart = performance.now();
+  const service = spawn(process.execPath, [...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'dist', 'main.js')], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(servicePort), LOG_LEVEL: 'info', STACKONE_BASE_URL: upstreamUrl, STACKONE_API_KEY: KEY, AUTH_JWT_SECRET: SECRET, RATE_LIMIT_PER_TENANT: '100000000', STACKONE_RATE_LIMIT_PER_MINUTE: '100000000', SHUTDOWN_GRACE_MS: '0' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(service);
+  let readyMs = 0;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${servicePort}/health/ready`)).status === 200) {
+        readyMs = performance.now() - serviceStart;
+        break;
+      }
+    } catch {
+      // not yet listening
+    }
+    if (performance.now() - serviceStart > 15_000) throw new Error('service not ready within 15 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+
+  const token = await new SignJWT({ org_id: 'org_bench', org_name: 'Bench Inc', email: 'jane@acme.example' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+  const seedBody = JSON.stringify({ originUsername: 'jane@acme.example', provider: 'hibob' });
+  const targets = {
+    ceiling: { url: `${upstreamUrl}/connect_sessions`, headers: { authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` }, body: JSON.stringify({ origin_owner_id: 'customer-123', origin_owner_name: 'Acme Inc', origin_username: 'jane@acme.example', provider: 'hibob' }), pid: upstream.child.pid },
+    baseline: { url: `http://127.0.0.1:${baseline.port}/stackone_connect_sessions`, headers: {}, body: seedBody, pid: baseline.child.pid },
+    service: { url: `http://127.0.0.1:${servicePort}/v1/connect-sessions`, headers: { authorization: `Bearer ${token}` }, body: seedBody, pid: service.pid },
+  };
+  type Name = keyof typeof targets;
+  const names = Object.keys(targets) as Name[];
+  for (const name of names) await load(targets[name].url, targets[name].headers, targets[name].body, WARMUP);
+  const rounds: Record<Name, Awaited<ReturnType<typeof load>>[]> = { ceiling: [], baseline: [], service: [] };
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const name of names) rounds[name].push(await load(targets[name].url, targets[name].headers, targets[name].body, DURATION));
+  }
+  const summary = Object.fromEntries(
+    names.map((n) => [n, { rps: Math.round(median(rounds[n].map((r) => r.rps))), p50Ms: median(rounds[n].map((r) => r.p50)), p99Ms: median(rounds[n].map((r) => r.p99)), peakRssMb: Math.round(peakRssMb(targets[n].pid)), errors: rounds[n].reduce((s, r) => s + r.errors, 0), non2xx: rounds[n].reduce((s, r) => s + r.non2xx, 0) }]),
+  ) as Record<Name, { rps: number; p50Ms: number; p99Ms: number; peakRssMb: number; errors: number; non2xx: number }>;
+  const ratios = { serviceOverBaseline: +(summary.service.rps / summary.baseline.rps).toFixed(2), serviceOverCeiling: +(summary.service.rps / summary.ceiling.rps).toFixed(2) };
+  const checks = {
+    throughputAtLeast2xBaseline: ratios.serviceOverBaseline >= 2,
+    p99NotWorseThanBaseline: summary.service.p99Ms <= summary.baseline.p99Ms,
+    peakRssUnder150Mb: summary.service.peakRssMb <= 150,
+    readyWithin1500Ms: readyMs <= 1500,
+    noErrors: names.every((n) => summary[n].errors === 0 && summary[n].non2xx === 0),
+  };
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, note: 'load generator, upstream and target share the same cores' },
+    settings: { durationS: DURATION, rounds: ROUNDS, connections: CONNECTIONS, warmupS: WARMUP, body: seedBody },
+    summary,
+    ratios,
+    serviceReadyMs: Math.round(readyMs),
+    checks,
+  };
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  console.log('\ntarget     req/s    p50 ms  p99 ms  peak RSS MB  errors');
+  for (const n of names) {
+    const s = summary[n];
+    console.log(`${n.padEnd(9)} ${String(s.rps).padStart(7)} ${String(s.p50Ms).padStart(8)} ${String(s.p99Ms).padStart(7)} ${String(s.peakRssMb).padStart(12)} ${String(s.errors + s.non2xx).padStart(7)}`);
+  }
+  console.log(`\nservice/baseline ${ratios.serviceOverBaseline}x, service/ceiling ${ratios.serviceOverCeiling}x, service ready in ${Math.round(readyMs)} ms`);
+  for (const [k, v] of Object.entries(checks)) console.log(`${v ? 'PASS' : 'FAIL'} ${k}`);
+  if (process.env.BENCH_STRICT === '1' && Object.values(checks).some((v) => !v)) process.exitCode = 1;
+}
+
+const cleanup = (): void => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+};
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+main()
+  .catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  })
+  .finally(cleanup);
