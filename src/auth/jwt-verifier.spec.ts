@@ -219,3 +219,21 @@ describe(JwtVerifier.name, () => {
     });
   });
 });
+
+describe('verified-token cache', () => {
+  it('serves a verified token again without re-verifying, but never past its exp', async () => {
+    const sut = verifier({ AUTH_JWT_SECRET: SECRET, AUTH_JWT_CLOCK_TOLERANCE_SECONDS: '0' });
+    const token = await sign(claims, secretKey(SECRET), { expiresIn: Math.floor(Date.now() / 1000) + 2 });
+    await expect(sut.verify(token)).resolves.toMatchObject({ id: 'org_1' });
+    await expect(sut.verify(token)).resolves.toMatchObject({ id: 'org_1' });
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect(await outcome(sut, token)).toEqual(refusedAsInvalid);
+  });
+
+  it('never caches a refusal', async () => {
+    const sut = verifier({ AUTH_JWT_SECRET: SECRET });
+    const bad = await sign(claims, secretKey(`${SECRET}-x`));
+    expect(await outcome(sut, bad)).toEqual(refusedAsInvalid);
+    expect(await outcome(sut, bad)).toEqual(refusedAsInvalid);
+  });
+});
