@@ -1,5 +1,4 @@
 import helmet from '@fastify/helmet';
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
@@ -10,7 +9,7 @@ import { LifecycleService } from './health/lifecycle.service';
 import { createRootLogger, PinoNestLogger } from './observability/logging';
 import { installRequestLogging } from './observability/request-logging';
 import { MetricsService } from './observability/metrics.service';
-import { RequestValidationError } from './common/request-validation.error';
+import { createValidationPipe } from './common/request-validation.error';
 import { AllConfig } from './config/config.types';
 import { setupSwagger } from './swagger';
 
@@ -72,16 +71,7 @@ export async function createApp(config: AllConfig, options: CreateAppOptions = {
   if (config.http.corsOrigins.length > 0) {
     app.enableCors({ origin: config.http.corsOrigins, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
   }
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      transformOptions: { enableImplicitConversion: false },
-      forbidUnknownValues: true,
-      exceptionFactory: (errors) => RequestValidationError.fromValidationErrors(errors),
-    }),
-  );
+  app.useGlobalPipes(createValidationPipe());
   setupSwagger(app);
   await app.init();
   await fastify.ready();

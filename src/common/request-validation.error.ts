@@ -1,4 +1,4 @@
-import { BadRequestException, ValidationError } from '@nestjs/common';
+import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError } from './problem';
 
 /** Thrown by the global ValidationPipe; the problem filter turns `errors` into problem+json `errors[]`. */
@@ -31,4 +31,19 @@ function flatten(errors: ValidationError[], prefix: string): FieldError[] {
     if (error.children?.length) out.push(...flatten(error.children, field));
   }
   return out;
+}
+
+/**
+ * The one ValidationPipe: unknown fields refused (prototype keys stripped), no implicit conversion
+ * (the string "false" never becomes true), errors as problem+json field lists.
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+    forbidUnknownValues: true,
+    exceptionFactory: (errors) => RequestValidationError.fromValidationErrors(errors),
+  });
 }

@@ -1,6 +1,6 @@
-import { ArgumentMetadata, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata } from '@nestjs/common';
 import { Tenant } from '../auth/tenant';
-import { RequestValidationError, OWNER_FROM_CREDENTIALS } from '../common/request-validation.error';
+import { createValidationPipe, OWNER_FROM_CREDENTIALS, RequestValidationError } from '../common/request-validation.error';
 import { ConnectSessionTokenAuthLinkWire } from '../stackone/stackone.types';
 import { toConnectSessionResponse, toConnectSessionWire } from './connect-session.mapping';
 import { CreateConnectSessionDto } from './dto/create-connect-session.dto';
@@ -14,14 +14,7 @@ const tenant = (overrides: Partial<Tenant> = {}): Tenant => ({
   ...overrides,
 });
 
-const pipe = new ValidationPipe({
-  whitelist: true,
-  forbidNonWhitelisted: true,
-  transform: true,
-  transformOptions: { enableImplicitConversion: false },
-  forbidUnknownValues: true,
-  exceptionFactory: (errors) => RequestValidationError.fromValidationErrors(errors),
-});
+const pipe = createValidationPipe();
 const meta: ArgumentMetadata = { type: 'body', metatype: CreateConnectSessionDto };
 const validate = (body: unknown): Promise<CreateConnectSessionDto> =>
   pipe.transform(body, meta) as Promise<CreateConnectSessionDto>;

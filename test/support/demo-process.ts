@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
-import { freePort } from './processes';
+import { freePort, stopChild } from './processes';
 
 export interface DemoProcess {
   base: string;
@@ -23,14 +22,7 @@ export async function startDemo(timeoutMs = 20_000): Promise<DemoProcess> {
   });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = (): Promise<void> => stopChild(child);
   const deadline = Date.now() + timeoutMs;
   while (!output.includes('Ctrl+C stops both')) {
     if (child.exitCode !== null) throw new Error(`demo exited (${child.exitCode}):\n${output}`);
