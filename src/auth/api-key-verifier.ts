@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AllConfig, ApiKeyEntry } from '../config/config.types';
-import { AuthenticationError, challenge, TenantForbiddenError } from './auth.errors';
+import { AuthenticationError, challenge, TenantForbiddenError, TenantHeaderError } from './auth.errors';
 import { Tenant } from './tenant';
 
 export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
-const TENANT_NAME_PATTERN = /^[^\x00-\x1f\x7f]{1,256}$/;
-const MAX_KEY_LENGTH = 512;
+/** 1..256 characters, no control characters, not only blanks. */
+const TENANT_NAME_PATTERN = /^(?=.*\S)[^\x00-\x1f\x7f]{1,256}$/;
+/** Longer keys are refused without hashing them: no key we issue comes close. */
+export const MAX_API_KEY_LENGTH = 512;
 
 interface StoredKey {
   entry: ApiKeyEntry;
@@ -34,21 +36,30 @@ export class ApiKeyVerifier {
     return this.keys.length > 0;
   }
 
+  /**
+   * The tenant the key acts for. Bound keys ignore X-Tenant-Name and refuse an X-Tenant-Id naming
+   * another tenant (403); act-for-any keys must name the tenant on every call.
+   */
   verify(key: string, tenantIdHeader?: string, tenantNameHeader?: string): Tenant {
-    if (!this.enabled) throw new AuthenticationError('API keys are not accepted by this service; use a bearer token.', challenge({ jwt: true, apiKey: false }));
-    const entry = key.length > 0 && key.length <= MAX_KEY_LENGTH ? this.match(key) : undefined;
+    if (!this.enabled) {
+      throw new AuthenticationError('API keys are not accepted by this service; use a bearer token.', challenge({ jwt: true, apiKey: false }));
+    }
+    const entry = key.length > 0 && key.length <= MAX_API_KEY_LENGTH ? this.match(key) : undefined;
     if (!entry) throw new AuthenticationError('The API key is not valid.', this.www);
     if (!entry.actForAnyTenant) {
       if (tenantIdHeader !== undefined && tenantIdHeader !== entry.tenantId) {
-        throw new TenantForbiddenError('This API key is bound to one tenant and cannot act for another (drop X-Tenant-Id).');
+        throw new TenantForbiddenError('This API key is bound to one tenant and cannot act for another (drop X-Tenant-Id or name the key\'s own tenant).');
       }
       return { id: entry.tenantId ?? '', name: entry.tenantName ?? '', via: 'api-key', principal: entry.name };
     }
     if (tenantIdHeader === undefined || tenantNameHeader === undefined) {
-      throw new AuthenticationError('This API key acts for a tenant named on each call: send X-Tenant-Id and X-Tenant-Name.', this.www);
+      throw new AuthenticationError('This API key acts for a tenant named on each call: send both X-Tenant-Id and X-Tenant-Name.', this.www);
     }
-    if (!TENANT_ID_PATTERN.test(tenantIdHeader) || !TENANT_NAME_PATTERN.test(tenantNameHeader)) {
-      throw new AuthenticationError('X-Tenant-Id must be 1-128 characters (letters, digits, . _ : @ -) and X-Tenant-Name 1-256 printable characters.', this.www);
+    if (!TENANT_ID_PATTERN.test(tenantIdHeader)) {
+      throw new TenantHeaderError('X-Tenant-Id must be 1-128 characters: letters, digits and . _ : @ - (starting with a letter or digit).');
+    }
+    if (!TENANT_NAME_PATTERN.test(tenantNameHeader)) {
+      throw new TenantHeaderError('X-Tenant-Name must be 1-256 printable characters.');
     }
     return { id: tenantIdHeader, name: tenantNameHeader, via: 'api-key', principal: entry.name };
   }

@@ -1,12 +1,19 @@
-import { ForbiddenException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 
-const REALM = 'stackone-connect-service';
+export const AUTH_REALM = 'stackone-connect-service';
 
-/** The WWW-Authenticate challenge for the methods that are configured. */
+/** One body for every malformed, forged or expired token: no error oracle. */
+export const INVALID_TOKEN = 'The bearer token is invalid or expired.';
+export const IDENTITY_KEYS_UNAVAILABLE = 'The identity keys could not be loaded; try again shortly.';
+
+/**
+ * The WWW-Authenticate challenges for the configured methods (RFC 9110 §11.6.1, RFC 6750 §3).
+ * `error` is only added to the Bearer challenge, and only when a token was actually presented.
+ */
 export function challenge(methods: { jwt: boolean; apiKey: boolean }, error?: 'invalid_token' | 'invalid_request'): string {
   const parts: string[] = [];
-  if (methods.jwt) parts.push(`Bearer realm="${REALM}"${error ? `, error="${error}"` : ''}`);
-  if (methods.apiKey) parts.push(`ApiKey realm="${REALM}", header="X-API-Key"`);
+  if (methods.jwt) parts.push(`Bearer realm="${AUTH_REALM}"${error ? `, error="${error}"` : ''}`);
+  if (methods.apiKey) parts.push(`ApiKey realm="${AUTH_REALM}", header="X-API-Key"`);
   return parts.join(', ');
 }
 
@@ -23,20 +30,27 @@ export class AuthenticationError extends UnauthorizedException {
   }
 }
 
+/** 403: the credential is valid but may not act for the tenant the request names. */
 export class TenantForbiddenError extends ForbiddenException {
+  readonly headers: Record<string, string> = {};
+
   constructor(message: string) {
     super({ message, error: 'Forbidden', statusCode: 403 });
   }
 }
 
-/** The identity provider's keys could not be fetched: not the caller's fault, and no detail leaks. */
-export class IdentityKeysUnavailableError extends ServiceUnavailableException {
-  readonly headers = { 'Retry-After': '5' };
-
-  constructor() {
-    super({ message: 'The identity keys could not be loaded; try again shortly.', error: 'Service Unavailable', statusCode: 503 });
+/** 400: the tenant headers an act-for-any-tenant key must send are malformed. */
+export class TenantHeaderError extends BadRequestException {
+  constructor(message: string) {
+    super({ message, error: 'Bad Request', statusCode: 400 });
   }
 }
 
-/** One body for every malformed, forged or expired token: no error oracle. */
-export const INVALID_TOKEN = 'The bearer token is invalid or expired.';
+/** The identity provider's keys could not be fetched: not the caller's fault, and no detail leaks. */
+export class IdentityKeysUnavailableError extends ServiceUnavailableException {
+  readonly headers: Record<string, string> = { 'Retry-After': '5' };
+
+  constructor() {
+    super({ message: IDENTITY_KEYS_UNAVAILABLE, error: 'Service Unavailable', statusCode: 503 });
+  }
+}

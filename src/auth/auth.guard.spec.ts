@@ -1,4 +1,4 @@
-import { ExecutionContext, HttpException } from '@nestjs/common';
+import { ExecutionContext, HttpException, InternalServerErrorException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import { AllConfig } from '../config/config.types';
@@ -94,6 +94,53 @@ describe(AuthGuard.name, () => {
     expect((await refusal(sut, { authorization: `Bearer ${'a'.repeat(20_000)}` })).getStatus()).toBe(401);
   });
 
+  it('refuses a duplicated credential header as ambiguous', async () => {
+    const err = await refusal(sut, { 'x-api-key': [BOUND_KEY, BATCH_KEY] });
+    expect([err.getStatus(), err.message]).toEqual([401, expect.stringContaining('exactly one')]);
+  });
+
+  it('challenges with error="invalid_token" for a bad bearer token, and keeps token text out of the message', async () => {
+    const token = await sign({ org_id: 'o1', org_name: 'One' }, secretKey(`${SECRET}-other`));
+    const err = await refusal(sut, { authorization: `Bearer ${token}` });
+    expect((err as unknown as { headers: Record<string, string> }).headers['WWW-Authenticate']).toBe(
+      'Bearer realm="stackone-connect-service", error="invalid_token", ApiKey realm="stackone-connect-service", header="X-API-Key"',
+    );
+    expect(err.message).toBe('The bearer token is invalid or expired.');
+  });
+
+  it('refuses an Authorization header just over 8 KiB with the generic body, before the verifier sees it', async () => {
+    const jwt = new JwtVerifier(new ConfigService<AllConfig, true>(loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: SECRET })));
+    const verify = jest.spyOn(jwt, 'verify');
+    const guard = new AuthGuard(new Reflector(), jwt, new ApiKeyVerifier(new ConfigService<AllConfig, true>(loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: SECRET }))));
+    const err = await refusal(guard, { authorization: `Bearer ${'a'.repeat(8193)}` });
+    expect([err.getStatus(), err.message]).toEqual([401, 'The bearer token is invalid or expired.']);
+    expect(verify).not.toHaveBeenCalled();
+  });
+
+  it('ignores tokens in the query string: only headers count', async () => {
+    const token = await sign({ org_id: 'o1', org_name: 'One' }, secretKey(SECRET));
+    const req = { headers: {}, query: { access_token: token, api_key: BOUND_KEY }, url: `/x?access_token=${token}` };
+    const ctx = {
+      getHandler: () => Open.prototype.closed,
+      getClass: () => Open,
+      switchToHttp: () => ({ getRequest: () => req, getResponse: () => ({}) }),
+    } as unknown as ExecutionContext;
+    await expect(sut.canActivate(ctx)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('lets a @Public() class through', async () => {
+    @Public()
+    class OpenController {
+      handler(): void {}
+    }
+    const ctx = {
+      getHandler: () => OpenController.prototype.handler,
+      getClass: () => OpenController,
+      switchToHttp: () => ({ getRequest: () => ({ headers: {} }), getResponse: () => ({}) }),
+    } as unknown as ExecutionContext;
+    await expect(sut.canActivate(ctx)).resolves.toBe(true);
+  });
+
   describe('API keys', () => {
     it('maps a bound key to its tenant', async () => {
       const { ctx, req } = context({ 'x-api-key': BOUND_KEY });
@@ -123,12 +170,12 @@ describe(AuthGuard.name, () => {
     });
 
     it.each([
-      ['no tenant headers', {}],
-      ['only an id', { 'x-tenant-id': 'org_42' }],
-      ['an id with a path', { 'x-tenant-id': '../admin', 'x-tenant-name': 'x' }],
-      ['a name with control characters', { 'x-tenant-id': 'org_42', 'x-tenant-name': 'a\u0000b' }],
-    ])('refuses an act-for-any key with %s', async (_n, headers) => {
-      expect((await refusal(sut, { 'x-api-key': BATCH_KEY, ...headers })).getStatus()).toBe(401);
+      ['no tenant headers', {}, 401],
+      ['only an id', { 'x-tenant-id': 'org_42' }, 401],
+      ['an id with a path', { 'x-tenant-id': '../admin', 'x-tenant-name': 'x' }, 400],
+      ['a name with control characters', { 'x-tenant-id': 'org_42', 'x-tenant-name': 'a\u0000b' }, 400],
+    ])('refuses an act-for-any key with %s', async (_n, headers, status) => {
+      expect((await refusal(sut, { 'x-api-key': BATCH_KEY, ...headers })).getStatus()).toBe(status);
     });
 
     it('refuses API keys when none are configured, and bearer tokens when JWT is not configured', async () => {
@@ -150,8 +197,15 @@ describe(AuthGuard.name, () => {
 });
 
 describe('@CurrentTenant()', () => {
-  it('fails loudly when the guard did not run', () => {
+  it('fails loudly with a 500 when the guard did not run', () => {
     const { ctx } = context({});
+    expect(() => tenantFrom(ctx)).toThrow(InternalServerErrorException);
     expect(() => tenantFrom(ctx)).toThrow(/AuthGuard did not run/);
+  });
+
+  it('returns the tenant the guard put on the request', () => {
+    const { ctx, req } = context({});
+    req.tenant = { id: 't', name: 'T', via: 'api-key', principal: 'p' };
+    expect(tenantFrom(ctx)).toBe(req.tenant);
   });
 });

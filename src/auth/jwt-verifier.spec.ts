@@ -1,10 +1,11 @@
-import { HttpException } from '@nestjs/common';
+import { ConsoleLogger, HttpException, Logger, LoggerService } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
 import { AllConfig } from '../config/config.types';
 import { loadConfig, RawEnv } from '../config/load-config';
 import { ecKeyPair, JwksServer, publicJwk, rawToken, rsaKeyPair, secretKey, sign, startJwksServer } from '../../test/support/jwt';
-import { INVALID_TOKEN } from './auth.errors';
-import { JwtVerifier } from './jwt-verifier';
+import { IDENTITY_KEYS_UNAVAILABLE, INVALID_TOKEN } from './auth.errors';
+import { JWKS_COOLDOWN_MS, JWKS_TIMEOUT_MS, JwtVerifier, MAX_TOKEN_LENGTH } from './jwt-verifier';
 
 const SECRET = 'unit-test-secret-0123456789-abcdefghij';
 const claims = { org_id: 'org_1', org_name: 'Acme Inc', email: 'jane@acme.example', sub: 'user_1' };
@@ -24,6 +25,37 @@ async function outcome(sut: JwtVerifier, token: string): Promise<{ status: numbe
   }
 }
 const refusedAsInvalid = { status: 401, detail: INVALID_TOKEN };
+const keysUnavailable = { status: 503, detail: IDENTITY_KEYS_UNAVAILABLE };
+
+/** Every line any Nest Logger writes while this file runs (also keeps the test output quiet). */
+class CapturedLogs implements LoggerService {
+  readonly lines: string[] = [];
+  private add = (...parts: unknown[]): void => {
+    this.lines.push(parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' '));
+  };
+  log = this.add;
+  error = this.add;
+  warn = this.add;
+  debug = this.add;
+  verbose = this.add;
+  fatal = this.add;
+}
+const logs = new CapturedLogs();
+
+/** Runs `fn` with the wall clock (Date only; timers stay real) set to `epochMs`. */
+async function atTime<T>(epochMs: number, fn: () => Promise<T>): Promise<T> {
+  jest.useFakeTimers({
+    now: epochMs,
+    doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+  });
+  try {
+    return await fn();
+  } finally {
+    jest.useRealTimers();
+  }
+}
+beforeAll(() => Logger.overrideLogger(logs));
+afterAll(() => Logger.overrideLogger(new ConsoleLogger()));
 
 describe(JwtVerifier.name, () => {
   describe('HS256 secret mode', () => {
@@ -103,6 +135,32 @@ describe(JwtVerifier.name, () => {
       const real = await sign(claims, secretKey(SECRET));
       const input = name === 'a truncated signature' ? real.slice(0, -10) : token;
       expect(await outcome(sut, input)).toEqual(refusedAsInvalid);
+    });
+
+    it('refuses a token lacking only the tenant name claim, naming the claims', async () => {
+      const result = await outcome(sut, await sign({ org_id: 'org_1' }, secretKey(SECRET)));
+      expect(result).toEqual({ status: 401, detail: 'The token has no org_id / org_name claims; the tenant must come from the credentials.' });
+    });
+
+    it('answers a badly signed token without tenant claims with the generic body (claims are read only after the signature)', async () => {
+      expect(await outcome(sut, await sign({ email: 'x@y.z' }, secretKey(`${SECRET}-other`)))).toEqual(refusedAsInvalid);
+      expect(await outcome(sut, rawToken({ alg: 'HS256' }, { exp: Math.floor(Date.now() / 1000) + 60 }, 'c2ln'))).toEqual(refusedAsInvalid);
+    });
+
+    it('maps sub to the principal, and falls back to "jwt" without one', async () => {
+      const { sub: _sub, email: _email, ...withoutSub } = claims;
+      await expect(sut.verify(await sign(withoutSub, secretKey(SECRET)))).resolves.toEqual({ id: 'org_1', name: 'Acme Inc', username: undefined, via: 'jwt', principal: 'jwt' });
+    });
+
+    it('accepts the largest token within the 8 KiB limit, refuses the next larger one without decoding', async () => {
+      const padded = (n: number): Promise<string> => sign({ ...claims, pad: 'p'.repeat(n) }, secretKey(SECRET));
+      let n = 5_900;
+      while ((await padded(n + 1)).length <= MAX_TOKEN_LENGTH) n += 1;
+      const largest = await padded(n);
+      const over = await padded(n + 1);
+      expect([largest.length <= MAX_TOKEN_LENGTH, over.length > MAX_TOKEN_LENGTH]).toEqual([true, true]);
+      expect(await outcome(sut, largest)).toBe('ok');
+      expect(await outcome(sut, over)).toEqual(refusedAsInvalid);
     });
 
     it('ignores jku, x5u and embedded jwk headers (the key comes from configuration only)', async () => {
@@ -204,30 +262,102 @@ describe(JwtVerifier.name, () => {
       await other.close();
     });
 
-    it.each(['error', 'garbage'] as const)('answers 503 with a generic body when the JWKS endpoint returns %s', async (mode) => {
-      jwks.setMode(mode);
-      const result = await outcome(sut, await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1' }));
-      expect(result).toEqual({ status: 503, detail: 'The identity keys could not be loaded; try again shortly.' });
+    it('refuses a huge kid without any lookup beyond the JWKS', async () => {
+      await sut.verify(await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1' }));
+      for (const kid of ['k'.repeat(5_000), 'k'.repeat(20_000), '%2e%2e%2f%2e%2e%2fk1', 'k1; DROP TABLE keys']) {
+        expect(await outcome(sut, await sign(claims, rsa.privateKey, { alg: 'RS256', kid }))).toEqual(refusedAsInvalid);
+      }
+      expect(jwks.requests()).toBe(1);
     });
 
-    it('answers 503 when the JWKS endpoint is down', async () => {
-      await jwks.close();
-      const down = verifier({ AUTH_JWKS_URL: jwks.url, AUTH_JWT_ALGORITHMS: 'RS256' });
-      jwks = await startJwksServer([]);
-      const result = await outcome(down, await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1' }));
-      expect(result).toMatchObject({ status: 503 });
+    it('ignores an embedded jwk header and jku / x5u: the attacker key is never used or fetched', async () => {
+      const other = await startJwksServer([]);
+      const attacker = rsaKeyPair();
+      const forged = await sign(claims, attacker.privateKey, {
+        alg: 'RS256',
+        kid: 'k1',
+        header: { jku: other.url, x5u: other.url, jwk: await publicJwk(attacker.publicKey, 'k1', 'RS256') },
+      });
+      expect(await outcome(sut, forged)).toEqual(refusedAsInvalid);
+      expect(other.requests()).toBe(0);
+      expect(jwks.requests()).toBe(1);
+      await other.close();
+    });
+
+    it('picks up a rotated key with one refetch once the cooldown is over, and no more', async () => {
+      const next = rsaKeyPair();
+      expect(await outcome(sut, await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1' }))).toBe('ok');
+      jwks.setKeys([await publicJwk(rsa.publicKey, 'k1', 'RS256'), await publicJwk(next.publicKey, 'k2', 'RS256')]);
+      const rotated = await sign(claims, next.privateKey, { alg: 'RS256', kid: 'k2' });
+      // Within the cooldown of the first fetch an unknown kid causes no request at all.
+      expect(await outcome(sut, rotated)).toEqual(refusedAsInvalid);
+      expect(jwks.requests()).toBe(1);
+      const later = Date.now() + JWKS_COOLDOWN_MS + 1_000;
+      await atTime(later, async () => {
+        const fresh = await sign(claims, next.privateKey, { alg: 'RS256', kid: 'k2', expiresIn: Math.floor(later / 1000) + 300 });
+        expect(await outcome(sut, fresh)).toBe('ok');
+        expect(jwks.requests()).toBe(2);
+        const attacker = rsaKeyPair();
+        for (let i = 0; i < 20; i++) {
+          await outcome(sut, await sign(claims, attacker.privateKey, { alg: 'RS256', kid: randomUUID(), expiresIn: Math.floor(later / 1000) + 300 }));
+        }
+        expect(jwks.requests()).toBe(2);
+      });
+    });
+
+    it('shares one key set per JWKS URL across verifier instances (built once per process)', async () => {
+      const second = verifier({ AUTH_JWKS_URL: jwks.url, AUTH_JWT_ALGORITHMS: 'RS256' });
+      expect(await outcome(sut, await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1' }))).toBe('ok');
+      expect(await outcome(second, await sign({ ...claims, sub: 'other' }, rsa.privateKey, { alg: 'RS256', kid: 'k1' }))).toBe('ok');
+      expect(jwks.requests()).toBe(1);
+    });
+
+    it('refuses an HS256 token in JWKS mode without fetching keys', async () => {
+      expect(await outcome(sut, await sign(claims, secretKey(SECRET), { alg: 'HS256', kid: 'k1' }))).toEqual(refusedAsInvalid);
+      expect(jwks.requests()).toBe(0);
+    });
+
+    it.each(['error', 'garbage', 'wrong-shape', 'html'] as const)('answers 503 with a generic body when the JWKS endpoint returns %s', async (mode) => {
+      jwks.setMode(mode);
+      const result = await outcome(sut, await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1' }));
+      expect(result).toEqual(keysUnavailable);
+    });
+
+    it('answers 503 with a generic body when the JWKS endpoint hangs (after the fetch timeout)', async () => {
+      jwks.setMode('hang');
+      const started = Date.now();
+      const result = await outcome(sut, await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1' }));
+      expect(result).toEqual(keysUnavailable);
+      expect(Date.now() - started).toBeLessThan(JWKS_TIMEOUT_MS + 2_000);
+    }, JWKS_TIMEOUT_MS + 5_000);
+
+    it('answers 503 with a generic body when the JWKS endpoint is down', async () => {
+      const gone = await startJwksServer([]);
+      const url = gone.url;
+      await gone.close();
+      const down = verifier({ AUTH_JWKS_URL: url, AUTH_JWT_ALGORITHMS: 'RS256' });
+      expect(await outcome(down, await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1' }))).toEqual(keysUnavailable);
+    });
+
+    it('still answers 401 (not 503) for malformed tokens while the JWKS endpoint is down', async () => {
+      jwks.setMode('error');
+      expect(await outcome(sut, 'abc.def')).toEqual(refusedAsInvalid);
+      expect(await outcome(sut, rawToken({ alg: 'none' }, claims))).toEqual(refusedAsInvalid);
+      expect(jwks.requests()).toBe(0);
     });
   });
 });
 
 describe('verified-token cache', () => {
-  it('serves a verified token again without re-verifying, but never past its exp', async () => {
+  it('serves a verified token again, but never past its exp', async () => {
     const sut = verifier({ AUTH_JWT_SECRET: SECRET, AUTH_JWT_CLOCK_TOLERANCE_SECONDS: '0' });
-    const token = await sign(claims, secretKey(SECRET), { expiresIn: Math.floor(Date.now() / 1000) + 2 });
+    const exp = Math.floor(Date.now() / 1000) + 20;
+    const token = await sign(claims, secretKey(SECRET), { expiresIn: exp });
     await expect(sut.verify(token)).resolves.toMatchObject({ id: 'org_1' });
     await expect(sut.verify(token)).resolves.toMatchObject({ id: 'org_1' });
-    await new Promise((r) => setTimeout(r, 2_100));
-    expect(await outcome(sut, token)).toEqual(refusedAsInvalid);
+    await atTime(exp * 1000 + 1_000, async () => {
+      expect(await outcome(sut, token)).toEqual(refusedAsInvalid);
+    });
   });
 
   it('never caches a refusal', async () => {
@@ -235,5 +365,34 @@ describe('verified-token cache', () => {
     const bad = await sign(claims, secretKey(`${SECRET}-x`));
     expect(await outcome(sut, bad)).toEqual(refusedAsInvalid);
     expect(await outcome(sut, bad)).toEqual(refusedAsInvalid);
+  });
+});
+
+describe('logging', () => {
+  it('never writes a token, its parts or the secret to the logs, whatever the failure', async () => {
+    logs.lines.length = 0;
+    const hs = verifier({ AUTH_JWT_SECRET: SECRET });
+    const tokens = [
+      await sign(claims, secretKey(SECRET)),
+      await sign(claims, secretKey(`${SECRET}-other`)),
+      await sign({ email: 'x@y.z' }, secretKey(SECRET)),
+      rawToken({ alg: 'none' }, claims),
+    ];
+    for (const token of tokens) await outcome(hs, token);
+    const rsa = rsaKeyPair();
+    const jwks = await startJwksServer([]);
+    jwks.setMode('error');
+    const remote = verifier({ AUTH_JWKS_URL: jwks.url, AUTH_JWT_ALGORITHMS: 'RS256' });
+    const rsToken = await sign(claims, rsa.privateKey, { alg: 'RS256', kid: 'k1' });
+    tokens.push(rsToken);
+    expect(await outcome(remote, rsToken)).toEqual(keysUnavailable);
+    await jwks.close();
+    expect(logs.lines.length).toBeGreaterThan(0);
+    const text = logs.lines.join('\n');
+    for (const token of tokens) {
+      for (const part of token.split('.').filter((p) => p.length > 8)) expect(text).not.toContain(part);
+    }
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(jwks.url);
   });
 });

@@ -1,21 +1,47 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { createPublicKey, KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, errors, JWTPayload, jwtVerify, JWTVerifyGetKey } from 'jose';
+import { createHash, createPublicKey, KeyObject } from 'node:crypto';
+import { createRemoteJWKSet, errors, JWTPayload, jwtVerify, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { AllConfig, AuthConfig, JwtConfig } from '../config/config.types';
 import { AuthenticationError, challenge, IdentityKeysUnavailableError, INVALID_TOKEN } from './auth.errors';
 import { Tenant } from './tenant';
 
+/** Longest bearer token (and, with "Bearer ", Authorization header) we are willing to look at. */
 export const MAX_TOKEN_LENGTH = 8192;
 const CACHE_MAX_ENTRIES = 10_000;
 const CACHE_MAX_AGE_MS = 60_000;
 const CLAIM_MAX_LENGTH = 256;
 const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
+export const JWKS_TIMEOUT_MS = 3_000;
+/** An unknown kid causes at most one JWKS refetch per cooldown, however many tokens carry one. */
+export const JWKS_COOLDOWN_MS = 30_000;
+const JWKS_CACHE_MAX_AGE_MS = 600_000;
+
+type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
+
+/**
+ * One remote key set per JWKS URL for the whole process: its cache and cooldown are what bound the
+ * outbound requests, so a second JwtVerifier (another app instance in the same process) must share it.
+ */
+const remoteKeySets = new Map<string, RemoteKeySet>();
+
+function remoteKeySet(url: string): RemoteKeySet {
+  let set = remoteKeySets.get(url);
+  if (!set) {
+    set = createRemoteJWKSet(new URL(url), {
+      timeoutDuration: JWKS_TIMEOUT_MS,
+      cooldownDuration: JWKS_COOLDOWN_MS,
+      cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+    });
+    remoteKeySets.set(url, set);
+  }
+  return set;
+}
+
 /**
  * Verifies bearer JWTs with jose. The key and the accepted algorithms come from configuration only,
  * never from the token header (no `alg: none`, no HS/RS key confusion, `jku`/`x5u`/`jwk` ignored).
- * The JWKS is built once per process, so an unknown `kid` triggers at most one refetch per cooldown.
  */
 @Injectable()
 export class JwtVerifier {
@@ -23,20 +49,32 @@ export class JwtVerifier {
   private readonly auth: AuthConfig;
   private readonly jwt?: JwtConfig;
   private readonly key?: Uint8Array | KeyObject | JWTVerifyGetKey;
+  private readonly options?: JWTVerifyOptions;
+  private readonly www: string;
   /**
    * Tokens already verified, until their exp (at most a minute): a service caller reuses one token
    * for many calls, and jose's WebCrypto verification was the largest per-request cost in the
-   * benchmark profile. Only fully verified tokens with their tenant are kept; bounded in size.
+   * benchmark profile. Keyed by the token's SHA-256 so the map holds no credentials and stays small;
+   * only fully verified tokens are kept, never refusals.
    */
   private readonly verified = new Map<string, { tenant: Tenant; until: number }>();
 
   constructor(config: ConfigService<AllConfig, true>) {
     this.auth = config.get('auth', { infer: true });
     this.jwt = this.auth.jwt;
-    if (!this.jwt) return;
-    if (this.jwt.mode === 'secret') this.key = new TextEncoder().encode(this.jwt.secret);
-    else if (this.jwt.mode === 'public-key') this.key = createPublicKey(this.jwt.publicKeyPem ?? '');
-    else this.key = createRemoteJWKSet(new URL(this.jwt.jwksUrl ?? ''), { timeoutDuration: 3000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+    this.www = challenge({ jwt: true, apiKey: this.auth.apiKeys.length > 0 }, 'invalid_token');
+    const jwt = this.jwt;
+    if (!jwt) return;
+    if (jwt.mode === 'secret') this.key = new TextEncoder().encode(jwt.secret);
+    else if (jwt.mode === 'public-key') this.key = createPublicKey(jwt.publicKeyPem ?? '');
+    else this.key = remoteKeySet(jwt.jwksUrl ?? '');
+    this.options = {
+      algorithms: [...jwt.algorithms],
+      ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
+      ...(jwt.audience ? { audience: jwt.audience } : {}),
+      requiredClaims: ['exp', this.auth.tenantIdClaim, this.auth.tenantNameClaim],
+      clockTolerance: jwt.clockToleranceSeconds,
+    };
   }
 
   get enabled(): boolean {
@@ -44,69 +82,73 @@ export class JwtVerifier {
   }
 
   async verify(token: string): Promise<Tenant> {
-    const cached = this.verified.get(token);
+    if (!this.enabled) {
+      throw new AuthenticationError('Bearer tokens are not accepted by this service; use X-API-Key.', challenge({ jwt: false, apiKey: true }));
+    }
+    // Cheap shape checks first: oversized or non-JWS input never reaches a decoder or the hash.
+    if (token.length > MAX_TOKEN_LENGTH || !JWS_COMPACT.test(token)) throw new AuthenticationError(INVALID_TOKEN, this.www);
+    const cacheKey = createHash('sha256').update(token).digest('base64');
+    const cached = this.verified.get(cacheKey);
     if (cached) {
       if (cached.until > Date.now()) return cached.tenant;
-      this.verified.delete(token);
+      this.verified.delete(cacheKey);
     }
-    return this.verifyUncached(token);
-  }
-
-  private async verifyUncached(token: string): Promise<Tenant> {
-    const { jwt, key } = this;
-    const www = challenge({ jwt: true, apiKey: this.auth.apiKeys.length > 0 }, 'invalid_token');
-    if (!jwt || !key) throw new AuthenticationError('Bearer tokens are not accepted by this service; use X-API-Key.', challenge({ jwt: false, apiKey: true }));
-    // Cheap shape checks first: oversized or non-JWS input never reaches a decoder.
-    if (token.length > MAX_TOKEN_LENGTH || !JWS_COMPACT.test(token)) throw new AuthenticationError(INVALID_TOKEN, www);
-    let payload: JWTPayload;
-    try {
-      const options = {
-        algorithms: jwt.algorithms,
-        issuer: jwt.issuer,
-        audience: jwt.audience,
-        clockTolerance: jwt.clockToleranceSeconds,
-        requiredClaims: ['exp'],
-      };
-      payload = (typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options)).payload;
-    } catch (err) {
-      if (jwt.mode === 'jwks' && isKeySourceFailure(err)) {
-        this.logger.warn(`JWKS unavailable: ${(err as Error).name}`);
-        throw new IdentityKeysUnavailableError();
-      }
-      throw new AuthenticationError(INVALID_TOKEN, www);
-    }
-    const tenant = this.toTenant(payload, www);
-    this.remember(token, tenant, payload.exp);
+    const payload = await this.verifySignatureAndClaims(token);
+    const tenant = this.toTenant(payload);
+    this.remember(cacheKey, tenant, payload.exp);
     return tenant;
   }
 
-  private remember(token: string, tenant: Tenant, exp: number | undefined): void {
+  private async verifySignatureAndClaims(token: string): Promise<JWTPayload> {
+    const { key, options } = this;
+    if (!key || !options) throw new AuthenticationError(INVALID_TOKEN, this.www);
+    try {
+      const result = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
+      return result.payload;
+    } catch (err) {
+      if (this.jwt?.mode === 'jwks' && isKeySourceFailure(err)) {
+        // The error name only: never the token, and the URL stays in configuration.
+        this.logger.warn(`JWKS unavailable: ${(err as Error).name}`);
+        throw new IdentityKeysUnavailableError();
+      }
+      // jose checks claims only after the signature, so this answer is given to genuine tokens only.
+      if (isMissingClaim(err, [this.auth.tenantIdClaim, this.auth.tenantNameClaim])) throw this.noTenant('has no');
+      throw new AuthenticationError(INVALID_TOKEN, this.www);
+    }
+  }
+
+  private remember(cacheKey: string, tenant: Tenant, exp: number | undefined): void {
     if (exp === undefined) return;
     const until = Math.min(exp * 1000, Date.now() + CACHE_MAX_AGE_MS);
+    if (until <= Date.now()) return;
     if (this.verified.size >= CACHE_MAX_ENTRIES) {
       const oldest = this.verified.keys().next();
       if (!oldest.done) this.verified.delete(oldest.value);
     }
-    this.verified.set(token, { tenant, until });
+    this.verified.set(cacheKey, { tenant, until });
   }
 
-  private toTenant(payload: JWTPayload, www: string): Tenant {
+  private toTenant(payload: JWTPayload): Tenant {
     const { tenantIdClaim, tenantNameClaim, usernameClaim } = this.auth;
     const id = claimString(payload[tenantIdClaim]);
     const name = claimString(payload[tenantNameClaim]);
-    if (id === undefined || name === undefined) {
-      throw new AuthenticationError(
-        `The token has no usable ${tenantIdClaim} / ${tenantNameClaim} claims (non-empty strings); the tenant must come from the credentials.`,
-        www,
-      );
-    }
+    if (id === undefined || name === undefined) throw this.noTenant('has unusable');
     return {
       id,
       name,
       username: claimString(payload[usernameClaim]),
       via: 'jwt',
-      principal: typeof payload.sub === 'string' ? payload.sub.slice(0, CLAIM_MAX_LENGTH) : 'jwt',
+      principal: claimString(payload.sub) ?? 'jwt',
     };
+  }
+
+  private noTenant(what: 'has no' | 'has unusable'): AuthenticationError {
+    const { tenantIdClaim, tenantNameClaim } = this.auth;
+    const rule = what === 'has unusable' ? ` (they must be non-empty strings of at most ${CLAIM_MAX_LENGTH} characters)` : '';
+    return new AuthenticationError(
+      `The token ${what} ${tenantIdClaim} / ${tenantNameClaim} claims${rule}; the tenant must come from the credentials.`,
+      this.www,
+    );
   }
 }
 
@@ -114,9 +156,14 @@ function claimString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= CLAIM_MAX_LENGTH ? value : undefined;
 }
 
+function isMissingClaim(err: unknown, claims: string[]): boolean {
+  const e = err as { code?: unknown; claim?: unknown; reason?: unknown } | undefined;
+  return e?.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && e.reason === 'missing' && typeof e.claim === 'string' && claims.includes(e.claim);
+}
+
 /**
  * The JWKS endpoint itself failed (down, hanging, non-200, garbage): not a bad token. jose reports
- * a non-200 as a plain JOSEError and a refused connection as fetch's TypeError.
+ * a non-200 or unparsable body as a plain JOSEError and a refused connection as fetch's TypeError.
  */
 function isKeySourceFailure(err: unknown): boolean {
   if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;

@@ -43,35 +43,59 @@ export async function sign(claims: Record<string, unknown>, key: KeyObject | Uin
 
 export const secretKey = (secret: string): Uint8Array => new TextEncoder().encode(secret);
 
+/** An HS256 token for secret-mode apps (exp in 5 minutes unless opts say otherwise). */
+export const signHs256 = (claims: Record<string, unknown>, secret: string, opts: Omit<SignOptions, 'alg'> = {}): Promise<string> =>
+  sign(claims, secretKey(secret), { ...opts, alg: 'HS256' });
+
+export const signRs256 = (claims: Record<string, unknown>, privateKey: KeyObject, opts: Omit<SignOptions, 'alg'> = {}): Promise<string> =>
+  sign(claims, privateKey, { ...opts, alg: 'RS256' });
+
+export const signEs256 = (claims: Record<string, unknown>, privateKey: KeyObject, opts: Omit<SignOptions, 'alg'> = {}): Promise<string> =>
+  sign(claims, privateKey, { ...opts, alg: 'ES256' });
+
 /** Builds an unsigned-looking token from raw header and payload objects. */
 export function rawToken(header: unknown, payload: unknown, signature = ''): string {
   const enc = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
   return `${enc(header)}.${enc(payload)}.${signature}`;
 }
 
+/**
+ * How the stand-in answers: 'garbage' is truncated JSON, 'wrong-shape' valid JSON that is no JWKS,
+ * 'html' a 200 error page, 'error' a 500, 'hang' never answers.
+ */
+export type JwksMode = 'ok' | 'garbage' | 'wrong-shape' | 'html' | 'error' | 'hang';
+
 export interface JwksServer {
   url: string;
+  /** Every request received, on any path. */
   requests: () => number;
   setKeys(keys: JWK[]): void;
-  setMode(mode: 'ok' | 'garbage' | 'error' | 'hang'): void;
+  setMode(mode: JwksMode): void;
   close(): Promise<void>;
 }
 
-/** A JWKS endpoint on 127.0.0.1 that counts its requests and can misbehave on demand. */
+/** A JWKS endpoint on 127.0.0.1 (port 0) that counts its requests and can misbehave on demand. */
 export async function startJwksServer(initial: JWK[]): Promise<JwksServer> {
   let keys = initial;
-  let mode: 'ok' | 'garbage' | 'error' | 'hang' = 'ok';
+  let mode: JwksMode = 'ok';
   let count = 0;
   const server: Server = createServer((_req, res) => {
     count += 1;
-    if (mode === 'hang') return;
-    if (mode === 'error') {
-      res.statusCode = 500;
-      res.end('oops');
-      return;
+    switch (mode) {
+      case 'hang':
+        return;
+      case 'error':
+        res.statusCode = 500;
+        res.end('oops');
+        return;
+      case 'html':
+        res.setHeader('content-type', 'text/html');
+        res.end('<html><body>Bad gateway</body></html>');
+        return;
+      default:
+        res.setHeader('content-type', 'application/json');
+        res.end(mode === 'garbage' ? '{"keys": "nope"' : mode === 'wrong-shape' ? '{"keys": "nope"}' : JSON.stringify({ keys }));
     }
-    res.setHeader('content-type', 'application/json');
-    res.end(mode === 'garbage' ? '{"keys": "nope"' : JSON.stringify({ keys }));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -82,6 +106,7 @@ export async function startJwksServer(initial: JWK[]): Promise<JwksServer> {
     setKeys: (k) => (keys = k),
     setMode: (m) => (mode = m),
     close: async () => {
+      if (!server.listening) return;
       server.closeAllConnections();
       server.close();
       await once(server, 'close');
