@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +9,7 @@ import { createRootLogger, PinoNestLogger } from './observability/logging';
 import { installRequestLogging } from './observability/request-logging';
 import { MetricsService } from './observability/metrics.service';
 import { createValidationPipe } from './common/request-validation.error';
+import { installSecurityHeaders } from './common/security-headers';
 import { AllConfig } from './config/config.types';
 import { setupSwagger } from './swagger';
 
@@ -48,18 +48,7 @@ export async function createApp(config: AllConfig, options: CreateAppOptions = {
   });
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
-  // Swagger UI needs its inline bootstrap script and styles; everything else stays 'self'.
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-      },
-    },
-  });
+  installSecurityHeaders(fastify);
   installRequestLogging(fastify, rootLogger, metrics);
   const lifecycle = app.get(LifecycleService);
   fastify.addHook('onSend', (_request, reply, payload, done) => {

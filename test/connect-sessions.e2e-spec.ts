@@ -114,6 +114,19 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     expect(res.body).toMatchObject({ status: 404, instance: '/v1/nope' });
   });
 
+  it('sends helmet security headers on answers, refusals and unknown routes alike', async () => {
+    const created = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ provider: 'hibob' }).expect(201);
+    const refused = await svc.http().post('/v1/connect-sessions').send({}).expect(401);
+    const unknown = await svc.http().get('/nope').expect(404);
+    for (const res of [created, refused, unknown]) {
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
   it('echoes a sane X-Request-Id into the header and the problem body', async () => {
     const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).set('X-Request-Id', 'req-abc-123').send({ foo: 1 }).expect(400);
     expect(res.headers['x-request-id']).toBe('req-abc-123');
