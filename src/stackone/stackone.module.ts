@@ -1,10 +1,18 @@
 import { HttpModule, HttpModuleOptions } from '@nestjs/axios';
+import type { AxiosRequestHeaders } from 'axios';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../config/config.types';
 import { StackOneHttpService } from './stackone-http.service';
 import { StackOnePool, StackOnePoolModule } from './stackone-pool';
 import { undiciAdapter } from './undici-adapter';
+
+/** axios transformRequest: JSON for a body, nothing for none (GET/DELETE). */
+export function jsonRequestBody(data: unknown, headers: AxiosRequestHeaders): string | undefined {
+  if (data === undefined) return undefined;
+  headers.set('Content-Type', 'application/json');
+  return JSON.stringify(data);
+}
 
 @Module({
   imports: [
@@ -22,6 +30,9 @@ import { undiciAdapter } from './undici-adapter';
           maxRedirects: 0,
           // Every status comes back as a response; StackOneHttpService maps them itself.
           validateStatus: (): boolean => true,
+          // Bodies are JSON: one stringify instead of axios's default transform, which probes for
+          // forms, streams and buffers on every request.
+          transformRequest: [jsonRequestBody],
           // The raw text: axios would silently hand back a string for a broken JSON body.
           responseType: 'text',
           transformResponse: [(data: unknown): unknown => data],

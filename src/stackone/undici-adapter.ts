@@ -1,5 +1,6 @@
-import { AxiosAdapter, AxiosHeaders, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { Dispatcher } from 'undici';
+import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
 
 /** A transport failure below HTTP: the service maps it to StackOneApiError. Carries no request data. */
 export class TransportError extends Error {
@@ -30,34 +31,16 @@ export function undiciAdapter(dispatcher: Dispatcher, origin: string, maxRespons
       const res = await dispatcher.request({
         path: requestPath(origin, config),
         method: (config.method ?? 'get').toUpperCase(),
-        headers: requestHeaders(config),
+        headers: requestHeaders(config.headers),
         body: typeof config.data === 'string' ? config.data : undefined,
         signal,
       });
-      const declared = Number(res.headers['content-length'] ?? 0);
-      if (declared > maxResponseBytes) {
-        res.body.destroy();
-        throw new TransportError('too-large', 'content-length');
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > maxResponseBytes) {
-          res.body.destroy();
-          throw new TransportError('too-large', 'body');
-        }
-        chunks.push(chunk as Buffer);
-      }
-      const headers = new AxiosHeaders();
-      for (const [name, value] of Object.entries(res.headers)) {
-        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-      }
       return {
-        data: Buffer.concat(chunks).toString('utf8'),
+        data: await readBody(res.body, res.headers['content-length'], maxResponseBytes),
         status: res.statusCode,
         statusText: '',
-        headers,
+        // A plain object: axios normalises it into its own AxiosHeaders once, after the adapter.
+        headers: responseHeaders(res.headers),
         config,
         request: undefined,
       };
@@ -65,6 +48,32 @@ export function undiciAdapter(dispatcher: Dispatcher, origin: string, maxRespons
       throw toTransportError(err, signal);
     }
   };
+}
+
+/**
+ * The body as text, never more than `maxResponseBytes`: a declared length is checked before
+ * reading (and then read in one go by undici), an undeclared one is counted chunk by chunk.
+ * The request's signal also ends the body, so a slow drip cannot outlive the deadline.
+ */
+async function readBody(body: Dispatcher.ResponseData['body'], contentLength: string | string[] | undefined, maxResponseBytes: number): Promise<string> {
+  if (typeof contentLength === 'string' && /^\d+$/.test(contentLength)) {
+    if (Number(contentLength) > maxResponseBytes) {
+      body.destroy();
+      throw new TransportError('too-large', 'content-length');
+    }
+    return body.text();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > maxResponseBytes) {
+      body.destroy();
+      throw new TransportError('too-large', 'body');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function requestPath(origin: string, config: InternalAxiosRequestConfig): string {
@@ -78,13 +87,29 @@ function requestPath(origin: string, config: InternalAxiosRequestConfig): string
   return search ? `${path}${path.includes('?') ? '&' : '?'}${search}` : path;
 }
 
-function requestHeaders(config: InternalAxiosRequestConfig): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(AxiosHeaders.from(config.headers).toJSON())) {
-    if (typeof value === 'string') headers[name.toLowerCase()] = value;
-    else if (typeof value === 'number' || typeof value === 'boolean') headers[name.toLowerCase()] = String(value);
+/**
+ * axios's merged headers as undici wants them. Read through own keys rather than
+ * `AxiosHeaders.from`: @nestjs/axios loads axios's ESM build and this file its CommonJS one, so an
+ * `instanceof AxiosHeaders` check would fail and copy every header once more.
+ */
+function requestHeaders(headers: InternalAxiosRequestConfig['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    const value: unknown = headers[name];
+    // axios marks a header removed with false/null; those are not sent.
+    if (typeof value === 'string') out[name.toLowerCase()] = value;
+    else if (typeof value === 'number') out[name.toLowerCase()] = String(value);
   }
-  return headers;
+  return out;
+}
+
+function responseHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
 }
 
 /** Arrays become repeated parameters (`providers=a&providers=b`), as StackOne expects. */
