@@ -29,27 +29,27 @@ export class ConnectSessionsService {
 
   async create(tenant: Tenant, dto: CreateConnectSessionDto): Promise<ConnectSessionResponseDto> {
     const request = this.applyAllowLists(dto);
-    const plan = await this.planAccountAction(tenant, request);
     const wire = toConnectSessionWire(tenant, request);
-    const created = await this.stackone.createConnectSession(wire);
-    const response = toConnectSessionResponse(created, wire);
-    if (!plan) return response;
-    return { ...response, accountAction: plan.accountAction, accountId: plan.accountId ?? response.accountId };
+    if (request.accountId !== undefined) {
+      // Ownership first: a foreign or unknown account must never get a session (404 before StackOne is asked).
+      const account = await this.accounts.findOwned(tenant, request.accountId);
+      return withPlan(toConnectSessionResponse(await this.stackone.createConnectSession(wire), wire), { accountAction: 'update', accountId: account.id });
+    }
+    // The provider preview is a read that decides nothing: it runs alongside the creation, so the
+    // caller waits one StackOne round trip instead of two. Either failing fails the request.
+    const [plan, created] = await Promise.all([this.planForProvider(tenant, request), this.stackone.createConnectSession(wire)]);
+    return withPlan(toConnectSessionResponse(created, wire), plan);
   }
 
   /**
    * What completing the session will do, from StackOne's upsert rules (the seed document's tables),
    * with at most one StackOne look-up and none when the request alone decides it:
-   * - accountId → that account is updated (after checking it is the tenant's: foreign or unknown → 404);
+   * - accountId → that account is updated (after checking it is the tenant's: foreign or unknown → 404; see `create`);
    * - provider + multiple → a new account is created;
    * - provider → the tenant's existing account for it is updated, otherwise one is created;
    * - neither → unknown until the person picks a provider: no accountAction.
    */
-  private async planAccountAction(tenant: Tenant, dto: CreateConnectSessionDto): Promise<PlannedAction | undefined> {
-    if (dto.accountId !== undefined) {
-      const account = await this.accounts.findOwned(tenant, dto.accountId);
-      return { accountAction: 'update', accountId: account.id };
-    }
+  private async planForProvider(tenant: Tenant, dto: CreateConnectSessionDto): Promise<PlannedAction | undefined> {
     if (dto.provider === undefined) return undefined;
     if (dto.multiple === true) return { accountAction: 'create' };
     const existing = await this.accounts.findForProvider(tenant, dto.provider);
@@ -79,4 +79,9 @@ export class ConnectSessionsService {
     }
     return dto;
   }
+}
+
+function withPlan(response: ConnectSessionResponseDto, plan: PlannedAction | undefined): ConnectSessionResponseDto {
+  if (!plan) return response;
+  return { ...response, accountAction: plan.accountAction, accountId: plan.accountId ?? response.accountId };
 }
