@@ -1,5 +1,5 @@
-// `npm run bench`: ceiling (upstream direct) vs the seed's Express handler vs this service, side by
-// side in one run with autocannon, loopback only, bounded. Writes bench/results/latest.json.
+// `npm run bench`: ceiling (upstream direct) vs the seed's Express handler vs the bare two-call floor vs this
+// service, side by side in one run with autocannon, loopback only, bounded. Writes bench/results/latest.json.
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const upstream = await start([join(here, 'upstream.mts')], { UPSTREAM_API_KEY: KEY });
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const baseline = await start([join(here, 'baseline.mts')], { UPSTREAM_URL: upstreamUrl, UPSTREAM_API_KEY: KEY });
+  const floor = await start([join(here, 'floor.mts')], { UPSTREAM_URL: upstreamUrl, UPSTREAM_API_KEY: KEY });
 
   // The service: logs and metrics on, limits high enough not to refuse the load (they still run).
   const servicePort = 20_000 + Math.floor(Math.random() * 20_000);
@@ -79,19 +80,26 @@ async function main(): Promise<void> {
   const targets = {
     ceiling: { url: `${upstreamUrl}/connect_sessions`, headers: { authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` }, body: JSON.stringify({ origin_owner_id: 'customer-123', origin_owner_name: 'Acme Inc', origin_username: 'jane@acme.example', provider: 'hibob' }), pid: upstream.child.pid },
     baseline: { url: `http://127.0.0.1:${baseline.port}/stackone_connect_sessions`, headers: {}, body: seedBody, pid: baseline.child.pid },
+    floor: { url: `http://127.0.0.1:${floor.port}/`, headers: {}, body: seedBody, pid: floor.child.pid },
     service: { url: `http://127.0.0.1:${servicePort}/v1/connect-sessions`, headers: { authorization: `Bearer ${token}` }, body: seedBody, pid: service.pid },
   };
   type Name = keyof typeof targets;
   const names = Object.keys(targets) as Name[];
   for (const name of names) await load(targets[name].url, targets[name].headers, targets[name].body, WARMUP);
-  const rounds: Record<Name, Awaited<ReturnType<typeof load>>[]> = { ceiling: [], baseline: [], service: [] };
+  const rounds: Record<Name, Awaited<ReturnType<typeof load>>[]> = { ceiling: [], baseline: [], floor: [], service: [] };
   for (let i = 0; i < ROUNDS; i++) {
     for (const name of names) rounds[name].push(await load(targets[name].url, targets[name].headers, targets[name].body, DURATION));
   }
   const summary = Object.fromEntries(
     names.map((n) => [n, { rps: Math.round(median(rounds[n].map((r) => r.rps))), p50Ms: median(rounds[n].map((r) => r.p50)), p99Ms: median(rounds[n].map((r) => r.p99)), peakRssMb: Math.round(peakRssMb(targets[n].pid)), errors: rounds[n].reduce((s, r) => s + r.errors, 0), non2xx: rounds[n].reduce((s, r) => s + r.non2xx, 0) }]),
   ) as Record<Name, { rps: number; p50Ms: number; p99Ms: number; peakRssMb: number; errors: number; non2xx: number }>;
-  const ratios = { serviceOverBaseline: +(summary.service.rps / summary.baseline.rps).toFixed(2), serviceOverCeiling: +(summary.service.rps / summary.ceiling.rps).toFixed(2) };
+  const ratio = (a: number, b: number): number => +(a / b).toFixed(2);
+  const ratios = {
+    serviceOverBaseline: ratio(summary.service.rps, summary.baseline.rps),
+    serviceOverCeiling: ratio(summary.service.rps, summary.ceiling.rps),
+    serviceOverFloor: ratio(summary.service.rps, summary.floor.rps),
+    floorOverBaseline: ratio(summary.floor.rps, summary.baseline.rps),
+  };
   const checks = {
     throughputAtLeast2xBaseline: ratios.serviceOverBaseline >= 2,
     p99NotWorseThanBaseline: summary.service.p99Ms <= summary.baseline.p99Ms,
@@ -115,7 +123,7 @@ async function main(): Promise<void> {
     const s = summary[n];
     console.log(`${n.padEnd(9)} ${String(s.rps).padStart(7)} ${String(s.p50Ms).padStart(8)} ${String(s.p99Ms).padStart(7)} ${String(s.peakRssMb).padStart(12)} ${String(s.errors + s.non2xx).padStart(7)}`);
   }
-  console.log(`\nservice/baseline ${ratios.serviceOverBaseline}x, service/ceiling ${ratios.serviceOverCeiling}x, service ready in ${Math.round(readyMs)} ms`);
+  console.log(`\nservice/baseline ${ratios.serviceOverBaseline}x, service/ceiling ${ratios.serviceOverCeiling}x, service/floor ${ratios.serviceOverFloor}x, floor/baseline ${ratios.floorOverBaseline}x, service ready in ${Math.round(readyMs)} ms`);
   for (const [k, v] of Object.entries(checks)) console.log(`${v ? 'PASS' : 'FAIL'} ${k}`);
   if (process.env.BENCH_STRICT === '1' && Object.values(checks).some((v) => !v)) process.exitCode = 1;
 }
