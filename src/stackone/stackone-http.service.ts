@@ -1,7 +1,6 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import axios from 'axios';
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import {
   BrokenCircuitError,
@@ -15,7 +14,6 @@ import {
   retry,
 } from 'cockatiel';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { firstValueFrom } from 'rxjs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AllConfig, StackOneConfig } from '../config/config.types';
 import { REDIS, RedisClient } from '../redis/redis.module';
@@ -50,13 +48,6 @@ type Check<T> = (data: unknown) => data is T;
 const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
 const BACKOFF = { initialMs: 100, maxMs: 2_000 };
 const LIMITER_KEY = 'all';
-/**
- * @nestjs/axios creates a CancelToken per request and cancels it when the Observable is torn down,
- * i.e. after every successful answer too, building a CanceledError (stack trace included): ~5 µs
- * of a ~80 µs call on this machine. A token that never fires skips that; cancellation is our
- * AbortSignal (the undici adapter never listens to tokens).
- */
-const NEVER_CANCELLED = new axios.CancelToken(() => undefined);
 
 /**
  * The only code that talks to StackOne. Typed methods in and out; every failure becomes one
@@ -212,7 +203,10 @@ export class StackOneHttpService {
       this.notify('onAttempt', { operation, attempt, status, outcome, durationMs: performance.now() - started });
     let response: AxiosResponse<string>;
     try {
-      response = await firstValueFrom(this.http.request<string>({ ...request, signal, cancelToken: NEVER_CANCELLED }));
+      // The HttpService's axios instance, called for its promise: `http.request()` would wrap it in
+      // an Observable and a CancelToken that is cancelled, building a CanceledError with a stack,
+      // after every answer. Cancellation here is the AbortSignal (the total deadline).
+      response = await this.http.axiosRef.request<string>({ ...request, signal });
     } catch (err) {
       // axios swaps an adapter error for its own CanceledError once the signal has fired; anything
       // else that is not ours (an AxiosError carries the Authorization header) is dropped here.
@@ -270,7 +264,9 @@ export class StackOneHttpService {
     let limiter = this.limiter;
     for (;;) {
       try {
-        await untilAborted(limiter.consume(LIMITER_KEY, 1), signal);
+        const consumed = limiter.consume(LIMITER_KEY, 1);
+        // Only a store round trip can stall; the in-process limiter settles at once.
+        await (limiter instanceof RateLimiterMemory ? consumed : untilAborted(consumed, signal));
         return;
       } catch (rejection) {
         if (signal.aborted) throw new StackOneApiError('timeout', operation);
