@@ -21,4 +21,7 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/main.js"]
+# The same node flags as `npm run start:prod`: V8 sizes the young generation from the host's memory
+# (up to 64 MB semi-spaces, 134 MB reserved); 16 MB measured the same throughput at ~100 MB less
+# peak RSS under load (see README, Performance).
+CMD ["node", "--max-semi-space-size=16", "dist/main.js"]

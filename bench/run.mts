@@ -55,7 +55,12 @@ async function main(): Promise<void> {
   // The service: logs and metrics on, limits high enough not to refuse the load (they still run).
   const servicePort = 20_000 + Math.floor(Math.random() * 20_000);
   const serviceStart = performance.now();
-  const service = spawn(process.execPath, [...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'dist', 'main.js')], {
+  // The service runs as production does: `npm run start:prod`'s node flags, plus any extra ones.
+  const productionFlags = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod']
+    .split(' ')
+    .filter((a) => a.startsWith('--'));
+  const nodeArgs = [...productionFlags, ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const service = spawn(process.execPath, [...nodeArgs, join(root, 'dist', 'main.js')], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(servicePort), LOG_LEVEL: 'info', STACKONE_BASE_URL: upstreamUrl, STACKONE_API_KEY: KEY, AUTH_JWT_SECRET: SECRET, RATE_LIMIT_PER_TENANT: '100000000', STACKONE_RATE_LIMIT_PER_MINUTE: '100000000', SHUTDOWN_GRACE_MS: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -110,7 +115,7 @@ async function main(): Promise<void> {
   const result = {
     date: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, note: 'load generator, upstream and target share the same cores' },
-    settings: { durationS: DURATION, rounds: ROUNDS, connections: CONNECTIONS, warmupS: WARMUP, body: seedBody },
+    settings: { durationS: DURATION, rounds: ROUNDS, connections: CONNECTIONS, warmupS: WARMUP, body: seedBody, serviceNodeArgs: nodeArgs },
     summary,
     ratios,
     serviceReadyMs: Math.round(readyMs),

@@ -20,6 +20,7 @@ type Service = {
 };
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
 const replicas = Object.entries(compose.services).filter(([, s]) => s.command === undefined && s.build !== undefined);
 
@@ -72,6 +73,9 @@ describe('Dockerfile', () => {
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     expect(runtime).toMatch(/\nUSER node\n/);
     expect(runtime).toMatch(/HEALTHCHECK[\s\S]*\/health\/ready/);
-    expect(runtime).toMatch(/CMD \["node", "dist\/main\.js"\]/);
+    // The same command as `npm run start:prod`, node flags included.
+    const cmd = /\nCMD (\[.*\])/.exec(runtime)?.[1];
+    expect(cmd).toBeDefined();
+    expect((JSON.parse(cmd ?? '[]') as string[]).join(' ')).toBe(pkg.scripts['start:prod']);
   });
 });
