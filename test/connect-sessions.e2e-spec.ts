@@ -70,6 +70,29 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     expect(JSON.stringify(res.body)).not.toContain(TEST_STACKONE_KEY);
   });
 
+  it('logs one line per request with the request id, tenant, route and StackOne calls, and no secret', async () => {
+    const requestId = `log-check-${Date.now()}`;
+    const jwt = await token();
+    await svc.http().post('/v1/connect-sessions').set('Authorization', `Bearer ${jwt}`).set('X-Request-Id', requestId).send({ provider: 'hibob' }).expect(201);
+    const lines = svc.logs.parsed().filter((l) => l.reqId === requestId);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      msg: 'request completed',
+      tenantId: 'org_acme',
+      principal: 'user_jane',
+      method: 'POST',
+      route: '/v1/connect-sessions',
+      path: '/v1/connect-sessions',
+      status: 201,
+      upstreamCalls: 2,
+      upstreamAttempts: 2,
+    });
+    expect(lines[0].ms).toEqual(expect.any(Number));
+    const text = svc.logs.text();
+    for (const secret of [jwt, TEST_STACKONE_KEY, basic.slice('Basic '.length), TEST_JWT_SECRET]) expect(text).not.toContain(secret);
+  });
+
   it.each(['originOwnerId', 'originOwnerName', 'origin_owner_id', 'origin_owner_name'])(
     'refuses %s in the body with 400 problem+json and calls StackOne zero times',
     async (field) => {

@@ -9,8 +9,13 @@ const QUIET = /^\/(health\/|metrics)/;
  * One JSON line per request (request id, tenant, route, status, latency, StackOne latency and
  * attempts) and the HTTP metrics, from Fastify hooks: no per-request interceptor or middleware.
  * The line is built from named fields only, so headers and bodies never reach it.
+ *
+ * That is also why it skips the root logger's redaction: none of its keys can match a redact path,
+ * and walking the wildcard paths cost ~10 us per line (about 5% of a connect session's CPU).
+ * Every other line, including anything logged by hand, is still redacted.
  */
-export function installRequestLogging(fastify: FastifyInstance, logger: PinoLogger, metrics: MetricsService): void {
+export function installRequestLogging(fastify: FastifyInstance, rootLogger: PinoLogger, metrics: MetricsService): void {
+  const logger = rootLogger.child({}, { redact: { paths: [] } });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', String(request.id));
     const context: RequestContext = { upstreamMs: 0, upstreamAttempts: 0, upstreamCalls: 0 };

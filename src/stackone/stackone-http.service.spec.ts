@@ -1,3 +1,4 @@
+import { HttpService } from '@nestjs/axios';
 import { ConfigModule } from '@nestjs/config';
 import { Logger, LoggerService } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
@@ -198,6 +199,24 @@ describe(StackOneHttpService.name, () => {
       expect(req.headers['content-type']).toMatch(/^application\/json/);
       expect(req.headers.accept).toMatch(/application\/json/);
       expect(req.body).toBe(JSON.stringify(BODY));
+    });
+
+    it('sends no header beyond the ones it means to (the trimmed axios defaults drop none of them)', async () => {
+      await sut.createConnectSession(BODY);
+      upstream.next((_q, res) => json(res, 200, []));
+      await sut.listAccounts({ origin_owner_id: 'org_1' });
+      const [post, get] = upstream.seen;
+      expect(Object.keys(post.headers).sort()).toEqual(['accept', 'authorization', 'connection', 'content-length', 'content-type', 'host']);
+      expect(Object.keys(get.headers).sort()).toEqual(['accept', 'authorization', 'connection', 'host']);
+      expect(get.headers.accept).toBe('application/json');
+      expect(get.headers.authorization).toBe(`Basic ${BASIC}`);
+    });
+
+    it('keeps only the axios defaults it uses', async () => {
+      const { moduleRef } = await build(upstream.url);
+      const { defaults } = moduleRef.get(HttpService).axiosRef;
+      expect(Object.keys(defaults).sort()).toEqual(['adapter', 'baseURL', 'headers', 'maxRedirects', 'responseType', 'transformRequest', 'transformResponse', 'validateStatus']);
+      expect(Object.keys(defaults.headers).sort()).toEqual(['Accept', 'Authorization']);
     });
 
     it('encodes path parameters as one segment and repeats array query parameters', async () => {
