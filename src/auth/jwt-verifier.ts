@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { createHash, createPublicKey, KeyObject } from 'node:crypto';
+import { createPublicKey, hash, KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors, JWTPayload, jwtVerify, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { AllConfig, AuthConfig, JwtConfig } from '../config/config.types';
 import { AuthenticationError, challenge, IdentityKeysUnavailableError, INVALID_TOKEN } from './auth.errors';
@@ -87,7 +87,7 @@ export class JwtVerifier {
     }
     // Cheap shape checks first: oversized or non-JWS input never reaches a decoder or the hash.
     if (token.length > MAX_TOKEN_LENGTH || !JWS_COMPACT.test(token)) throw new AuthenticationError(INVALID_TOKEN, this.www);
-    const cacheKey = createHash('sha256').update(token).digest('base64');
+    const cacheKey = hash('sha256', token, 'base64');
     const cached = this.verified.get(cacheKey);
     if (cached) {
       if (cached.until > Date.now()) return cached.tenant;
