@@ -82,16 +82,20 @@ async function main(): Promise<void> {
 
   const token = await new SignJWT({ org_id: 'org_bench', org_name: 'Bench Inc', email: 'jane@acme.example' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
   const seedBody = JSON.stringify({ originUsername: 'jane@acme.example', provider: 'hibob' });
+  const noProviderBody = JSON.stringify({ originUsername: 'jane@acme.example' });
   const targets = {
     ceiling: { url: `${upstreamUrl}/connect_sessions`, headers: { authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` }, body: JSON.stringify({ origin_owner_id: 'customer-123', origin_owner_name: 'Acme Inc', origin_username: 'jane@acme.example', provider: 'hibob' }), pid: upstream.child.pid },
     baseline: { url: `http://127.0.0.1:${baseline.port}/stackone_connect_sessions`, headers: {}, body: seedBody, pid: baseline.child.pid },
     floor: { url: `http://127.0.0.1:${floor.port}/`, headers: {}, body: seedBody, pid: floor.child.pid },
     service: { url: `http://127.0.0.1:${servicePort}/v1/connect-sessions`, headers: { authorization: `Bearer ${token}` }, body: seedBody, pid: service.pid },
+    // The same service process without a provider in the body: no accountAction look-up, so one
+    // StackOne call like the baseline's. Shows what the preview costs; the targets use `service`.
+    serviceNoProvider: { url: `http://127.0.0.1:${servicePort}/v1/connect-sessions`, headers: { authorization: `Bearer ${token}` }, body: noProviderBody, pid: service.pid },
   };
   type Name = keyof typeof targets;
   const names = Object.keys(targets) as Name[];
   for (const name of names) await load(targets[name].url, targets[name].headers, targets[name].body, WARMUP);
-  const rounds: Record<Name, Awaited<ReturnType<typeof load>>[]> = { ceiling: [], baseline: [], floor: [], service: [] };
+  const rounds = Object.fromEntries(names.map((n) => [n, []])) as unknown as Record<Name, Awaited<ReturnType<typeof load>>[]>;
   for (let i = 0; i < ROUNDS; i++) {
     for (const name of names) rounds[name].push(await load(targets[name].url, targets[name].headers, targets[name].body, DURATION));
   }
@@ -104,6 +108,7 @@ async function main(): Promise<void> {
     serviceOverCeiling: ratio(summary.service.rps, summary.ceiling.rps),
     serviceOverFloor: ratio(summary.service.rps, summary.floor.rps),
     floorOverBaseline: ratio(summary.floor.rps, summary.baseline.rps),
+    serviceNoProviderOverBaseline: ratio(summary.serviceNoProvider.rps, summary.baseline.rps),
   };
   const checks = {
     throughputAtLeast2xBaseline: ratios.serviceOverBaseline >= 2,
@@ -115,20 +120,22 @@ async function main(): Promise<void> {
   const result = {
     date: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, note: 'load generator, upstream and target share the same cores' },
-    settings: { durationS: DURATION, rounds: ROUNDS, connections: CONNECTIONS, warmupS: WARMUP, body: seedBody, serviceNodeArgs: nodeArgs },
+    settings: { durationS: DURATION, rounds: ROUNDS, connections: CONNECTIONS, warmupS: WARMUP, body: seedBody, noProviderBody, serviceNodeArgs: nodeArgs },
     summary,
     ratios,
     serviceReadyMs: Math.round(readyMs),
     checks,
   };
-  mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log('\ntarget     req/s    p50 ms  p99 ms  peak RSS MB  errors');
+  // BENCH_OUT: somewhere else than the committed figures (the smoke test uses it).
+  const out = process.env.BENCH_OUT ?? join(here, 'results', 'latest.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log('\ntarget              req/s    p50 ms  p99 ms  peak RSS MB  errors');
   for (const n of names) {
     const s = summary[n];
-    console.log(`${n.padEnd(9)} ${String(s.rps).padStart(7)} ${String(s.p50Ms).padStart(8)} ${String(s.p99Ms).padStart(7)} ${String(s.peakRssMb).padStart(12)} ${String(s.errors + s.non2xx).padStart(7)}`);
+    console.log(`${n.padEnd(18)} ${String(s.rps).padStart(7)} ${String(s.p50Ms).padStart(8)} ${String(s.p99Ms).padStart(7)} ${String(s.peakRssMb).padStart(12)} ${String(s.errors + s.non2xx).padStart(7)}`);
   }
-  console.log(`\nservice/baseline ${ratios.serviceOverBaseline}x, service/ceiling ${ratios.serviceOverCeiling}x, service/floor ${ratios.serviceOverFloor}x, floor/baseline ${ratios.floorOverBaseline}x, service ready in ${Math.round(readyMs)} ms`);
+  console.log(`\nservice/baseline ${ratios.serviceOverBaseline}x, service/ceiling ${ratios.serviceOverCeiling}x, service/floor ${ratios.serviceOverFloor}x, floor/baseline ${ratios.floorOverBaseline}x, serviceNoProvider/baseline ${ratios.serviceNoProviderOverBaseline}x, service ready in ${Math.round(readyMs)} ms`);
   for (const [k, v] of Object.entries(checks)) console.log(`${v ? 'PASS' : 'FAIL'} ${k}`);
   if (process.env.BENCH_STRICT === '1' && Object.values(checks).some((v) => !v)) process.exitCode = 1;
 }

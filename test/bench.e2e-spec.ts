@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * Keeps `npm run bench` working: one short round of every target, on loopback. It checks that the
+ * script runs to its end and writes every figure, never how fast anything was (the figures of a
+ * one-second round mean nothing; performance is judged from a real run's ratios).
+ */
+const root = join(__dirname, '..');
+
+type Target = { rps: number; p50Ms: number; p99Ms: number; peakRssMb: number; errors: number; non2xx: number };
+
+describe('npm run bench (smoke: one 1-second round, writes to a temporary file)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('measures every target without errors and writes the figures, ratios and checks', async () => {
+    const out = join(dir, 'result.json');
+    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'bench', 'run.mts')], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', BENCH_DURATION_S: '1', BENCH_ROUNDS: '1', BENCH_WARMUP_S: '1', BENCH_CONNECTIONS: '4', BENCH_OUT: out },
+      timeout: 120_000,
+    });
+    const result = JSON.parse(readFileSync(out, 'utf8')) as {
+      summary: Record<string, Target>;
+      ratios: Record<string, number>;
+      serviceReadyMs: number;
+      checks: Record<string, boolean>;
+      settings: { rounds: number; durationS: number };
+    };
+    expect(Object.keys(result.summary).sort()).toEqual(['baseline', 'ceiling', 'floor', 'service', 'serviceNoProvider']);
+    for (const [name, t] of Object.entries(result.summary)) {
+      expect({ name, errors: t.errors, non2xx: t.non2xx }).toEqual({ name, errors: 0, non2xx: 0 });
+      expect(t.rps).toBeGreaterThan(0);
+      expect(t.peakRssMb).toBeGreaterThan(0);
+    }
+    expect(Object.keys(result.ratios).sort()).toEqual(['floorOverBaseline', 'serviceNoProviderOverBaseline', 'serviceOverBaseline', 'serviceOverCeiling', 'serviceOverFloor']);
+    for (const r of Object.values(result.ratios)) expect(r).toBeGreaterThan(0);
+    expect(result.serviceReadyMs).toBeGreaterThan(0);
+    expect(result.checks.noErrors).toBe(true);
+    expect(result.settings).toMatchObject({ rounds: 1, durationS: 1 });
+    expect(stdout).toMatch(/service\/baseline [\d.]+x/);
+  }, 150_000);
+});
