@@ -16,6 +16,7 @@ type Service = {
   ports?: string[];
   environment?: Record<string, string>;
   healthcheck?: { test: string[] };
+  mem_limit?: string;
   depends_on?: Record<string, { condition: string }>;
 };
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
@@ -29,6 +30,10 @@ describe('docker-compose.yml', () => {
     expect(replicas.map(([name]) => name).sort()).toEqual(['connect-service-a', 'connect-service-b']);
     expect(compose.services.redis.image).toMatch(/^redis:/);
     expect(compose.services.sandbox.command).toEqual(['node', 'dist/sandbox/main.js']);
+  });
+
+  it('gives each replica a memory limit, which Node sizes its heap from', () => {
+    for (const [, s] of replicas) expect(s.mem_limit).toMatch(/^\d+m$/);
   });
 
   it('publishes each replica on its own host port, all to container port 3000', () => {
