@@ -1,86 +1,36 @@
 // `npm run bench`: ceiling (upstream direct) vs the seed's Express handler vs the bare two-call floor vs this
 // service, side by side in one run with autocannon, loopback only, bounded. Writes bench/results/latest.json.
 import autocannon from 'autocannon';
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { SignJWT } from 'jose';
+import { benchToken, here, KEY, median, peakRssMb, productionNodeFlags, randomPort, root, startScript, startService, stopChildren, untilReady } from './harness.mts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 3);
-const KEY = 'bench-key';
-const SECRET = 'bench-jwt-secret-0123456789-abcdefghijkl';
-const children: ChildProcess[] = [];
-
-function start(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number; startedAt: number }> {
-  const startedAt = performance.now();
-  const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /LISTENING (\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]), startedAt });
-    });
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
-  });
-}
-
-const peakRssMb = (pid: number | undefined): number => {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-};
 
 async function load(url: string, headers: Record<string, string>, body: string, duration: number): Promise<{ rps: number; p50: number; p99: number; errors: number; non2xx: number }> {
   const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections: CONNECTIONS, duration });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function main(): Promise<void> {
   if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first (npm run bench does).');
-  const upstream = await start([join(here, 'upstream.mts')], { UPSTREAM_API_KEY: KEY });
+  const upstream = await startScript([join(here, 'upstream.mts')], { UPSTREAM_API_KEY: KEY });
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
-  const baseline = await start([join(here, 'baseline.mts')], { UPSTREAM_URL: upstreamUrl, UPSTREAM_API_KEY: KEY });
-  const floor = await start([join(here, 'floor.mts')], { UPSTREAM_URL: upstreamUrl, UPSTREAM_API_KEY: KEY });
+  const baseline = await startScript([join(here, 'baseline.mts')], { UPSTREAM_URL: upstreamUrl, UPSTREAM_API_KEY: KEY });
+  const floor = await startScript([join(here, 'floor.mts')], { UPSTREAM_URL: upstreamUrl, UPSTREAM_API_KEY: KEY });
 
-  // The service: logs and metrics on, limits high enough not to refuse the load (they still run).
-  const servicePort = 20_000 + Math.floor(Math.random() * 20_000);
-  const serviceStart = performance.now();
   // The service runs as production does: `npm run start:prod`'s node flags, plus any extra ones.
-  const productionFlags = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod']
-    .split(' ')
-    .filter((a) => a.startsWith('--'));
-  const nodeArgs = [...productionFlags, ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const service = spawn(process.execPath, [...nodeArgs, join(root, 'dist', 'main.js')], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(servicePort), LOG_LEVEL: 'info', STACKONE_BASE_URL: upstreamUrl, STACKONE_API_KEY: KEY, AUTH_JWT_SECRET: SECRET, RATE_LIMIT_PER_TENANT: '100000000', STACKONE_RATE_LIMIT_PER_MINUTE: '100000000', SHUTDOWN_GRACE_MS: '0' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(service);
-  let readyMs = 0;
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${servicePort}/health/ready`)).status === 200) {
-        readyMs = performance.now() - serviceStart;
-        break;
-      }
-    } catch {
-      // not yet listening
-    }
-    if (performance.now() - serviceStart > 15_000) throw new Error('service not ready within 15 s');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const servicePort = randomPort();
+  const nodeArgs = [...productionNodeFlags(), ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const serviceStart = performance.now();
+  const service = startService({ dist: join(root, 'dist'), port: servicePort, upstreamUrl, nodeArgs });
+  const readyMs = await untilReady(servicePort, serviceStart);
 
-  const token = await new SignJWT({ org_id: 'org_bench', org_name: 'Bench Inc', email: 'jane@acme.example' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+  const token = await benchToken();
   const seedBody = JSON.stringify({ originUsername: 'jane@acme.example', provider: 'hibob' });
   const noProviderBody = JSON.stringify({ originUsername: 'jane@acme.example' });
   const targets = {
@@ -140,11 +90,8 @@ async function main(): Promise<void> {
   if (process.env.BENCH_STRICT === '1' && Object.values(checks).some((v) => !v)) process.exitCode = 1;
 }
 
-const cleanup = (): void => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-};
 process.on('SIGINT', () => {
-  cleanup();
+  stopChildren();
   process.exit(130);
 });
 main()
@@ -152,4 +99,4 @@ main()
     console.error(err instanceof Error ? err.message : err);
     process.exitCode = 1;
   })
-  .finally(cleanup);
+  .finally(stopChildren);

@@ -13,7 +13,7 @@ const root = join(__dirname, '..');
 
 type Target = { rps: number; p50Ms: number; p99Ms: number; peakRssMb: number; errors: number; non2xx: number };
 
-describe('npm run bench (smoke: one 1-second round, writes to a temporary file)', () => {
+describe('benchmark scripts (smoke: 1-second rounds; the figures are not judged here)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -43,5 +43,22 @@ describe('npm run bench (smoke: one 1-second round, writes to a temporary file)'
     expect(result.checks.noErrors).toBe(true);
     expect(result.settings).toMatchObject({ rounds: 1, durationS: 1 });
     expect(stdout).toMatch(/service\/baseline [\d.]+x/);
+  }, 150_000);
+
+  it('bench/ab.mts compares two builds in interleaved rounds and reports CPU per request', async () => {
+    const dist = join(root, 'dist');
+    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'bench', 'ab.mts'), dist, dist, '2'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', AB_DURATION_S: '1', AB_WARMUP_S: '1', AB_CONNECTIONS: '4', AB_ENV_B: '{"LOG_LEVEL":"warn"}' },
+      timeout: 120_000,
+    });
+    for (const name of ['A', 'B']) {
+      const m = new RegExp(`^${name} .*: (\\d+) req/s, p99 \\d+ ms, ([\\d.]+) us CPU/request \\(rounds: \\d+, \\d+\\), peak RSS (\\d+) MB$`, 'm').exec(stdout);
+      expect(m).not.toBeNull();
+      expect(Number(m?.[1])).toBeGreaterThan(0);
+      expect(Number(m?.[2])).toBeGreaterThan(0);
+      expect(Number(m?.[3])).toBeGreaterThan(0);
+    }
+    expect(stdout).toMatch(/^B\/A: req\/s [\d.]+, CPU per request [\d.]+$/m);
   }, 150_000);
 });
