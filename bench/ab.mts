@@ -11,7 +11,7 @@
 import autocannon from 'autocannon';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { benchToken, cpuMicros, here, KEY, median, peakRssMb, productionNodeFlags, randomPort, startScript, startService, stopChildren, untilReady } from './harness.mts';
+import { benchToken, cpuMicros, here, KEY, median, peakRssMb, productionNodeFlags, randomPort, run, startScript, startService, untilReady } from './harness.mts';
 
 const [distA, distB, roundsArg = '6'] = process.argv.slice(2);
 const ROUNDS = Number(roundsArg);
@@ -70,13 +70,4 @@ async function main(): Promise<void> {
   console.log(`B/A: req/s ${(med('B', 'rps') / med('A', 'rps')).toFixed(3)}, CPU per request ${(med('B', 'cpuUsPerRequest') / med('A', 'cpuUsPerRequest')).toFixed(3)}`);
 }
 
-process.on('SIGINT', () => {
-  stopChildren();
-  process.exit(130);
-});
-main()
-  .catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  })
-  .finally(stopChildren);
+run(main);

@@ -13,8 +13,22 @@ const SECRET = 'bench-jwt-secret-0123456789-abcdefghijkl';
 const children: ChildProcess[] = [];
 
 /** Stops every child this process started (by its own handle; nothing else is touched). */
-export function stopChildren(): void {
+function stopChildren(): void {
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+}
+
+/** Runs a bench script's main: its children stop when it ends, fails or is interrupted. */
+export function run(main: () => Promise<void>): void {
+  process.on('SIGINT', () => {
+    stopChildren();
+    process.exit(130);
+  });
+  main()
+    .catch((err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exitCode = 1;
+    })
+    .finally(stopChildren);
 }
 
 /** Starts a bench script (upstream, baseline, floor) that prints `LISTENING <port>`. */

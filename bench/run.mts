@@ -4,7 +4,7 @@ import autocannon from 'autocannon';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { benchToken, here, KEY, median, peakRssMb, productionNodeFlags, randomPort, root, startScript, startService, stopChildren, untilReady } from './harness.mts';
+import { benchToken, here, KEY, median, peakRssMb, productionNodeFlags, randomPort, root, run, startScript, startService, untilReady } from './harness.mts';
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -90,13 +90,4 @@ async function main(): Promise<void> {
   if (process.env.BENCH_STRICT === '1' && Object.values(checks).some((v) => !v)) process.exitCode = 1;
 }
 
-process.on('SIGINT', () => {
-  stopChildren();
-  process.exit(130);
-});
-main()
-  .catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  })
-  .finally(stopChildren);
+run(main);
