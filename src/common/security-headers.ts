@@ -43,8 +43,8 @@ export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): Readon
 }
 
 /** Sets the precomputed helmet headers on every answer (routes, 404s and errors alike). */
-export function installSecurityHeaders(fastify: FastifyInstance, options?: HelmetOptions): void {
-  const headers = securityHeaders(options);
+export function installSecurityHeaders(fastify: FastifyInstance): void {
+  const headers = securityHeaders();
   fastify.addHook('onRequest', (_request, reply, done) => {
     void reply.headers(headers);
     done();

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/load-config';
-import { createRootLogger } from './logging';
+import { createRootLogger, namedFieldsLogger } from './logging';
 
 function capture(): { write: (line: string) => void; lines: () => Record<string, unknown>[] } {
   const raw: string[] = [];
@@ -21,7 +21,7 @@ describe('createRootLogger', () => {
   it('keeps redacting on the root logger after the request logger (a child without redaction) was made', () => {
     const out = capture();
     const logger = createRootLogger(config, out);
-    logger.child({}, { redact: { paths: [] } }).info({ status: 201 }, 'request completed');
+    namedFieldsLogger(logger).info({ status: 201 }, 'request completed');
     logger.info({ token: 't1' }, 'by hand');
     expect(out.lines().map((l) => l.token)).toEqual([undefined, '[redacted]']);
   });

@@ -41,6 +41,16 @@ export function createRootLogger(config: AllConfig, destination?: DestinationStr
 }
 
 /**
+ * A child of the root logger for lines built from named scalar fields only (the per-request line),
+ * without the redaction pass: none of their keys can match a redact path, and walking the wildcard
+ * paths cost ~10 us per line (about 5% of a connect session's CPU). Anything logged by hand goes
+ * through the root logger and stays redacted.
+ */
+export function namedFieldsLogger(root: PinoLogger): PinoLogger {
+  return root.child({}, { redact: { paths: [] } });
+}
+
+/**
  * Nest's Logger on top of pino, so framework and service messages are the same JSON lines.
  * (nestjs-pino 5.2's request middleware logged nothing on NestJS 12 + Fastify in our check, and it
  * keeps one process-global root logger; this adapter and the Fastify hooks in request-logging.ts

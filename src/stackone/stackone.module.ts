@@ -1,6 +1,6 @@
 import { HttpModule, HttpModuleOptions, HttpService } from '@nestjs/axios';
 import type { AxiosRequestHeaders, CreateAxiosDefaults } from 'axios';
-import { Module, OnModuleInit } from '@nestjs/common';
+import { Inject, Module, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../config/config.types';
 import { StackOneHttpService } from './stackone-http.service';
@@ -14,27 +14,30 @@ export function jsonRequestBody(data: unknown, headers: AxiosRequestHeaders): st
   return JSON.stringify(data);
 }
 
-/** The defaults this client uses; everything else axios.create() copied in is removed. */
-const KEPT_DEFAULTS = new Set(['adapter', 'baseURL', 'headers', 'maxRedirects', 'validateStatus', 'transformRequest', 'transformResponse', 'responseType']);
+/** This client's axios options: HttpModule creates the instance from them, and they are all it keeps. */
+const STACKONE_AXIOS_OPTIONS = Symbol('STACKONE_AXIOS_OPTIONS');
 
 /**
  * axios merges the instance defaults into every request config, header groups and all. axios.create()
  * copies in its global defaults (browser XSRF names, a `timeout` and size limits that the undici
  * adapter does not read, per-method header groups, `transitional`, `env`): about 40% of axios's own
- * cost per call, for settings this client never uses. The deadline, the size cap and the headers
- * are ours: the AbortSignal, the adapter's `maxResponseBytes`, Authorization and Accept.
+ * cost per call, for settings this client never uses. Only what `options` sets is kept: the
+ * deadline, the size cap and the headers are ours (the AbortSignal, the adapter's
+ * `maxResponseBytes`, Authorization and Accept).
  */
-export function leanAxiosDefaults(defaults: CreateAxiosDefaults): void {
+export function leanAxiosDefaults(defaults: CreateAxiosDefaults, options: HttpModuleOptions): void {
   const bag = defaults as Record<string, unknown>;
-  for (const key of Object.keys(bag)) if (!KEPT_DEFAULTS.has(key)) delete bag[key];
+  for (const key of Object.keys(bag)) if (!(key in options)) delete bag[key];
   const headers = defaults.headers as Record<string, unknown>;
-  for (const name of Object.keys(headers)) if (name !== 'Authorization' && name !== 'Accept') delete headers[name];
+  const own = (options.headers ?? {}) as Record<string, unknown>;
+  for (const name of Object.keys(headers)) if (!(name in own)) delete headers[name];
 }
 
 @Module({
-  imports: [
-    HttpModule.registerAsync({
-      imports: [StackOnePoolModule],
+  imports: [StackOnePoolModule],
+  providers: [
+    {
+      provide: STACKONE_AXIOS_OPTIONS,
       inject: [ConfigService, StackOnePool],
       useFactory: (config: ConfigService<AllConfig, true>, transport: StackOnePool): HttpModuleOptions => {
         const { apiKey, maxResponseBytes } = config.get('stackone', { infer: true });
@@ -55,15 +58,31 @@ export function leanAxiosDefaults(defaults: CreateAxiosDefaults): void {
           transformResponse: [(data: unknown): unknown => data],
         };
       },
+    },
+  ],
+  exports: [STACKONE_AXIOS_OPTIONS],
+})
+class StackOneAxiosOptionsModule {}
+
+@Module({
+  imports: [
+    StackOneAxiosOptionsModule,
+    HttpModule.registerAsync({
+      imports: [StackOneAxiosOptionsModule],
+      inject: [STACKONE_AXIOS_OPTIONS],
+      useFactory: (options: HttpModuleOptions): HttpModuleOptions => options,
     }),
   ],
   providers: [StackOneHttpService],
   exports: [StackOneHttpService],
 })
 export class StackOneModule implements OnModuleInit {
-  constructor(private readonly http: HttpService) {}
+  constructor(
+    private readonly http: HttpService,
+    @Inject(STACKONE_AXIOS_OPTIONS) private readonly options: HttpModuleOptions,
+  ) {}
 
   onModuleInit(): void {
-    leanAxiosDefaults(this.http.axiosRef.defaults);
+    leanAxiosDefaults(this.http.axiosRef.defaults, this.options);
   }
 }
