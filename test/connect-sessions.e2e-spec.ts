@@ -168,6 +168,9 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
         new SignJWT({ org_id: 'org_acme', org_name: 'Acme Inc' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(new TextEncoder().encode(TEST_JWT_SECRET))],
       ['a token without tenant claims', () =>
         new SignJWT({ email: 'x@y.z' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(TEST_JWT_SECRET))],
+      ['a whitespace-only tenant id claim', () => token({ org_id: '   ' })],
+      ['a padded tenant name claim', () => token({ org_name: ' Acme Inc ' })],
+      ['a tenant name claim with a control character', () => token({ org_name: 'Acme\u0000Inc' })],
     ];
     it.each(cases)('%s', async (_name, make) => {
       const t = await make();
