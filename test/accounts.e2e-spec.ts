@@ -98,6 +98,23 @@ describe('tenant-scoped accounts, ownership checks and the account-action previe
     expect(sandbox.state.accounts.has(accountId)).toBe(false);
   });
 
+  it('stores metadata keys named like Object.prototype members: a PATCH with only such keys never wipes metadata', async () => {
+    const { accountId } = await connect(a, { provider: 'hibob', metadata: { toString: 's', plan: 'gold' } });
+    expect(JSON.stringify(sandbox.state.accounts.get(accountId)?.metadata)).toBe('{"toString":"s","plan":"gold"}');
+    const metadata = { toString: 'y', valueOf: 3, hasOwnProperty: true };
+    const patched = await svc.http().patch(`/v1/accounts/${accountId}`).set('Authorization', a).send({ metadata }).expect(200);
+    expect(upstream('PATCH', '/accounts').at(-1)?.body).toEqual({ metadata });
+    expect(JSON.stringify(sandbox.state.accounts.get(accountId)?.metadata)).toBe(JSON.stringify(metadata));
+    expect(patched.body.metadata).toEqual(metadata);
+
+    // A key Nest would delete is refused, and the stored metadata stays as it was.
+    const patches = upstream('PATCH', '/accounts').length;
+    const refused = await svc.http().patch(`/v1/accounts/${accountId}`).set('Authorization', a).send({ metadata: { constructor: 'x' } }).expect(400);
+    expect(refused.body.errors).toEqual([{ field: 'metadata.constructor', message: expect.stringMatching(/reserved key name/) }]);
+    expect(upstream('PATCH', '/accounts')).toHaveLength(patches);
+    expect(JSON.stringify(sandbox.state.accounts.get(accountId)?.metadata)).toBe(JSON.stringify(metadata));
+  });
+
   it('refuses an accountId session for a foreign or unknown account before StackOne is called', async () => {
     const { accountId } = await connect(a, { provider: 'hibob' });
     const sessionsBefore = upstream('POST', '/connect_sessions').length;

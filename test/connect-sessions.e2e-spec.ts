@@ -70,6 +70,21 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     expect(JSON.stringify(res.body)).not.toContain(TEST_STACKONE_KEY);
   });
 
+  it('passes metadata keys named like Object.prototype members on to StackOne as sent', async () => {
+    const metadata = { toString: 'y', valueOf: 2, hasOwnProperty: false, plan: 'gold' };
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ provider: 'hibob', metadata }).expect(201);
+    const [call] = sessionCalls(sandbox);
+    expect(JSON.stringify((call.body as { metadata: unknown }).metadata)).toBe(JSON.stringify(metadata));
+    expect(res.body.metadata).toEqual(metadata);
+  });
+
+  it('refuses a metadata key named constructor with 400 naming it, instead of dropping it', async () => {
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ provider: 'hibob', metadata: { constructor: 'x', toString: 'y' } }).expect(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.errors).toEqual([{ field: 'metadata.constructor', message: expect.stringMatching(/reserved key name/) }]);
+    expect(sessionCalls(sandbox)).toHaveLength(0);
+  });
+
   it('logs one line per request with the request id, tenant, route and StackOne calls, and no secret', async () => {
     const requestId = `log-check-${Date.now()}`;
     const jwt = await token();

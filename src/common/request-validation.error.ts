@@ -33,12 +33,53 @@ function flatten(errors: ValidationError[], prefix: string): FieldError[] {
   return out;
 }
 
+/** Keys Nest's ValidationPipe deletes against prototype pollution; we refuse them instead. */
+const PROTO_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
+const PROTO_KEYS_MESSAGE = 'keys named __proto__, constructor or prototype are not accepted anywhere in a request';
+const protoKeyMessage = (field: string): string => `${field} is a reserved key name (__proto__, constructor and prototype are refused)`;
+
+/** Where `value` carries a prototype key, as field paths (`metadata.constructor`). */
+function protoKeyPaths(value: unknown): string[] {
+  const found: string[] = [];
+  const stack: { node: unknown; path: string }[] = [{ node: value, path: '' }];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const { node, path } = stack.pop() as { node: unknown; path: string };
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
+    seen.add(node);
+    for (const key of Object.keys(node)) {
+      const at = path ? `${path}.${key}` : key;
+      if ((PROTO_KEYS as readonly string[]).includes(key)) found.push(at);
+      else stack.push({ node: (node as Record<string, unknown>)[key], path: at });
+    }
+  }
+  return found;
+}
+
 /**
- * The one ValidationPipe: unknown fields refused (prototype keys stripped), no implicit conversion
+ * Nest's pipe deletes `__proto__` / `constructor` / `prototype` keys before validation, so a
+ * metadata key named `constructor` would vanish and StackOne receive less than was sent. Such a
+ * request is refused with 400 instead; nothing is ever dropped silently.
+ */
+class RequestValidationPipe extends ValidationPipe {
+  protected override stripProtoKeys(value: unknown): void {
+    const paths = protoKeyPaths(value);
+    if (paths.length > 0) {
+      throw new RequestValidationError(
+        paths.map((field) => ({ field, message: protoKeyMessage(field) })),
+        `The request uses reserved key names (${paths.join(', ')}): ${PROTO_KEYS_MESSAGE}.`,
+      );
+    }
+    super.stripProtoKeys(value);
+  }
+}
+
+/**
+ * The one ValidationPipe: unknown fields refused (prototype keys refused), no implicit conversion
  * (the string "false" never becomes true), errors as problem+json field lists.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RequestValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
