@@ -1,4 +1,6 @@
 import { SignJWT } from 'jose';
+import { once } from 'node:events';
+import { createServer, Server } from 'node:http';
 import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
 import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
 
@@ -254,5 +256,58 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
       sandbox.injectFault({ path: '/connect_sessions', count: 2, reset: true });
       await post().expect(502);
     });
+  });
+});
+
+describe('a session StackOne made for another owner (local stand-in answering with a mixed-up owner)', () => {
+  const FOREIGN_TOKEN = 'tok_made_for_org_other_5c1d';
+  let upstream: Server;
+  let svc: TestService;
+  let bearer: string;
+  let owner = 'org_other';
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
+        if (req.method !== 'POST') return res.end('[]');
+        res.end(JSON.stringify({
+          id: 41, organization_id: 1, project_id: 'p', origin_owner_id: owner, origin_owner_name: 'Other Co',
+          created_at: new Date().toISOString(), token: FOREIGN_TOKEN, auth_link_url: `http://127.0.0.1/connect?token=${FOREIGN_TOKEN}`,
+        }));
+      });
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    svc = await startService(`http://127.0.0.1:${(upstream.address() as { port: number }).port}`);
+    bearer = `Bearer ${await token()}`;
+  });
+  afterAll(async () => {
+    await svc?.close();
+    upstream?.closeAllConnections();
+    upstream?.close();
+  });
+
+  it.each([
+    ['without a provider', {}],
+    ['with a provider', { provider: 'hibob' }],
+  ])('answers 502 problem+json %s, logs an error, counts it, and never hands over the token', async (_n, body) => {
+    owner = 'org_other';
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send(body).expect(502);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.type).toContain('upstream-invalid-response');
+    expect(res.text).not.toContain(FOREIGN_TOKEN);
+    const errors = svc.logs.parsed().filter((l) => l.level === 'error' && String(l.msg).includes('origin_owner_id'));
+    expect(errors.at(-1)?.msg).toMatch(/tenant org_acme .*"org_other"/);
+    expect(svc.logs.text()).not.toContain(FOREIGN_TOKEN);
+    const metrics = (await svc.http().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/stackone_owner_mismatch_total\{operation="createConnectSession"\} [12]/);
+  });
+
+  it('hands over the session once the owner matches', async () => {
+    owner = 'org_acme';
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({}).expect(201);
+    expect(res.body).toMatchObject({ token: FOREIGN_TOKEN, originOwnerId: 'org_acme' });
   });
 });
