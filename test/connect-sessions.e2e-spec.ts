@@ -228,6 +228,13 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
       expect(res.headers['retry-after']).toBe('120');
     });
 
+    it('StackOne 429 with a Retry-After HTTP-date in 2099 → 429 with Retry-After capped at 3600', async () => {
+      sandbox.injectFault({ path: '/connect_sessions', count: 1, status: 429, retryAfter: 'Thu, 01 Jan 2099 00:00:00 GMT' });
+      const res = await post().expect(429);
+      expect(res.headers['retry-after']).toBe('3600');
+      expect(sessionCalls(sandbox)).toHaveLength(1);
+    });
+
     it('StackOne 503 twice → 502 after the retry budget', async () => {
       sandbox.injectFault({ path: '/connect_sessions', count: 2, status: 503 });
       await post().expect(502);
