@@ -154,8 +154,11 @@ describe('tenant-scoped accounts, ownership checks and the account-action previe
     expect(page2).toHaveLength(1);
     await svc.http().get('/v1/accounts?pageSize=101').set('Authorization', a).expect(400);
     await svc.http().get('/v1/accounts?status=deleted').set('Authorization', a).expect(400);
-    const owner = await svc.http().get('/v1/accounts?origin_owner_id=org_b').set('Authorization', a).expect(400);
-    expect(owner.body.detail).toMatch(/credentials/);
+    for (const field of ['origin_owner_id', 'origin_owner_name', 'originOwnerId', 'originOwnerName', 'origin_owner_ids']) {
+      const owner = await svc.http().get(`/v1/accounts?${field}=org_b`).set('Authorization', a).expect(400);
+      expect(owner.body.detail).toBe('The owner (origin_owner_id / origin_owner_name) comes from your credentials and must not be sent in the query string.');
+      expect(owner.body.errors).toEqual([{ field, message: owner.body.detail }]);
+    }
     const sent = upstream('GET', '/accounts').at(-1);
     expect(sent?.query.origin_owner_id).toBe('org_a');
   });

@@ -115,11 +115,27 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     async (field) => {
       const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ provider: 'hibob', [field]: 'org_evil' }).expect(400);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(res.body.detail).toMatch(/comes from your credentials/);
+      expect(res.body.detail).toMatch(/comes from your credentials and must not be sent in the body\./);
       expect(res.body.errors).toContainEqual({ field, message: expect.stringMatching(/credentials/) });
       expect(sessionCalls(sandbox)).toHaveLength(0);
     },
   );
+
+  it.each(['originOwnerId', 'originOwnerName', 'origin_owner_id', 'origin_owner_name', 'origin_owner_ids'])(
+    'refuses %s in the query string with 400 saying it was found there, and calls StackOne zero times',
+    async (field) => {
+      const res = await svc.http().post(`/v1/connect-sessions?${field}=org_evil`).set('Authorization', bearer).send({ provider: 'hibob' }).expect(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.detail).toBe('The owner (origin_owner_id / origin_owner_name) comes from your credentials and must not be sent in the query string.');
+      expect(res.body.errors).toEqual([{ field, message: res.body.detail }]);
+      expect(res.body.instance).toBe('/v1/connect-sessions');
+      expect(sandbox.requests).toHaveLength(0);
+    },
+  );
+
+  it('still ignores other query parameters on POST', async () => {
+    await svc.http().post('/v1/connect-sessions?utm_source=x').set('Authorization', bearer).send({ provider: 'hibob' }).expect(201);
+  });
 
   it.each([
     ['an unknown field', { provider: 'hibob', foo: 1 }],

@@ -1,4 +1,4 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError } from './problem';
 
 /** Thrown by the global ValidationPipe; the problem filter turns `errors` into problem+json `errors[]`. */
@@ -12,16 +12,32 @@ export class RequestValidationError extends BadRequestException {
 
   static fromValidationErrors(errors: ValidationError[]): RequestValidationError {
     const fields = flatten(errors, '');
-    const ownerField = fields.find((f) => f.message.includes(OWNER_FROM_CREDENTIALS));
-    return new RequestValidationError(
-      fields,
-      ownerField ? OWNER_FROM_CREDENTIALS : 'The request is invalid; see errors[] for each field.',
-    );
+    const owner = [OWNER_FROM_CREDENTIALS, OWNER_NOT_IN_QUERY].find((m) => fields.some((f) => f.message === m));
+    return new RequestValidationError(fields, owner ?? 'The request is invalid; see errors[] for each field.');
   }
 }
 
 export const OWNER_FROM_CREDENTIALS =
   'The owner (origin_owner_id / origin_owner_name) comes from your credentials and must not be sent in the body.';
+export const OWNER_NOT_IN_QUERY =
+  'The owner (origin_owner_id / origin_owner_name) comes from your credentials and must not be sent in the query string.';
+
+/** Every spelling of the owner a caller might try; each is refused wherever it appears. */
+export const OWNER_FIELDS = ['originOwnerId', 'originOwnerName', 'originOwnerIds', 'origin_owner_id', 'origin_owner_name', 'origin_owner_ids'] as const;
+
+/**
+ * For routes that otherwise ignore their query string (POST /v1/connect-sessions): owner fields
+ * there are refused, saying where they were found, rather than silently ignored.
+ */
+@Injectable()
+export class OwnerNotInQueryPipe implements PipeTransform<unknown, unknown> {
+  transform(query: unknown): unknown {
+    if (query === null || typeof query !== 'object') return query;
+    const found = OWNER_FIELDS.filter((field) => Object.prototype.hasOwnProperty.call(query, field));
+    if (found.length > 0) throw new RequestValidationError(found.map((field) => ({ field, message: OWNER_NOT_IN_QUERY })), OWNER_NOT_IN_QUERY);
+    return query;
+  }
+}
 
 function flatten(errors: ValidationError[], prefix: string): FieldError[] {
   const out: FieldError[] = [];
