@@ -44,13 +44,18 @@ describe('tenant-scoped accounts, ownership checks and the account-action previe
     expect(first.preview).toMatchObject({ accountAction: 'create' });
     expect(first.preview).not.toHaveProperty('accountId');
     const accounts1 = (await svc.http().get('/v1/accounts').set('Authorization', a).expect(200)).body;
-    expect(accounts1).toEqual([expect.objectContaining({ id: first.accountId, provider: 'hibob', originOwnerId: 'org_a', originOwnerName: 'Tenant A' })]);
+    expect(accounts1).toEqual({
+      data: [expect.objectContaining({ id: first.accountId, provider: 'hibob', originOwnerId: 'org_a', originOwnerName: 'Tenant A' })],
+      page: 1,
+      pageSize: 25,
+      hasMore: false,
+    });
 
     // Row 2: used before, no multiple → the existing account is updated, and the preview says which.
     const second = await connect(a, { provider: 'hibob', label: 'relinked' });
     expect(second.preview).toMatchObject({ accountAction: 'update', accountId: first.accountId });
     expect(second.accountId).toBe(first.accountId);
-    expect((await svc.http().get('/v1/accounts').set('Authorization', a).expect(200)).body).toHaveLength(1);
+    expect((await svc.http().get('/v1/accounts').set('Authorization', a).expect(200)).body.data).toHaveLength(1);
 
     // Row 3: used before, multiple → a new account is created (no look-up needed).
     const lookupsBefore = upstream('GET', '/accounts').length;
@@ -58,7 +63,7 @@ describe('tenant-scoped accounts, ownership checks and the account-action previe
     expect(third.preview).toMatchObject({ accountAction: 'create' });
     expect(upstream('GET', '/accounts').length).toBe(lookupsBefore);
     expect(third.accountId).not.toBe(first.accountId);
-    expect((await svc.http().get('/v1/accounts').set('Authorization', a).expect(200)).body).toHaveLength(2);
+    expect((await svc.http().get('/v1/accounts').set('Authorization', a).expect(200)).body.data).toHaveLength(2);
 
     // Row 4: accountId given → that account is opened for editing and updated.
     const fourth = await connect(a, { accountId: first.accountId });
@@ -78,7 +83,7 @@ describe('tenant-scoped accounts, ownership checks and the account-action previe
     const beforeSnapshot = JSON.stringify(before);
     const mutationsBefore = upstream('PATCH', '/accounts').length + upstream('DELETE', '/accounts').length;
 
-    expect((await svc.http().get('/v1/accounts').set('Authorization', b).expect(200)).body).toEqual([]);
+    expect((await svc.http().get('/v1/accounts').set('Authorization', b).expect(200)).body).toEqual({ data: [], page: 1, pageSize: 25, hasMore: false });
     const unknown = await svc.http().get('/v1/accounts/999999999').set('Authorization', b).expect(404);
     const foreign = await svc.http().get(`/v1/accounts/${accountId}`).set('Authorization', b).expect(404);
     expect(foreign.body.detail).toBe(unknown.body.detail);
@@ -96,6 +101,23 @@ describe('tenant-scoped accounts, ownership checks and the account-action previe
     expect(patched.body.label).toBe('renamed');
     await svc.http().delete(`/v1/accounts/${accountId}`).set('Authorization', a).expect(204);
     expect(sandbox.state.accounts.has(accountId)).toBe(false);
+  });
+
+  it('stores metadata keys named like Object.prototype members: a PATCH with only such keys never wipes metadata', async () => {
+    const { accountId } = await connect(a, { provider: 'hibob', metadata: { toString: 's', plan: 'gold' } });
+    expect(JSON.stringify(sandbox.state.accounts.get(accountId)?.metadata)).toBe('{"toString":"s","plan":"gold"}');
+    const metadata = { toString: 'y', valueOf: 3, hasOwnProperty: true };
+    const patched = await svc.http().patch(`/v1/accounts/${accountId}`).set('Authorization', a).send({ metadata }).expect(200);
+    expect(upstream('PATCH', '/accounts').at(-1)?.body).toEqual({ metadata });
+    expect(JSON.stringify(sandbox.state.accounts.get(accountId)?.metadata)).toBe(JSON.stringify(metadata));
+    expect(patched.body.metadata).toEqual(metadata);
+
+    // A key Nest would delete is refused, and the stored metadata stays as it was.
+    const patches = upstream('PATCH', '/accounts').length;
+    const refused = await svc.http().patch(`/v1/accounts/${accountId}`).set('Authorization', a).send({ metadata: { constructor: 'x' } }).expect(400);
+    expect(refused.body.errors).toEqual([{ field: 'metadata.constructor', message: expect.stringMatching(/reserved key name/) }]);
+    expect(upstream('PATCH', '/accounts')).toHaveLength(patches);
+    expect(JSON.stringify(sandbox.state.accounts.get(accountId)?.metadata)).toBe(JSON.stringify(metadata));
   });
 
   it('refuses an accountId session for a foreign or unknown account before StackOne is called', async () => {
@@ -124,21 +146,50 @@ describe('tenant-scoped accounts, ownership checks and the account-action previe
     for (const s of secrets) expect(svc.logs.text()).not.toContain(s);
   });
 
+  it('answers pages as { data, page, pageSize, hasMore }, with hasMore exact even when the last page is full', async () => {
+    const ids: string[] = [];
+    for (const provider of ['hibob', 'greenhouse', 'lever']) ids.push((await connect(a, { provider })).accountId);
+    await connect(b, { provider: 'okta' });
+    const list = async (q: string): Promise<{ body: Record<string, unknown>; calls: number }> => {
+      const before = upstream('GET', '/accounts').length;
+      const { body } = await svc.http().get(`/v1/accounts?${q}`).set('Authorization', a).expect(200);
+      return { body, calls: upstream('GET', '/accounts').length - before };
+    };
+    const ofIds = (body: Record<string, unknown>): string[] => (body.data as { id: string }[]).map((x) => x.id);
+
+    const first = await list('page=1&pageSize=2');
+    expect(first.body).toMatchObject({ page: 1, pageSize: 2, hasMore: true });
+    expect(ofIds(first.body)).toEqual(ids.slice(0, 2));
+    const second = await list('page=2&pageSize=2');
+    expect(second.body).toMatchObject({ page: 2, pageSize: 2, hasMore: false });
+    expect(ofIds(second.body)).toEqual(ids.slice(2));
+    expect(second.calls).toBe(1); // a page that is not full needs no look-ahead
+
+    // Exactly full last page: the look-ahead finds nothing (tenant B's account is not counted).
+    const full = await list('pageSize=3');
+    expect(full.body).toMatchObject({ page: 1, pageSize: 3, hasMore: false });
+    expect(ofIds(full.body)).toEqual(ids);
+    expect(full.calls).toBe(2);
+    const beyond = await list('page=5&pageSize=2');
+    expect(beyond.body).toEqual({ data: [], page: 5, pageSize: 2, hasMore: false });
+  });
+
   it('filters the list by provider and status and pages it', async () => {
     await connect(a, { provider: 'hibob' });
     await connect(a, { provider: 'greenhouse' });
     await connect(a, { provider: 'lever' });
-    const hibob = (await svc.http().get('/v1/accounts?providers=hibob').set('Authorization', a).expect(200)).body;
+    const hibob = (await svc.http().get('/v1/accounts?providers=hibob').set('Authorization', a).expect(200)).body.data;
     expect(hibob.map((x: { provider: string }) => x.provider)).toEqual(['hibob']);
-    const two = (await svc.http().get('/v1/accounts?providers=hibob&providers=lever').set('Authorization', a).expect(200)).body;
+    const two = (await svc.http().get('/v1/accounts?providers=hibob&providers=lever').set('Authorization', a).expect(200)).body.data;
     expect(two.map((x: { provider: string }) => x.provider).sort()).toEqual(['hibob', 'lever']);
-    expect((await svc.http().get('/v1/accounts?status=error').set('Authorization', a).expect(200)).body).toEqual([]);
-    const page2 = (await svc.http().get('/v1/accounts?page=2&pageSize=2').set('Authorization', a).expect(200)).body;
-    expect(page2).toHaveLength(1);
+    expect((await svc.http().get('/v1/accounts?status=error').set('Authorization', a).expect(200)).body.data).toEqual([]);
     await svc.http().get('/v1/accounts?pageSize=101').set('Authorization', a).expect(400);
     await svc.http().get('/v1/accounts?status=deleted').set('Authorization', a).expect(400);
-    const owner = await svc.http().get('/v1/accounts?origin_owner_id=org_b').set('Authorization', a).expect(400);
-    expect(owner.body.detail).toMatch(/credentials/);
+    for (const field of ['origin_owner_id', 'origin_owner_name', 'originOwnerId', 'originOwnerName', 'origin_owner_ids']) {
+      const owner = await svc.http().get(`/v1/accounts?${field}=org_b`).set('Authorization', a).expect(400);
+      expect(owner.body.detail).toBe('The owner (origin_owner_id / origin_owner_name) comes from your credentials and must not be sent in the query string.');
+      expect(owner.body.errors).toEqual([{ field, message: owner.body.detail }]);
+    }
     const sent = upstream('GET', '/accounts').at(-1);
     expect(sent?.query.origin_owner_id).toBe('org_a');
   });

@@ -1,4 +1,6 @@
 import { SignJWT } from 'jose';
+import { once } from 'node:events';
+import { createServer, Server } from 'node:http';
 import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
 import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
 
@@ -70,6 +72,21 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     expect(JSON.stringify(res.body)).not.toContain(TEST_STACKONE_KEY);
   });
 
+  it('passes metadata keys named like Object.prototype members on to StackOne as sent', async () => {
+    const metadata = { toString: 'y', valueOf: 2, hasOwnProperty: false, plan: 'gold' };
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ provider: 'hibob', metadata }).expect(201);
+    const [call] = sessionCalls(sandbox);
+    expect(JSON.stringify((call.body as { metadata: unknown }).metadata)).toBe(JSON.stringify(metadata));
+    expect(res.body.metadata).toEqual(metadata);
+  });
+
+  it('refuses a metadata key named constructor with 400 naming it, instead of dropping it', async () => {
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ provider: 'hibob', metadata: { constructor: 'x', toString: 'y' } }).expect(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.errors).toEqual([{ field: 'metadata.constructor', message: expect.stringMatching(/reserved key name/) }]);
+    expect(sessionCalls(sandbox)).toHaveLength(0);
+  });
+
   it('logs one line per request with the request id, tenant, route and StackOne calls, and no secret', async () => {
     const requestId = `log-check-${Date.now()}`;
     const jwt = await token();
@@ -98,11 +115,27 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     async (field) => {
       const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ provider: 'hibob', [field]: 'org_evil' }).expect(400);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(res.body.detail).toMatch(/comes from your credentials/);
+      expect(res.body.detail).toMatch(/comes from your credentials and must not be sent in the body\./);
       expect(res.body.errors).toContainEqual({ field, message: expect.stringMatching(/credentials/) });
       expect(sessionCalls(sandbox)).toHaveLength(0);
     },
   );
+
+  it.each(['originOwnerId', 'originOwnerName', 'origin_owner_id', 'origin_owner_name', 'origin_owner_ids'])(
+    'refuses %s in the query string with 400 saying it was found there, and calls StackOne zero times',
+    async (field) => {
+      const res = await svc.http().post(`/v1/connect-sessions?${field}=org_evil`).set('Authorization', bearer).send({ provider: 'hibob' }).expect(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.detail).toBe('The owner (origin_owner_id / origin_owner_name) comes from your credentials and must not be sent in the query string.');
+      expect(res.body.errors).toEqual([{ field, message: res.body.detail }]);
+      expect(res.body.instance).toBe('/v1/connect-sessions');
+      expect(sandbox.requests).toHaveLength(0);
+    },
+  );
+
+  it('still ignores other query parameters on POST', async () => {
+    await svc.http().post('/v1/connect-sessions?utm_source=x').set('Authorization', bearer).send({ provider: 'hibob' }).expect(201);
+  });
 
   it.each([
     ['an unknown field', { provider: 'hibob', foo: 1 }],
@@ -168,6 +201,9 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
         new SignJWT({ org_id: 'org_acme', org_name: 'Acme Inc' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(new TextEncoder().encode(TEST_JWT_SECRET))],
       ['a token without tenant claims', () =>
         new SignJWT({ email: 'x@y.z' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(TEST_JWT_SECRET))],
+      ['a whitespace-only tenant id claim', () => token({ org_id: '   ' })],
+      ['a padded tenant name claim', () => token({ org_name: ' Acme Inc ' })],
+      ['a tenant name claim with a control character', () => token({ org_name: 'Acme\u0000Inc' })],
     ];
     it.each(cases)('%s', async (_name, make) => {
       const t = await make();
@@ -208,6 +244,13 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
       expect(res.headers['retry-after']).toBe('120');
     });
 
+    it('StackOne 429 with a Retry-After HTTP-date in 2099 → 429 with Retry-After capped at 3600', async () => {
+      sandbox.injectFault({ path: '/connect_sessions', count: 1, status: 429, retryAfter: 'Thu, 01 Jan 2099 00:00:00 GMT' });
+      const res = await post().expect(429);
+      expect(res.headers['retry-after']).toBe('3600');
+      expect(sessionCalls(sandbox)).toHaveLength(1);
+    });
+
     it('StackOne 503 twice → 502 after the retry budget', async () => {
       sandbox.injectFault({ path: '/connect_sessions', count: 2, status: 503 });
       await post().expect(502);
@@ -236,5 +279,58 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
       sandbox.injectFault({ path: '/connect_sessions', count: 2, reset: true });
       await post().expect(502);
     });
+  });
+});
+
+describe('a session StackOne made for another owner (local stand-in answering with a mixed-up owner)', () => {
+  const FOREIGN_TOKEN = 'tok_made_for_org_other_5c1d';
+  let upstream: Server;
+  let svc: TestService;
+  let bearer: string;
+  let owner = 'org_other';
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
+        if (req.method !== 'POST') return res.end('[]');
+        res.end(JSON.stringify({
+          id: 41, organization_id: 1, project_id: 'p', origin_owner_id: owner, origin_owner_name: 'Other Co',
+          created_at: new Date().toISOString(), token: FOREIGN_TOKEN, auth_link_url: `http://127.0.0.1/connect?token=${FOREIGN_TOKEN}`,
+        }));
+      });
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    svc = await startService(`http://127.0.0.1:${(upstream.address() as { port: number }).port}`);
+    bearer = `Bearer ${await token()}`;
+  });
+  afterAll(async () => {
+    await svc?.close();
+    upstream?.closeAllConnections();
+    upstream?.close();
+  });
+
+  it.each([
+    ['without a provider', {}],
+    ['with a provider', { provider: 'hibob' }],
+  ])('answers 502 problem+json %s, logs an error, counts it, and never hands over the token', async (_n, body) => {
+    owner = 'org_other';
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send(body).expect(502);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.type).toContain('upstream-invalid-response');
+    expect(res.text).not.toContain(FOREIGN_TOKEN);
+    const errors = svc.logs.parsed().filter((l) => l.level === 'error' && String(l.msg).includes('origin_owner_id'));
+    expect(errors.at(-1)?.msg).toMatch(/tenant org_acme .*"org_other"/);
+    expect(svc.logs.text()).not.toContain(FOREIGN_TOKEN);
+    const metrics = (await svc.http().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/stackone_owner_mismatch_total\{operation="createConnectSession"\} [12]/);
+  });
+
+  it('hands over the session once the owner matches', async () => {
+    owner = 'org_acme';
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({}).expect(201);
+    expect(res.body).toMatchObject({ token: FOREIGN_TOKEN, originOwnerId: 'org_acme' });
   });
 });

@@ -70,6 +70,46 @@ describe('resilience through the service (sandbox fault injection)', () => {
   });
 });
 
+describe('the circuit breaker counts failed calls, retries included, through the service', () => {
+  let sandbox: Sandbox;
+  let svc: TestService;
+  let auth: string;
+
+  beforeAll(async () => {
+    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    svc = await startService(sandbox.url, {
+      STACKONE_BREAKER_FAILURES: '3',
+      STACKONE_BREAKER_COOLDOWN_MS: '60000',
+      STACKONE_MAX_RETRIES: '2',
+      STACKONE_TIMEOUT_MS: '5000',
+      RATE_LIMIT_PER_TENANT: '100000',
+    });
+    auth = await bearer();
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await sandbox?.close();
+  });
+
+  it('with a threshold of 3: two calls of 3 failed attempts leave it closed, the third opens it, the fourth fails fast', async () => {
+    const post = () => svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ categories: ['hris'] });
+    const calls = () => sandbox.requests.filter((r) => r.path === '/connect_sessions').length;
+    const breakerState = async () => (await svc.http().get('/metrics').expect(200)).text.match(/^stackone_circuit_breaker_state (\d)/m)?.[1];
+    sandbox.injectFault({ path: '/connect_sessions', status: 503, count: 9 });
+    for (let i = 1; i <= 2; i++) {
+      await post().expect(502);
+      expect(calls()).toBe(3 * i);
+      expect(await breakerState()).not.toBe('2');
+    }
+    await post().expect(502);
+    expect(calls()).toBe(9);
+    expect(await breakerState()).toBe('2');
+    const open = await post().expect(503);
+    expect(open.body.type).toContain('circuit-open');
+    expect(calls()).toBe(9);
+  });
+});
+
 describe('retries through the service', () => {
   let sandbox: Sandbox;
   let svc: TestService;

@@ -7,7 +7,7 @@ import { ApiProblemResponses } from '../common/api-problem-responses.decorator';
 import { TenantThrottlerGuard } from '../throttling/tenant-throttler.guard';
 import { AccountIdPipe } from './account-id.pipe';
 import { AccountsService } from './accounts.service';
-import { AccountResponseDto } from './dto/account.response.dto';
+import { AccountListResponseDto, AccountResponseDto } from './dto/account.response.dto';
 import { ListAccountsQueryDto } from './dto/list-accounts.query.dto';
 import { UpdateAccountDto } from './dto/update-account.dto';
 
@@ -19,10 +19,10 @@ export class AccountsController {
   constructor(private readonly accounts: AccountsService) {}
 
   @Get()
-  @ApiOperation({ summary: "Your tenant's linked accounts" })
-  @ApiOkResponse({ type: [AccountResponseDto] })
+  @ApiOperation({ summary: "Your tenant's linked accounts, one page at a time (`hasMore` says whether to ask for the next page)" })
+  @ApiOkResponse({ type: AccountListResponseDto })
   @ApiProblemResponses(400, 401, 429, 502, 503, 504)
-  list(@CurrentTenant() tenant: Tenant, @Query() query: ListAccountsQueryDto): Promise<AccountResponseDto[]> {
+  list(@CurrentTenant() tenant: Tenant, @Query() query: ListAccountsQueryDto): Promise<AccountListResponseDto> {
     return this.accounts.list(tenant, query);
   }
 

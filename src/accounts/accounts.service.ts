@@ -1,10 +1,11 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { Tenant } from '../auth/tenant';
+import { MetricsService } from '../observability/metrics.service';
 import { StackOneApiError } from '../stackone/stackone-api.error';
 import { StackOneHttpService } from '../stackone/stackone-http.service';
 import { LinkedAccountWire } from '../stackone/stackone.types';
 import { toAccountResponse } from './account.mapping';
-import { AccountResponseDto } from './dto/account.response.dto';
+import { AccountListResponseDto, AccountResponseDto } from './dto/account.response.dto';
 import { ListAccountsQueryDto, PAGE_SIZE } from './dto/list-accounts.query.dto';
 import { UpdateAccountDto } from './dto/update-account.dto';
 
@@ -13,18 +14,23 @@ export const ACCOUNT_NOT_FOUND = 'No account with this id belongs to your tenant
 
 @Injectable()
 export class AccountsService {
-  constructor(private readonly stackone: StackOneHttpService) {}
+  private readonly logger = new Logger('Accounts');
 
-  async list(tenant: Tenant, query: ListAccountsQueryDto): Promise<AccountResponseDto[]> {
-    const accounts = await this.stackone.listAccounts({
-      origin_owner_id: tenant.id,
-      providers: query.providers,
-      status: query.status,
-      page: query.page,
-      page_size: query.pageSize ?? PAGE_SIZE.default,
-    });
-    // The owner filter is StackOne's; we check it again rather than trust it with tenant isolation.
-    return accounts.filter((a) => a.origin_owner_id === tenant.id).map(toAccountResponse);
+  constructor(
+    private readonly stackone: StackOneHttpService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async list(tenant: Tenant, query: ListAccountsQueryDto): Promise<AccountListResponseDto> {
+    const page = query.page ?? 1;
+    const pageSize = query.pageSize ?? PAGE_SIZE.default;
+    const filters = { origin_owner_id: tenant.id, providers: query.providers, status: query.status };
+    const accounts = await this.stackone.listAccounts({ ...filters, page, page_size: pageSize });
+    // StackOne answers a bare array, so only a full page may have a successor: one more call asks
+    // for the single account after it (page numbered in units of one), which is cheap and exact.
+    const hasMore =
+      accounts.length >= pageSize && (await this.stackone.listAccounts({ ...filters, page: page * pageSize + 1, page_size: 1 })).length > 0;
+    return { data: this.mine(tenant, accounts).map(toAccountResponse), page, pageSize, hasMore };
   }
 
   async get(tenant: Tenant, id: string): Promise<AccountResponseDto> {
@@ -62,10 +68,24 @@ export class AccountsService {
     return account;
   }
 
+  /**
+   * The owner filter is StackOne's; we check it again rather than trust it with tenant isolation.
+   * Anything else it returns is dropped, logged and counted: StackOne mixed owners up.
+   */
+  private mine(tenant: Tenant, accounts: LinkedAccountWire[]): LinkedAccountWire[] {
+    const mine = accounts.filter((a) => a.origin_owner_id === tenant.id);
+    const foreign = accounts.length - mine.length;
+    if (foreign > 0) {
+      this.metrics.ownerMismatches.inc({ operation: 'listAccounts' }, foreign);
+      this.logger.error(`StackOne listed ${foreign} account(s) of other owners for tenant ${tenant.id}; they were filtered out.`);
+    }
+    return mine;
+  }
+
   /** The tenant's existing account for a provider, which a non-`multiple` session would update. */
   async findForProvider(tenant: Tenant, provider: string): Promise<LinkedAccountWire | undefined> {
     const accounts = await this.stackone.listAccounts({ origin_owner_id: tenant.id, providers: [provider], page_size: PAGE_SIZE.max });
-    const mine = accounts.filter((a) => a.origin_owner_id === tenant.id && a.provider === provider);
+    const mine = this.mine(tenant, accounts).filter((a) => a.provider === provider);
     // Several only exist after `multiple` sessions; StackOne updates the most recently created one.
     return mine.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0];
   }

@@ -4,6 +4,7 @@ import { AllConfig, ApiKeyEntry } from '../config/config.types';
 import { loadConfig } from '../config/load-config';
 import { sha256Hex } from '../../test/support/jwt';
 import { ApiKeyVerifier, MAX_API_KEY_LENGTH } from './api-key-verifier';
+import { TENANT_NAME_RULE } from './tenant';
 
 const BOUND_KEY = 'svc_bound_key_0f3c9a';
 const BATCH_KEY = 'svc_batch_key_77b1e2';
@@ -109,10 +110,13 @@ describe(ApiKeyVerifier.name, () => {
       ['only blanks', '   '],
       ['a control character', 'a\u0000b'],
       ['a newline', 'a\nb'],
+      ['a C1 control character', 'a\u0085b'],
+      ['a leading space', ' Forty Two'],
+      ['a trailing tab', 'Forty Two\t'],
       ['257 characters', 'n'.repeat(257)],
     ])('answer 400 for an X-Tenant-Name with %s', (_n, name) => {
       const result = refusal(() => sut.verify(BATCH_KEY, 'org_42', name));
-      expect([result.status, result.message]).toEqual([400, 'X-Tenant-Name must be 1-256 printable characters.']);
+      expect([result.status, result.message]).toEqual([400, `X-Tenant-Name must be ${TENANT_NAME_RULE}.`]);
     });
 
     it('check the key before the headers: a wrong key with bad headers is a 401', () => {

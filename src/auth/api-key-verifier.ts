@@ -3,11 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AllConfig, ApiKeyEntry } from '../config/config.types';
 import { AuthenticationError, challenge, TenantForbiddenError, TenantHeaderError } from './auth.errors';
-import { Tenant } from './tenant';
+import { isTenantId, isTenantName, Tenant, TENANT_ID_RULE, TENANT_NAME_RULE } from './tenant';
 
-export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
-/** 1..256 characters, no control characters, not only blanks. */
-const TENANT_NAME_PATTERN = /^(?=.*\S)[^\x00-\x1f\x7f]{1,256}$/;
 /** Longer keys are refused without hashing them: no key we issue comes close. */
 export const MAX_API_KEY_LENGTH = 512;
 
@@ -55,12 +52,8 @@ export class ApiKeyVerifier {
     if (tenantIdHeader === undefined || tenantNameHeader === undefined) {
       throw new AuthenticationError('This API key acts for a tenant named on each call: send both X-Tenant-Id and X-Tenant-Name.', this.www);
     }
-    if (!TENANT_ID_PATTERN.test(tenantIdHeader)) {
-      throw new TenantHeaderError('X-Tenant-Id must be 1-128 characters: letters, digits and . _ : @ - (starting with a letter or digit).');
-    }
-    if (!TENANT_NAME_PATTERN.test(tenantNameHeader)) {
-      throw new TenantHeaderError('X-Tenant-Name must be 1-256 printable characters.');
-    }
+    if (!isTenantId(tenantIdHeader)) throw new TenantHeaderError(`X-Tenant-Id must be ${TENANT_ID_RULE}.`);
+    if (!isTenantName(tenantNameHeader)) throw new TenantHeaderError(`X-Tenant-Name must be ${TENANT_NAME_RULE}.`);
     return { id: tenantIdHeader, name: tenantNameHeader, via: 'api-key', principal: entry.name };
   }
 

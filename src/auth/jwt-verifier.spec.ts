@@ -6,6 +6,7 @@ import { loadConfig, RawEnv } from '../config/load-config';
 import { ecKeyPair, JwksServer, publicJwk, rawToken, rsaKeyPair, secretKey, sign, startJwksServer } from '../../test/support/jwt';
 import { IDENTITY_KEYS_UNAVAILABLE, INVALID_TOKEN } from './auth.errors';
 import { JWKS_COOLDOWN_MS, JWKS_TIMEOUT_MS, JwtVerifier, MAX_TOKEN_LENGTH } from './jwt-verifier';
+import { TENANT_ID_RULE, TENANT_NAME_RULE } from './tenant';
 
 const SECRET = 'unit-test-secret-0123456789-abcdefghij';
 const claims = { org_id: 'org_1', org_name: 'Acme Inc', email: 'jane@acme.example', sub: 'user_1' };
@@ -115,9 +116,37 @@ describe(JwtVerifier.name, () => {
       ['an empty string', ''],
       ['a number', 42],
       ['a very long string', 'x'.repeat(300)],
-    ])('refuses a tenant id claim that is %s, naming the claims', async (_n, value) => {
+      ['only blanks', '   '],
+      ['padded with spaces', ' org_1 '],
+      ['a trailing newline', 'org_1\n'],
+      ['a control character', 'org\u00001'],
+      ['a space inside', 'org 1'],
+    ])('refuses a tenant id claim that is %s with the X-Tenant-Id rule, naming the claim and not echoing it', async (_n, value) => {
       const result = await outcome(sut, await sign({ ...claims, org_id: value }, secretKey(SECRET)));
-      expect(result).toEqual({ status: 401, detail: expect.stringContaining('org_id / org_name') });
+      expect(result).toEqual({ status: 401, detail: `The token's org_id claim must be ${TENANT_ID_RULE}; the tenant must come from the credentials.` });
+    });
+
+    it.each([
+      ['an empty string', ''],
+      ['only blanks', '  \t '],
+      ['a leading space', ' Acme Inc'],
+      ['a trailing space', 'Acme Inc '],
+      ['a trailing no-break space', 'Acme Inc\u00a0'],
+      ['a newline', 'Acme\nInc'],
+      ['a NUL', 'Acme\u0000Inc'],
+      ['a C1 control character', 'Acme\u0085Inc'],
+      ['257 characters', 'n'.repeat(257)],
+      ['a number', 7],
+    ])('refuses a tenant name claim that is %s with the X-Tenant-Name rule, naming the claim', async (_n, value) => {
+      const result = await outcome(sut, await sign({ ...claims, org_name: value }, secretKey(SECRET)));
+      expect(result).toEqual({ status: 401, detail: `The token's org_name claim must be ${TENANT_NAME_RULE}; the tenant must come from the credentials.` });
+    });
+
+    it('accepts tenant claims at the edge of the rules (longest id, 256-character name with inner spaces and accents)', async () => {
+      const id = `A${'a0._:@-'.repeat(18)}b`;
+      const name = `Zoë ${'n'.repeat(248)} Ltd`;
+      expect(name).toHaveLength(256);
+      await expect(sut.verify(await sign({ ...claims, org_id: id, org_name: name }, secretKey(SECRET)))).resolves.toMatchObject({ id, name });
     });
 
     it('refuses a token without the tenant claims with a clear message', async () => {

@@ -4,7 +4,7 @@ import { createPublicKey, hash, KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors, JWTPayload, jwtVerify, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { AllConfig, AuthConfig, JwtConfig } from '../config/config.types';
 import { AuthenticationError, challenge, IdentityKeysUnavailableError, INVALID_TOKEN } from './auth.errors';
-import { Tenant } from './tenant';
+import { isTenantId, isTenantName, Tenant, TENANT_ID_RULE, TENANT_NAME_RULE } from './tenant';
 
 /** Longest bearer token (and, with "Bearer ", Authorization header) we are willing to look at. */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -112,7 +112,7 @@ export class JwtVerifier {
         throw new IdentityKeysUnavailableError();
       }
       // jose checks claims only after the signature, so this answer is given to genuine tokens only.
-      if (isMissingClaim(err, [this.auth.tenantIdClaim, this.auth.tenantNameClaim])) throw this.noTenant('has no');
+      if (isMissingClaim(err, [this.auth.tenantIdClaim, this.auth.tenantNameClaim])) throw this.noTenant();
       throw new AuthenticationError(INVALID_TOKEN, this.www);
     }
   }
@@ -130,9 +130,11 @@ export class JwtVerifier {
 
   private toTenant(payload: JWTPayload): Tenant {
     const { tenantIdClaim, tenantNameClaim, usernameClaim } = this.auth;
-    const id = claimString(payload[tenantIdClaim]);
-    const name = claimString(payload[tenantNameClaim]);
-    if (id === undefined || name === undefined) throw this.noTenant('has unusable');
+    const id = payload[tenantIdClaim];
+    const name = payload[tenantNameClaim];
+    // The same rules as X-Tenant-Id / X-Tenant-Name: a blank or padded claim is refused, never trimmed.
+    if (!isTenantId(id)) throw this.unusableClaim(tenantIdClaim, TENANT_ID_RULE);
+    if (!isTenantName(name)) throw this.unusableClaim(tenantNameClaim, TENANT_NAME_RULE);
     return {
       id,
       name,
@@ -142,13 +144,14 @@ export class JwtVerifier {
     };
   }
 
-  private noTenant(what: 'has no' | 'has unusable'): AuthenticationError {
+  private noTenant(): AuthenticationError {
     const { tenantIdClaim, tenantNameClaim } = this.auth;
-    const rule = what === 'has unusable' ? ` (they must be non-empty strings of at most ${CLAIM_MAX_LENGTH} characters)` : '';
-    return new AuthenticationError(
-      `The token ${what} ${tenantIdClaim} / ${tenantNameClaim} claims${rule}; the tenant must come from the credentials.`,
-      this.www,
-    );
+    return new AuthenticationError(`The token has no ${tenantIdClaim} / ${tenantNameClaim} claims; the tenant must come from the credentials.`, this.www);
+  }
+
+  /** Names the claim and its rule, never its value (the token stays out of answers). */
+  private unusableClaim(claim: string, rule: string): AuthenticationError {
+    return new AuthenticationError(`The token's ${claim} claim must be ${rule}; the tenant must come from the credentials.`, this.www);
   }
 }
 

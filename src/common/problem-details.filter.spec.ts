@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { StackOneApiError } from '../stackone/stackone-api.error';
-import { stackOneProblem } from './problem-details.filter';
+import { parseRetryAfter } from '../stackone/stackone.wire-checks';
+import { MAX_RETRY_AFTER_SECONDS, stackOneProblem } from './problem-details.filter';
 
 describe('stackOneProblem', () => {
   const logger = new Logger('test');
@@ -41,6 +42,18 @@ describe('stackOneProblem', () => {
     expect([open.status, open.headers]).toEqual([503, { 'retry-after': '7' }]);
     const budget = stackOneProblem(new StackOneApiError('rate-limited', 'op', { retryAfterSeconds: 3 }), logger);
     expect([budget.status, budget.headers]).toEqual([503, { 'retry-after': '3' }]);
+  });
+
+  it('caps the Retry-After it sends at an hour, whatever StackOne said (an HTTP-date in 2099 included)', () => {
+    const in2099 = parseRetryAfter('Thu, 01 Jan 2099 00:00:00 GMT');
+    expect(in2099).toBeGreaterThan(2_000_000_000);
+    expect(MAX_RETRY_AFTER_SECONDS).toBe(3600);
+    for (const retryAfterSeconds of [in2099, 9_999_999_999, 3601, Number.POSITIVE_INFINITY]) {
+      expect(stackOneProblem(http(429, { retryAfterSeconds }), logger).headers).toEqual({ 'retry-after': '3600' });
+      expect(stackOneProblem(new StackOneApiError('circuit-open', 'op', { retryAfterSeconds }), logger).headers).toEqual({ 'retry-after': '3600' });
+    }
+    expect(stackOneProblem(http(429, { retryAfterSeconds: 3600 }), logger).headers).toEqual({ 'retry-after': '3600' });
+    expect(stackOneProblem(http(429, { retryAfterSeconds: 0 }), logger).headers).toEqual({ 'retry-after': '1' });
   });
 
   it('maps timeouts to 504 and network or broken answers to 502', () => {

@@ -140,8 +140,16 @@ function fastifyDetail(e: FastifyLikeError, status: number): string {
   }
 }
 
+/**
+ * The longest Retry-After this service sends. StackOne's own value is passed on, but an HTTP-date
+ * years ahead (seen: 2099 → 2,300,624,317 s) overflows some clients' timers into a hot retry loop.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 3600;
+
 function retryAfterHeader(seconds: number | undefined): Record<string, string> | undefined {
-  return seconds !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(seconds))) } : undefined;
+  if (seconds === undefined) return undefined;
+  const bounded = Number.isFinite(seconds) ? Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(seconds))) : MAX_RETRY_AFTER_SECONDS;
+  return { 'retry-after': String(bounded) };
 }
 
 /** StackOne failures, mapped to what the caller can act on. Upstream bodies are never passed through. */

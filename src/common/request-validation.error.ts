@@ -1,4 +1,4 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError } from './problem';
 
 /** Thrown by the global ValidationPipe; the problem filter turns `errors` into problem+json `errors[]`. */
@@ -12,16 +12,32 @@ export class RequestValidationError extends BadRequestException {
 
   static fromValidationErrors(errors: ValidationError[]): RequestValidationError {
     const fields = flatten(errors, '');
-    const ownerField = fields.find((f) => f.message.includes(OWNER_FROM_CREDENTIALS));
-    return new RequestValidationError(
-      fields,
-      ownerField ? OWNER_FROM_CREDENTIALS : 'The request is invalid; see errors[] for each field.',
-    );
+    const owner = [OWNER_FROM_CREDENTIALS, OWNER_NOT_IN_QUERY].find((m) => fields.some((f) => f.message === m));
+    return new RequestValidationError(fields, owner ?? 'The request is invalid; see errors[] for each field.');
   }
 }
 
 export const OWNER_FROM_CREDENTIALS =
   'The owner (origin_owner_id / origin_owner_name) comes from your credentials and must not be sent in the body.';
+export const OWNER_NOT_IN_QUERY =
+  'The owner (origin_owner_id / origin_owner_name) comes from your credentials and must not be sent in the query string.';
+
+/** Every spelling of the owner a caller might try; each is refused wherever it appears. */
+export const OWNER_FIELDS = ['originOwnerId', 'originOwnerName', 'originOwnerIds', 'origin_owner_id', 'origin_owner_name', 'origin_owner_ids'] as const;
+
+/**
+ * For routes that otherwise ignore their query string (POST /v1/connect-sessions): owner fields
+ * there are refused, saying where they were found, rather than silently ignored.
+ */
+@Injectable()
+export class OwnerNotInQueryPipe implements PipeTransform<unknown, unknown> {
+  transform(query: unknown): unknown {
+    if (query === null || typeof query !== 'object') return query;
+    const found = OWNER_FIELDS.filter((field) => Object.prototype.hasOwnProperty.call(query, field));
+    if (found.length > 0) throw new RequestValidationError(found.map((field) => ({ field, message: OWNER_NOT_IN_QUERY })), OWNER_NOT_IN_QUERY);
+    return query;
+  }
+}
 
 function flatten(errors: ValidationError[], prefix: string): FieldError[] {
   const out: FieldError[] = [];
@@ -33,12 +49,53 @@ function flatten(errors: ValidationError[], prefix: string): FieldError[] {
   return out;
 }
 
+/** Keys Nest's ValidationPipe deletes against prototype pollution; we refuse them instead. */
+const PROTO_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
+const PROTO_KEYS_MESSAGE = 'keys named __proto__, constructor or prototype are not accepted anywhere in a request';
+const protoKeyMessage = (field: string): string => `${field} is a reserved key name (__proto__, constructor and prototype are refused)`;
+
+/** Where `value` carries a prototype key, as field paths (`metadata.constructor`). */
+function protoKeyPaths(value: unknown): string[] {
+  const found: string[] = [];
+  const stack: { node: unknown; path: string }[] = [{ node: value, path: '' }];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const { node, path } = stack.pop() as { node: unknown; path: string };
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
+    seen.add(node);
+    for (const key of Object.keys(node)) {
+      const at = path ? `${path}.${key}` : key;
+      if ((PROTO_KEYS as readonly string[]).includes(key)) found.push(at);
+      else stack.push({ node: (node as Record<string, unknown>)[key], path: at });
+    }
+  }
+  return found;
+}
+
 /**
- * The one ValidationPipe: unknown fields refused (prototype keys stripped), no implicit conversion
+ * Nest's pipe deletes `__proto__` / `constructor` / `prototype` keys before validation, so a
+ * metadata key named `constructor` would vanish and StackOne receive less than was sent. Such a
+ * request is refused with 400 instead; nothing is ever dropped silently.
+ */
+class RequestValidationPipe extends ValidationPipe {
+  protected override stripProtoKeys(value: unknown): void {
+    const paths = protoKeyPaths(value);
+    if (paths.length > 0) {
+      throw new RequestValidationError(
+        paths.map((field) => ({ field, message: protoKeyMessage(field) })),
+        `The request uses reserved key names (${paths.join(', ')}): ${PROTO_KEYS_MESSAGE}.`,
+      );
+    }
+    super.stripProtoKeys(value);
+  }
+}
+
+/**
+ * The one ValidationPipe: unknown fields refused (prototype keys refused), no implicit conversion
  * (the string "false" never becomes true), errors as problem+json field lists.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RequestValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

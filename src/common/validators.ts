@@ -1,3 +1,4 @@
+import { Transform } from 'class-transformer';
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 
 /** Fails whenever the property is present at all — for fields that must come from elsewhere. */
@@ -21,6 +22,21 @@ export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const METADATA_LIMITS = { maxKeys: 50, maxKeyLength: 64, maxStringLength: 500, maxBytes: 4096 } as const;
 const METADATA_KEY = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * Keeps a metadata object exactly as sent. class-transformer rebuilds a nested object and skips
+ * keys named like Object.prototype members (`constructor`, `toString`, …), so StackOne would get
+ * `{}`; this copies the raw object's own keys instead, leaving IsFlatMetadata to judge every one.
+ */
+export function KeepOwnKeys(): PropertyDecorator {
+  return Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => ownKeysCopy(obj[key]));
+}
+
+function ownKeysCopy(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  // fromEntries defines own data properties, so even a `__proto__` key stays a plain key.
+  return Object.fromEntries(Object.entries(raw));
+}
 
 /** A flat object of string/number/boolean values, bounded in key count, key length and total size. */
 export function IsFlatMetadata(options?: ValidationOptions): PropertyDecorator {

@@ -85,6 +85,15 @@ describe('loadConfig', () => {
     expect(refusal({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: '{not json' })).toContain('AUTH_API_KEYS');
   });
 
+  it('holds a bound key\'s tenant to the tenant id and name rules', () => {
+    const keys = (tenantId: string, tenantName: string): string => JSON.stringify([{ sha256: 'a'.repeat(64), tenantId, tenantName }]);
+    expect(refusal({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: keys(' org_1', 'T1') })).toContain('AUTH_API_KEYS[0].tenantId');
+    expect(refusal({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: keys('org 1', 'T1') })).toContain('AUTH_API_KEYS[0].tenantId');
+    expect(refusal({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: keys('org_1', '   ') })).toContain('AUTH_API_KEYS[0].tenantName');
+    expect(refusal({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: keys('org_1', 'Acme Inc ') })).toContain('AUTH_API_KEYS[0].tenantName');
+    expect(refusal({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: keys('org_1', 'Acme\u0007Inc') })).toContain('AUTH_API_KEYS[0].tenantName');
+  });
+
   it('validates the allow-lists', () => {
     expect(refusal({ ...base, STACKONE_ALLOWED_CATEGORIES: 'hris,payroll' })).toContain('payroll');
     expect(loadConfig({ ...base, STACKONE_ALLOWED_PROVIDERS: 'hibob, greenhouse' }).stackone.allowedProviders).toEqual(['hibob', 'greenhouse']);

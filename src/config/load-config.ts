@@ -9,6 +9,7 @@ import {
   StackOneCategory,
 } from './config.types';
 import { ConfigError, EnvironmentVariables, validateEnvironment } from './env.schema';
+import { isTenantId, isTenantName, TENANT_ID_RULE, TENANT_NAME_RULE } from '../auth/tenant';
 
 export type RawEnv = Record<string, string | undefined>;
 
@@ -209,6 +210,9 @@ function parseApiKeys(value: string | undefined, problems: string[]): ApiKeyEntr
       problems.push(`${at}: a key needs tenantId and tenantName unless actForAnyTenant is true`);
       return;
     }
+    // A bound key's tenant obeys the same rules as X-Tenant-Id / X-Tenant-Name and JWT claims.
+    if (tenantId !== undefined && !isTenantId(tenantId)) problems.push(`${at}.tenantId: must be ${TENANT_ID_RULE}`);
+    if (tenantName !== undefined && !isTenantName(tenantName)) problems.push(`${at}.tenantName: must be ${TENANT_NAME_RULE}`);
     entries.push({ name, sha256, tenantId, tenantName, actForAnyTenant });
   });
   return entries;

@@ -158,6 +158,25 @@ describe('CreateConnectSessionDto validation', () => {
     expect(err.errors.map((e) => e.field)).toContain(field);
   });
 
+  it('keeps metadata keys named like Object.prototype members, as sent', async () => {
+    const metadata = { toString: 'y', valueOf: 1, hasOwnProperty: true, isPrototypeOf: 'i', plan: 'gold' };
+    const dto = await validate({ metadata });
+    expect(Object.entries(dto.metadata ?? {})).toEqual(Object.entries(metadata));
+    expect(toConnectSessionWire(tenant(), dto).metadata).toEqual(metadata);
+  });
+
+  it.each([
+    ['constructor', '{"metadata": {"constructor": "x", "plan": "gold"}}', ['metadata.constructor']],
+    ['__proto__', '{"metadata": {"__proto__": "p", "plan": "gold"}}', ['metadata.__proto__']],
+    ['prototype', '{"metadata": {"prototype": 1}}', ['metadata.prototype']],
+    ['constructor at the top', '{"constructor": {"prototype": {"polluted": "yes"}}, "provider": "hibob"}', ['constructor']],
+  ])('refuses a %s key (which Nest would delete) with a field error naming where it was', async (_n, json, fields) => {
+    const err = await refusal(JSON.parse(json));
+    expect(err.errors.map((e) => e.field)).toEqual(fields);
+    expect(err.message).toMatch(/reserved key names/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('does not let __proto__ or constructor keys pollute Object.prototype', async () => {
     const body = JSON.parse('{"__proto__": {"polluted": "yes"}, "constructor": {"prototype": {"polluted": "yes"}}, "provider": "hibob"}');
     await validate(body).catch(() => undefined);

@@ -1,10 +1,11 @@
-import { Body, Controller, Header, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiTenantAuth } from '../auth/api-tenant-auth.decorator';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import { Tenant } from '../auth/tenant';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator';
+import { OwnerNotInQueryPipe } from '../common/request-validation.error';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { TenantThrottlerGuard } from '../throttling/tenant-throttler.guard';
 import { ConnectSessionsService } from './connect-sessions.service';
@@ -27,7 +28,7 @@ export class ConnectSessionsController {
   @ApiOperation({
     summary: 'Create a StackOne connect session for your tenant',
     description:
-      'The owner (origin_owner_id / origin_owner_name) is taken from your credentials; sending it in the body is refused.',
+      'The owner (origin_owner_id / origin_owner_name) is taken from your credentials; sending it in the body or the query string is refused.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -38,6 +39,8 @@ export class ConnectSessionsController {
   @ApiProblemResponses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503, 504)
   async create(
     @CurrentTenant() tenant: Tenant,
+    // Read only to refuse owner fields there: nothing else in the query string is used.
+    @Query(OwnerNotInQueryPipe) _query: Record<string, unknown>,
     @Body() dto: CreateConnectSessionDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,

@@ -5,6 +5,7 @@ import { AccountsService } from '../accounts/accounts.service';
 import { Tenant } from '../auth/tenant';
 import { AllConfig } from '../config/config.types';
 import { loadConfig } from '../config/load-config';
+import { MetricsService } from '../observability/metrics.service';
 import { StackOneApiError } from '../stackone/stackone-api.error';
 import { StackOneHttpService } from '../stackone/stackone-http.service';
 import { ConnectSessionTokenAuthLinkWire, LinkedAccountWire } from '../stackone/stackone.types';
@@ -41,6 +42,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
 
 describe(ConnectSessionsService.name, () => {
   let sut: ConnectSessionsService;
+  let metrics: MetricsService;
   let stackone: { createConnectSession: jest.Mock; listAccounts: jest.Mock; getAccount: jest.Mock };
 
   beforeEach(async () => {
@@ -50,11 +52,37 @@ describe(ConnectSessionsService.name, () => {
       providers: [
         ConnectSessionsService,
         AccountsService,
+        MetricsService,
         { provide: StackOneHttpService, useValue: stackone },
         { provide: ConfigService, useValue: new ConfigService<AllConfig, true>(config) },
       ],
     }).compile();
     sut = moduleRef.get(ConnectSessionsService);
+    metrics = moduleRef.get(MetricsService);
+  });
+
+  const mismatches = async (): Promise<number> =>
+    (await metrics.ownerMismatches.get()).values.find((v) => v.labels.operation === 'createConnectSession')?.value ?? 0;
+
+  it.each([
+    ['without a provider', {}],
+    ['with a provider (preview alongside)', { provider: 'hibob' }],
+    ['for one of its accounts', { accountId: 'acc_1' }],
+  ])('refuses a session StackOne made for another owner %s: 502-kind error, counted, token never returned', async (_n, dto) => {
+    stackone.listAccounts.mockResolvedValue([]);
+    stackone.getAccount.mockResolvedValue(account());
+    stackone.createConnectSession.mockResolvedValue({ ...session(), origin_owner_id: 'org_2', origin_owner_name: 'Other Co' });
+
+    const err = await sut.create(tenant, dto).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(StackOneApiError);
+    expect((err as StackOneApiError).kind).toBe('invalid-response');
+    expect(await mismatches()).toBe(1);
+  });
+
+  it('hands over a session whose owner is the tenant, uncounted', async () => {
+    stackone.createConnectSession.mockResolvedValue(session());
+    await expect(sut.create(tenant, {})).resolves.toMatchObject({ token: 'tok', originOwnerId: tenant.id });
+    expect(await mismatches()).toBe(0);
   });
 
   it('runs the provider preview look-up alongside the session creation, not before it', async () => {

@@ -1,10 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountsService } from '../accounts/accounts.service';
 import { Tenant } from '../auth/tenant';
 import { RequestValidationError } from '../common/request-validation.error';
 import { AllConfig, StackOneConfig } from '../config/config.types';
+import { MetricsService } from '../observability/metrics.service';
+import { StackOneApiError } from '../stackone/stackone-api.error';
 import { StackOneHttpService } from '../stackone/stackone-http.service';
+import { ConnectSessionTokenAuthLinkWire } from '../stackone/stackone.types';
 import { toConnectSessionResponse, toConnectSessionWire } from './connect-session.mapping';
 import { AccountAction, ConnectSessionResponseDto } from './dto/connect-session.response.dto';
 import { CreateConnectSessionDto } from './dto/create-connect-session.dto';
@@ -17,11 +20,13 @@ interface PlannedAction {
 
 @Injectable()
 export class ConnectSessionsService {
+  private readonly logger = new Logger('ConnectSessions');
   private readonly config: StackOneConfig;
 
   constructor(
     private readonly stackone: StackOneHttpService,
     private readonly accounts: AccountsService,
+    private readonly metrics: MetricsService,
     config: ConfigService<AllConfig, true>,
   ) {
     this.config = config.get('stackone', { infer: true });
@@ -33,12 +38,31 @@ export class ConnectSessionsService {
     if (request.accountId !== undefined) {
       // Ownership first: a foreign or unknown account must never get a session (404 before StackOne is asked).
       const account = await this.accounts.findOwned(tenant, request.accountId);
-      return withPlan(toConnectSessionResponse(await this.stackone.createConnectSession(wire), wire), { accountAction: 'update', accountId: account.id });
+      const created = this.ownSession(tenant, await this.stackone.createConnectSession(wire));
+      return withPlan(toConnectSessionResponse(created, wire), { accountAction: 'update', accountId: account.id });
     }
     // The provider preview is a read that decides nothing: it runs alongside the creation, so the
     // caller waits one StackOne round trip instead of two. Either failing fails the request.
-    const [plan, created] = await Promise.all([this.planForProvider(tenant, request), this.stackone.createConnectSession(wire)]);
+    const [plan, created] = await Promise.all([
+      this.planForProvider(tenant, request),
+      this.stackone.createConnectSession(wire).then((session) => this.ownSession(tenant, session)),
+    ]);
     return withPlan(toConnectSessionResponse(created, wire), plan);
+  }
+
+  /**
+   * StackOne's answer must be a session for the caller's tenant: a token made for another owner
+   * (a misrouted or mixed-up answer) is never handed over. An answer without an owner has already
+   * been refused as invalid by the client's shape check; both end as 502.
+   */
+  private ownSession(tenant: Tenant, session: ConnectSessionTokenAuthLinkWire): ConnectSessionTokenAuthLinkWire {
+    if (session.origin_owner_id === tenant.id) return session;
+    this.metrics.ownerMismatches.inc({ operation: 'createConnectSession' });
+    // Ids only: the token and the hosted link of the foreign session never reach a log or the caller.
+    this.logger.error(
+      `StackOne answered a session for tenant ${tenant.id} with origin_owner_id ${JSON.stringify(String(session.origin_owner_id).slice(0, 128))} (session ${JSON.stringify(String(session.id).slice(0, 64))}): refused with 502, token discarded.`,
+    );
+    throw new StackOneApiError('invalid-response', 'createConnectSession');
   }
 
   /**

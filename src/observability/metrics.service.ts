@@ -53,6 +53,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly ownerMismatches = new Counter({
+    name: 'stackone_owner_mismatch_total',
+    help: "StackOne answers naming another owner than the caller's tenant, by operation (refused or filtered out)",
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
   readonly breakerState = new Gauge({
     name: 'stackone_circuit_breaker_state',
     help: 'StackOne circuit breaker: 0 closed, 1 half-open, 2 open',

@@ -521,11 +521,60 @@ describe(StackOneHttpService.name, () => {
       expect(upstream.seen).toHaveLength(7);
     });
 
-    it('counts every failed attempt of a retried call', async () => {
-      const { sut: breaker } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '3', STACKONE_MAX_RETRIES: '5' });
-      upstream.next(fail(503), fail(503), fail(503), fail(503));
-      const err = await failure(breaker.createConnectSession(BODY));
-      expect([err.kind, err.options.attempts, upstream.seen.length]).toEqual(['circuit-open', 3, 3]);
+    it('counts failed calls, not attempts: N-1 calls of 3 failed attempts leave it closed, the Nth opens it', async () => {
+      const { sut: breaker } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '3', STACKONE_MAX_RETRIES: '2', STACKONE_BREAKER_COOLDOWN_MS: '60000' });
+      upstream.next(...Array.from({ length: 9 }, () => fail(503)));
+      for (let call = 1; call <= 2; call++) {
+        const err = await failure(breaker.createConnectSession(BODY));
+        expect([err.kind, err.status, err.options.attempts]).toEqual(['http', 503, 3]);
+        expect(breaker.breakerState()).toBe('closed');
+      }
+      const third = await failure(breaker.createConnectSession(BODY));
+      expect([third.kind, third.status, third.options.attempts]).toEqual(['http', 503, 3]);
+      expect(breaker.breakerState()).toBe('open');
+      expect(upstream.seen).toHaveLength(9);
+      expect((await failure(breaker.createConnectSession(BODY))).kind).toBe('circuit-open');
+      expect(upstream.seen).toHaveLength(9);
+    });
+
+    it('counts a call that succeeds on a retry as a success, restarting the count', async () => {
+      const { sut: breaker } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '2', STACKONE_MAX_RETRIES: '2' });
+      upstream.next(fail(503), fail(503), fail(503), fail(502), fail(503), (_q, res) => json(res, 201, SESSION), fail(500), fail(500), fail(500));
+      await failure(breaker.createConnectSession(BODY));
+      await expect(breaker.createConnectSession(BODY)).resolves.toEqual(SESSION);
+      expect(breaker.breakerState()).toBe('closed');
+      await failure(breaker.createConnectSession(BODY));
+      expect(breaker.breakerState()).toBe('closed');
+      expect(upstream.seen).toHaveLength(7);
+    });
+
+    it('leaves an open breaker open when the would-be probe is refused by our own budget (StackOne never asked)', async () => {
+      const { sut: breaker } = await build(upstream.url, {
+        STACKONE_BREAKER_FAILURES: '2',
+        STACKONE_BREAKER_COOLDOWN_MS: '200',
+        STACKONE_MAX_RETRIES: '0',
+        STACKONE_RATE_LIMIT_PER_MINUTE: '2',
+      });
+      upstream.next(fail(503), fail(503));
+      for (let i = 0; i < 2; i++) await failure(breaker.createConnectSession(BODY));
+      await delay(250);
+      expect((await failure(breaker.createConnectSession(BODY))).kind).toBe('rate-limited');
+      expect(breaker.breakerState()).toBe('open');
+      expect(upstream.seen).toHaveLength(2);
+    });
+
+    it('stops retrying a call once another call has opened the breaker', async () => {
+      const { sut: breaker } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '1', STACKONE_MAX_RETRIES: '2', STACKONE_BREAKER_COOLDOWN_MS: '60000' });
+      const slow503: Handler = (req, res) => void setTimeout(() => fail(503)(req, res), 150);
+      upstream.next(slow503, fail(500), fail(503), fail(503), fail(503));
+      // A: its first attempt is slow; meanwhile B fails once (no retry for 500) and opens the breaker.
+      const a = failure(breaker.createConnectSession(BODY));
+      await delay(20);
+      const b = await failure(breaker.createConnectSession(BODY));
+      expect([b.kind, b.status, breaker.breakerState()]).toEqual(['http', 500, 'open']);
+      const errA = await a;
+      expect([errA.kind, errA.options.attempts]).toEqual(['circuit-open', 1]);
+      expect(upstream.seen).toHaveLength(2);
     });
   });
 

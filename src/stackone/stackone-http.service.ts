@@ -54,13 +54,15 @@ const LIMITER_KEY = 'all';
  * StackOneApiError (never an AxiosError, which carries the Authorization header).
  *
  * Per call: one total deadline (an AbortSignal that ends every attempt, backoff and limiter wait,
- * including a slow-drip body) → retry (cockatiel) → circuit breaker pre-check → outbound rate
- * limit point → circuit breaker (cockatiel) → one HTTP attempt.
+ * including a slow-drip body) → circuit breaker pre-check → outbound rate limit point → circuit
+ * breaker (cockatiel) → retry (cockatiel) → one HTTP attempt, each retry taking its own rate
+ * limit point.
  *
  * cockatiel rather than a hand-written loop: it is maintained, typed, and its retry and breaker
  * policies compose (`execute` of one inside the other) with an AbortSignal, so the deadline,
  * backoff, Retry-After and breaker rules stay declarative and testable.
- * The rate limit is taken outside the breaker so that a refusal by our own limiter is neither a
+ * The breaker wraps the whole retried call, so it counts consecutive failed calls, not attempts.
+ * The first rate limit point is taken outside it so that a refusal by our own limiter is neither a
  * StackOne failure nor (cockatiel treats unhandled errors as success) a half-open probe success.
  */
 @Injectable()
@@ -70,6 +72,8 @@ export class StackOneHttpService {
   private readonly secrets: readonly string[];
   private readonly breaker: CircuitBreakerPolicy;
   private breakerOpenedAt = 0;
+  /** How often the breaker has opened: a call stops retrying once it opened after the call began. */
+  private breakerOpenings = 0;
   private readonly limiter: RateLimiterAbstract;
   private readonly localLimiter: RateLimiterMemory;
 
@@ -83,13 +87,16 @@ export class StackOneHttpService {
     const { apiKey } = this.config;
     this.secrets = [apiKey, Buffer.from(`${apiKey}:`).toString('base64')];
 
-    this.breaker = circuitBreaker(handleWhen(countsAgainstBreaker), {
+    this.breaker = circuitBreaker(handleWhen((err) => err instanceof FailedCall), {
       halfOpenAfter: this.config.breakerCooldownMs,
       breaker: new ConsecutiveBreaker(this.config.breakerFailureThreshold),
     });
     this.breaker.onStateChange((state) => {
       const name = toBreakerState(state);
-      if (name === 'open') this.breakerOpenedAt = Date.now();
+      if (name === 'open') {
+        this.breakerOpenedAt = Date.now();
+        this.breakerOpenings += 1;
+      }
       if (name !== 'half-open') this.logger.warn(`StackOne circuit breaker ${name}`);
       this.notify('onBreakerStateChange', name);
     });
@@ -170,24 +177,45 @@ export class StackOneHttpService {
     });
 
     try {
-      const result = await policy.execute(async () => {
+      this.admitThroughBreaker(operation);
+      await this.takeBudget(operation, deadline, signal);
+      this.admitThroughBreaker(operation);
+      const openings = this.breakerOpenings;
+      // StackOne's last answer in this call (an error from one HTTP attempt): what the breaker judges.
+      let lastAnswer: StackOneApiError | undefined;
+      const result = await this.breaker.execute(async () => {
         try {
-          // cockatiel's backoff sleep ignores the signal; never start an attempt past the deadline.
-          if (signal.aborted) throw lastError ?? new StackOneApiError('timeout', operation);
-          this.admitThroughBreaker(operation);
-          await this.takeBudget(operation, deadline, signal);
-          this.admitThroughBreaker(operation);
-          const attempt = ++attempts;
-          return await this.breaker.execute(() => this.attempt(operation, request, check, signal, attempt));
+          return await policy.execute(async () => {
+            try {
+              // cockatiel's backoff sleep ignores the signal; never start an attempt past the deadline.
+              if (signal.aborted) throw lastError ?? new StackOneApiError('timeout', operation);
+              if (attempts > 0) {
+                this.stopIfBreakerReopened(operation, openings);
+                await this.takeBudget(operation, deadline, signal);
+                this.stopIfBreakerReopened(operation, openings);
+              }
+              const attempt = ++attempts;
+              try {
+                return await this.attempt(operation, request, check, signal, attempt);
+              } catch (err) {
+                lastAnswer = this.toApiError(err, operation);
+                throw lastAnswer;
+              }
+            } catch (err) {
+              lastError = this.toApiError(err, operation);
+              throw lastError;
+            }
+          }, signal);
         } catch (err) {
-          lastError = this.toApiError(err, operation);
-          throw lastError;
+          // One verdict per call, once its retries are over: a failure when StackOne's last answer
+          // was one, even if the call then ended on our own deadline, budget or breaker.
+          throw lastAnswer !== undefined && countsAgainstBreaker(lastAnswer) ? new FailedCall(err) : err;
         }
-      }, signal);
+      });
       this.notify('onCallComplete', { operation, outcome: 'ok', attempts, durationMs: performance.now() - started });
       return result;
     } catch (err) {
-      const failure = this.toApiError(err, operation);
+      const failure = this.toApiError(err instanceof FailedCall ? err.error : err, operation);
       const error = new StackOneApiError(failure.kind, operation, { ...failure.options, attempts });
       this.notify('onCallComplete', { operation, outcome: error.kind, attempts, durationMs: performance.now() - started, status: error.status });
       throw error;
@@ -254,6 +282,11 @@ export class StackOneHttpService {
     }
   }
 
+  /** A call that began before another call opened the breaker makes no further attempts. */
+  private stopIfBreakerReopened(operation: string, openingsAtStart: number): void {
+    if (this.breakerOpenings !== openingsAtStart) throw this.circuitOpen(operation);
+  }
+
   private circuitOpen(operation: string): StackOneApiError {
     const remaining = this.breakerOpenedAt + this.config.breakerCooldownMs - Date.now();
     return new StackOneApiError('circuit-open', operation, { retryAfterSeconds: Math.max(1, Math.ceil(remaining / 1000)) });
@@ -317,6 +350,15 @@ export class StackOneHttpService {
 function toBreakerState(state: CircuitState): BreakerState {
   if (state === CircuitState.Closed) return 'closed';
   return state === CircuitState.HalfOpen ? 'half-open' : 'open';
+}
+
+/** What the breaker counts: one call whose retries ended in a failure that counts against StackOne. */
+class FailedCall extends Error {
+  override readonly name = 'FailedCall';
+
+  constructor(readonly error: unknown) {
+    super('StackOne call failed');
+  }
 }
 
 /** 5xx, timeouts and connection failures open the breaker; 4xx (incl. 429) and broken bodies do not. */

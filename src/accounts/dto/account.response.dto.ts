@@ -47,3 +47,18 @@ export class AccountResponseDto {
   @ApiProperty({ example: '2026-11-24T12:05:00.000Z', format: 'date-time' })
   updatedAt: string;
 }
+
+/** One page of the tenant's accounts. */
+export class AccountListResponseDto {
+  @ApiProperty({ type: [AccountResponseDto], description: "This page of your tenant's accounts" })
+  data: AccountResponseDto[];
+
+  @ApiProperty({ description: 'The page number (from 1)', example: 1 })
+  page: number;
+
+  @ApiProperty({ description: 'The page size used', example: 25 })
+  pageSize: number;
+
+  @ApiProperty({ description: 'Whether StackOne has at least one more account after this page (ask for page + 1)', example: false })
+  hasMore: boolean;
+}

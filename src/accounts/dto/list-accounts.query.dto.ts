@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { PROVIDER_KEY_PATTERN } from '../../config/load-config';
 import { IsAbsent } from '../../common/validators';
-import { OWNER_FROM_CREDENTIALS } from '../../common/request-validation.error';
+import { OWNER_NOT_IN_QUERY } from '../../common/request-validation.error';
 
 export const PAGE_SIZE = { default: 25, max: 100 } as const;
 export const ACCOUNT_STATUSES = ['active', 'inactive', 'error'] as const;
@@ -15,7 +15,7 @@ const toList = ({ value }: { value: unknown }): unknown[] =>
 /** Only digits become numbers; anything else stays as is and fails @IsInt with a clear message. */
 const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
 
-const ownerAbsent = { message: OWNER_FROM_CREDENTIALS };
+const ownerAbsent = { message: OWNER_NOT_IN_QUERY };
 
 export class ListAccountsQueryDto {
   @ApiPropertyOptional({ description: 'Provider keys (repeat the parameter or separate with commas)', type: [String], example: ['hibob'] })
@@ -49,7 +49,11 @@ export class ListAccountsQueryDto {
   @Max(PAGE_SIZE.max)
   pageSize?: number;
 
+  // Every spelling in OWNER_FIELDS: the owner is refused with a message naming the query string.
   @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) originOwnerId?: unknown;
+  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) originOwnerName?: unknown;
+  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) originOwnerIds?: unknown;
   @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) origin_owner_id?: unknown;
+  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) origin_owner_name?: unknown;
   @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) origin_owner_ids?: unknown;
 }

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsFlatMetadata } from '../../common/validators';
+import { IsFlatMetadata, KeepOwnKeys } from '../../common/validators';
 
 export class UpdateAccountDto {
   @ApiPropertyOptional({ description: 'New label', example: 'Acme HiBob (EU)', maxLength: 200 })
@@ -16,6 +16,7 @@ export class UpdateAccountDto {
     additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
   })
   @IsOptional()
+  @KeepOwnKeys()
   @IsFlatMetadata()
   metadata?: Record<string, string | number | boolean>;
 }

@@ -17,7 +17,7 @@ import {
 } from 'class-validator';
 import { STACKONE_CATEGORIES, StackOneCategory } from '../../config/config.types';
 import { PROVIDER_KEY_PATTERN } from '../../config/load-config';
-import { ACCOUNT_ID_PATTERN, IsAbsent, IsFlatMetadata } from '../../common/validators';
+import { ACCOUNT_ID_PATTERN, IsAbsent, IsFlatMetadata, KeepOwnKeys } from '../../common/validators';
 import { OWNER_FROM_CREDENTIALS } from '../../common/request-validation.error';
 
 export const EXPIRES_IN_BOUNDS = { min: 60, max: 2_592_000, default: 1800 } as const;
@@ -96,6 +96,7 @@ export class CreateConnectSessionDto {
     additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
   })
   @IsOptional()
+  @KeepOwnKeys()
   @IsFlatMetadata()
   metadata?: Record<string, string | number | boolean>;
 
