@@ -243,6 +243,23 @@ describe('the HTTP edge: bodies, media types, methods, framework errors, CORS, C
     });
   });
 
+  describe('Swagger examples', () => {
+    it("the default request example of POST /v1/connect-sessions succeeds as-is for any tenant; re-linking is a named example", async () => {
+      const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
+        paths: Record<string, Record<string, { requestBody: { content: Record<string, { examples: Record<string, { value: unknown }> }> } }>>;
+      };
+      const examples = doc.paths['/v1/connect-sessions'].post.requestBody.content['application/json'].examples;
+      expect(Object.keys(examples)).toEqual(expect.arrayContaining(['new connection', 're-link an account']));
+      const [first] = Object.values(examples);
+      const res = await fetch(`${base}/v1/connect-sessions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await tokenFor(`org_${Date.now()}`, 'Fresh Tenant')}`, 'content-type': 'application/json' },
+        body: JSON.stringify(first.value),
+      });
+      expect(res.status).toBe(201);
+    });
+  });
+
   describe('CSP', () => {
     it('over plain HTTP the CSP has no upgrade-insecure-requests (Swagger UI would load its assets over https)', async () => {
       for (const path of ['/docs', '/v1/providers', '/nothing']) {
