@@ -45,7 +45,7 @@ export function installJsonBodyParser(fastify: FastifyInstance, bodyLimit: numbe
       done(null, undefined);
       return;
     }
-    parseJson(request, body, (err: Error | null, parsed?: unknown) => {
+    void parseJson(request, body, (err: Error | null, parsed?: unknown) => {
       if (err) done(err, undefined);
       else {
         const refusal = checkJsonBody(parsed);
