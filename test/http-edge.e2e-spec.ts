@@ -37,9 +37,10 @@ async function rawExchange(port: number, chunks: string[], waitMs: number, gapMs
   let data = '';
   socket.on('data', (d: Buffer) => (data += d.toString('latin1')));
   socket.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
   const closed = new Promise<boolean>((resolve) => {
     socket.on('close', () => resolve(true));
-    setTimeout(() => resolve(false), waitMs);
+    timer = setTimeout(() => resolve(false), waitMs);
   });
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   void (async () => {
@@ -50,6 +51,7 @@ async function rawExchange(port: number, chunks: string[], waitMs: number, gapMs
     }
   })();
   const didClose = await closed;
+  clearTimeout(timer);
   const ms = Date.now() - started;
   socket.destroy();
   const [head, ...rest] = data.split('\r\n\r\n');
