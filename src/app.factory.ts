@@ -10,6 +10,8 @@ import { installRequestLogging } from './observability/request-logging';
 import { MetricsService } from './observability/metrics.service';
 import { createValidationPipe } from './common/request-validation.error';
 import { installSecurityHeaders } from './common/security-headers';
+import { clientErrorHandler, connectionsCheckingInterval, frameworkErrorHandler, installMethodNotAllowed } from './common/http-edge';
+import { installJsonBodyParser } from './common/json-body';
 import { AllConfig } from './config/config.types';
 import { setupSwagger } from './swagger';
 
@@ -41,15 +43,25 @@ export async function createApp(config: AllConfig, options: CreateAppOptions = {
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Bounds the time a request may take to arrive, so stalled or trickling uploads cannot hold connections.
+    requestTimeout: config.http.requestTimeoutMs,
+    http: { requestTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: connectionsCheckingInterval(config.http.requestTimeoutMs) },
+    clientErrorHandler: clientErrorHandler(config.http.requestTimeoutMs),
+    frameworkErrors: frameworkErrorHandler,
   });
   const rootLogger = createRootLogger(config, options.logDestination);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(rootLogger),
+    // Nest's parsers would accept forms; installJsonBodyParser registers the only one.
+    bodyParser: false,
   });
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
   installSecurityHeaders(fastify);
   installRequestLogging(fastify, rootLogger, metrics);
+  installJsonBodyParser(fastify, config.http.bodyLimitBytes);
+  const corsOn = config.http.corsOrigins.length > 0;
+  installMethodNotAllowed(fastify, corsOn ? ['OPTIONS'] : []);
   const lifecycle = app.get(LifecycleService);
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     // While draining, answers close their connection so keep-alive clients move to another replica
@@ -57,8 +69,12 @@ export async function createApp(config: AllConfig, options: CreateAppOptions = {
     if (lifecycle.isDraining()) void reply.header('connection', 'close');
     done(null, payload);
   });
-  if (config.http.corsOrigins.length > 0) {
-    app.enableCors({ origin: config.http.corsOrigins, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
+  if (corsOn) {
+    app.enableCors({
+      origin: config.http.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    });
   }
   app.useGlobalPipes(createValidationPipe());
   setupSwagger(app);

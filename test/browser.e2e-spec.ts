@@ -5,6 +5,8 @@ import { describeWithBrowser, launchChromium, LaunchedBrowser } from './support/
 import { DemoProcess, startDemo } from './support/demo-process';
 
 const artifacts = join(__dirname, '..', 'artifacts', 'browser');
+/** A name that is not localhost, resolved by Chromium to the loopback demo (see launchChromium). */
+const NON_LOCAL_HOST = 'connect-service.test';
 
 /**
  * A person's walk through the demo in real Chromium: Swagger UI → Authorize with the demo token →
@@ -18,7 +20,7 @@ describeWithBrowser('the whole flow in a real browser', () => {
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
     demo = await startDemo();
-    chrome = await launchChromium();
+    chrome = await launchChromium({ hostResolverRules: `MAP ${NON_LOCAL_HOST} 127.0.0.1` });
   }, 60_000);
   afterAll(async () => {
     await chrome?.close();
@@ -38,16 +40,40 @@ describeWithBrowser('the whole flow in a real browser', () => {
     return { status, json: JSON.parse(text) as unknown };
   }
 
-  it('creates a session in Swagger UI, completes the hosted page and shows the account', async () => {
-    const page = await chrome.context.newPage();
-    await page.goto(`${demo.base}/docs`);
-    await page.locator('.swagger-ui .info .title').waitFor();
-
+  async function authorize(page: Page): Promise<void> {
     await page.locator('.auth-wrapper button.authorize').click();
     const bearer = page.locator('.modal-ux .auth-container').filter({ hasText: 'bearer' }).first();
     await bearer.locator('input').fill(demo.acmeToken);
     await bearer.locator('button.authorize').click();
     await page.locator('.modal-ux button.btn-done').first().click();
+  }
+
+  it('renders Swagger UI over plain HTTP at a non-localhost name, and its default example succeeds as-is', async () => {
+    const page = await chrome.context.newPage();
+    const failed: string[] = [];
+    page.on('requestfailed', (r) => failed.push(r.url()));
+    const docs = await page.goto(`http://${NON_LOCAL_HOST}:${new URL(demo.base).port}/docs`);
+    expect(docs?.status()).toBe(200);
+    expect(docs?.headers()['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    await page.locator('.swagger-ui .info .title').waitFor({ timeout: 10_000 });
+    expect(failed).toEqual([]);
+
+    await authorize(page);
+    const op = page.locator('#operations-connect-sessions-ConnectSessionsController_create');
+    const created = await tryItOut(page, 'connect-sessions-ConnectSessionsController_create');
+    await page.screenshot({ path: join(artifacts, '0-swagger-ui-default-example.png') });
+    expect(created.status).toBe('201');
+    expect(created.json).toMatchObject({ originOwnerId: 'org_acme', token: expect.any(String), label: 'Acme HR' });
+    expect(await op.locator('.examples-select select option').allInnerTexts()).toEqual(
+      expect.arrayContaining(['New connection', 'Re-link an account']),
+    );
+  }, 60_000);
+
+  it('creates a session in Swagger UI, completes the hosted page and shows the account', async () => {
+    const page = await chrome.context.newPage();
+    await page.goto(`${demo.base}/docs`);
+    await page.locator('.swagger-ui .info .title').waitFor();
+    await authorize(page);
 
     const created = await tryItOut(
       page,

@@ -1,7 +1,26 @@
-import { Logger } from '@nestjs/common';
+import { HttpException, Logger } from '@nestjs/common';
+import { errorCodes } from 'fastify';
 import { StackOneApiError } from '../stackone/stackone-api.error';
 import { parseRetryAfter } from '../stackone/stackone.wire-checks';
-import { MAX_RETRY_AFTER_SECONDS, stackOneProblem } from './problem-details.filter';
+import { MAX_RETRY_AFTER_SECONDS, ProblemDetailsFilter, stackOneProblem } from './problem-details.filter';
+
+describe('ProblemDetailsFilter.toSpec', () => {
+  const filter = new ProblemDetailsFilter();
+
+  it("maps Fastify's errors also when Nest's adapter wraps them in an HttpException", () => {
+    const mediaType = new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE('text/plain');
+    const wrapped = new HttpException(mediaType.message, 415, { cause: mediaType });
+    for (const error of [mediaType, wrapped]) {
+      expect(filter.toSpec(error)).toMatchObject({ status: 415, slug: 'unsupported-media-type', detail: expect.stringContaining('application/json') });
+    }
+    const tooLarge = new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
+    expect(filter.toSpec(new HttpException(tooLarge.message, 413, { cause: tooLarge }))).toMatchObject({ status: 413, detail: expect.stringContaining('larger') });
+  });
+
+  it('leaves other HttpExceptions alone', () => {
+    expect(filter.toSpec(new HttpException('Nope', 409, { cause: new Error('x') }))).toMatchObject({ status: 409, detail: 'Nope' });
+  });
+});
 
 describe('stackOneProblem', () => {
   const logger = new Logger('test');

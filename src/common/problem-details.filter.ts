@@ -36,6 +36,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof RequestValidationError) {
       return { status: 400, slug: 'validation', title: 'Request validation failed', detail: exception.message, errors: exception.errors };
     }
+    // Fastify's own errors (body parsing, media type) arrive wrapped in an HttpException by Nest's adapter.
+    const fastifyError = fastifyErrorOf(exception);
+    if (fastifyError) {
+      const status = fastifyError.statusCode as number;
+      return { status, slug: slugFor(status), title: STATUS_CODES[status] ?? 'Error', detail: fastifyDetail(fastifyError, status) };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       return {
@@ -118,6 +124,12 @@ interface FastifyLikeError {
   message?: string;
 }
 
+function fastifyErrorOf(exception: unknown): FastifyLikeError | undefined {
+  const candidate = exception instanceof HttpException ? exception.cause : exception;
+  const e = candidate as FastifyLikeError | undefined;
+  return e && typeof e.code === 'string' && e.code.startsWith('FST_') && fastifyErrorStatus(e) !== undefined ? e : undefined;
+}
+
 function fastifyErrorStatus(exception: unknown): number | undefined {
   const e = exception as FastifyLikeError | undefined;
   if (!e || typeof e.statusCode !== 'number' || e.statusCode < 400 || e.statusCode > 599) return undefined;
@@ -129,7 +141,7 @@ function fastifyDetail(e: FastifyLikeError, status: number): string {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'The request body is larger than this service accepts.';
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'Send the body as application/json.';
+      return 'This API only accepts bodies sent as Content-Type: application/json.';
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'The JSON body is empty.';
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

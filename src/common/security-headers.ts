@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet, { HelmetOptions } from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -14,6 +14,20 @@ export const HELMET_OPTIONS: HelmetOptions = {
       styleSrc: ["'self'", "'unsafe-inline'"],
       imgSrc: ["'self'", 'data:'],
       connectSrc: ["'self'"],
+    },
+  },
+};
+
+/**
+ * The same policy without `upgrade-insecure-requests`, for requests that arrived over plain HTTP:
+ * there the directive makes the browser fetch Swagger UI's assets over https, which nothing serves
+ * (the UI stays blank at any address but localhost).
+ */
+export const HELMET_OPTIONS_PLAIN_HTTP: HelmetOptions = {
+  contentSecurityPolicy: {
+    directives: {
+      ...(HELMET_OPTIONS.contentSecurityPolicy as { directives: Record<string, string[]> }).directives,
+      upgradeInsecureRequests: null,
     },
   },
 };
@@ -42,11 +56,21 @@ export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): Readon
   return Object.freeze(headers);
 }
 
-/** Sets the precomputed helmet headers on every answer (routes, 404s and errors alike). */
+const overTls = securityHeaders(HELMET_OPTIONS);
+const overPlainHttp = securityHeaders(HELMET_OPTIONS_PLAIN_HTTP);
+
+/**
+ * Sets the precomputed helmet headers: with `upgrade-insecure-requests` only for requests that
+ * arrived over TLS (`request.protocol` honours X-Forwarded-Proto from trusted proxies only).
+ */
+export function setSecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.headers(request.protocol === 'https' ? overTls : overPlainHttp);
+}
+
+/** Sets the security headers on every answer (routes, 404s and errors alike). */
 export function installSecurityHeaders(fastify: FastifyInstance): void {
-  const headers = securityHeaders();
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    void reply.headers(headers);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    setSecurityHeaders(request, reply);
     done();
   });
 }

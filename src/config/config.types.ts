@@ -82,6 +82,8 @@ export interface AuthConfig {
 
 export interface HttpConfig {
   bodyLimitBytes: number;
+  /** Time a request (headers and body) may take to arrive; slower clients get 408 and are disconnected. */
+  requestTimeoutMs: number;
   /** false, a hop count, or a list of trusted proxy addresses/CIDRs. Never `true`. */
   trustProxy: false | number | string[];
   corsOrigins: string[];

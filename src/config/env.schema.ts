@@ -51,6 +51,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() AUTH_API_KEYS?: string;
 
   @IsOptional() @IsNumberString({ no_symbols: true }) HTTP_BODY_LIMIT_BYTES?: string;
+  @IsOptional() @IsNumberString({ no_symbols: true }) HTTP_REQUEST_TIMEOUT_MS?: string;
   @IsOptional() @IsString() HTTP_TRUST_PROXY?: string;
   @IsOptional() @IsString() HTTP_CORS_ORIGINS?: string;
   @IsOptional() @IsNumberString({ no_symbols: true }) RATE_LIMIT_PER_TENANT?: string;

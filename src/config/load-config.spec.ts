@@ -98,4 +98,11 @@ describe('loadConfig', () => {
     expect(refusal({ ...base, STACKONE_ALLOWED_CATEGORIES: 'hris,payroll' })).toContain('payroll');
     expect(loadConfig({ ...base, STACKONE_ALLOWED_PROVIDERS: 'hibob, greenhouse' }).stackone.allowedProviders).toEqual(['hibob', 'greenhouse']);
   });
+
+  it('bounds the time a request may take to arrive: 30 s by default, at least 100 ms', () => {
+    expect(loadConfig(base).http.requestTimeoutMs).toBe(30_000);
+    expect(loadConfig({ ...base, HTTP_REQUEST_TIMEOUT_MS: '5000' }).http.requestTimeoutMs).toBe(5_000);
+    expect(refusal({ ...base, HTTP_REQUEST_TIMEOUT_MS: '0' })).toContain('HTTP_REQUEST_TIMEOUT_MS');
+    expect(refusal({ ...base, HTTP_REQUEST_TIMEOUT_MS: 'never' })).toContain('HTTP_REQUEST_TIMEOUT_MS');
+  });
 });

@@ -58,6 +58,7 @@ export function loadConfig(raw: RawEnv): AllConfig {
     auth: buildAuth(env, problems),
     http: {
       bodyLimitBytes: int(env.HTTP_BODY_LIMIT_BYTES, 16_384),
+      requestTimeoutMs: int(env.HTTP_REQUEST_TIMEOUT_MS, 30_000),
       trustProxy: parseTrustProxy(env.HTTP_TRUST_PROXY, problems),
       corsOrigins: list(env.HTTP_CORS_ORIGINS),
       rateLimitPerTenantPerMinute: int(env.RATE_LIMIT_PER_TENANT, 120),
@@ -69,6 +70,7 @@ export function loadConfig(raw: RawEnv): AllConfig {
   if (config.stackone.rateLimitPerMinute < 1) problems.push('STACKONE_RATE_LIMIT_PER_MINUTE: must be at least 1');
   if (config.http.rateLimitPerTenantPerMinute < 1) problems.push('RATE_LIMIT_PER_TENANT: must be at least 1');
   if (config.http.bodyLimitBytes < 1024) problems.push('HTTP_BODY_LIMIT_BYTES: must be at least 1024');
+  if (config.http.requestTimeoutMs < 100) problems.push('HTTP_REQUEST_TIMEOUT_MS: must be at least 100');
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return config;
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Header, Headers, HttpCode, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiTenantAuth } from '../auth/api-tenant-auth.decorator';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
@@ -10,7 +10,7 @@ import { IdempotencyService } from '../idempotency/idempotency.service';
 import { TenantThrottlerGuard } from '../throttling/tenant-throttler.guard';
 import { ConnectSessionsService } from './connect-sessions.service';
 import { ConnectSessionResponseDto } from './dto/connect-session.response.dto';
-import { CreateConnectSessionDto } from './dto/create-connect-session.dto';
+import { CREATE_CONNECT_SESSION_EXAMPLES, CreateConnectSessionDto } from './dto/create-connect-session.dto';
 
 @ApiTags('connect-sessions')
 @ApiTenantAuth()
@@ -35,6 +35,7 @@ export class ConnectSessionsController {
     required: false,
     description: 'Retry-safe creation: the same key and body within the TTL replays the first answer (Idempotent-Replayed: true) without calling StackOne again; another body under the same key gets 422.',
   })
+  @ApiBody({ type: CreateConnectSessionDto, required: false, examples: CREATE_CONNECT_SESSION_EXAMPLES })
   @ApiCreatedResponse({ type: ConnectSessionResponseDto })
   @ApiProblemResponses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503, 504)
   async create(

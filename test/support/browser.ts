@@ -26,7 +26,11 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<LaunchedBrowser> {
+/**
+ * `hostResolverRules` (e.g. `MAP docs.test 127.0.0.1`) lets a test reach a loopback server by a name
+ * that is not localhost, as a user on the network would, without leaving the machine.
+ */
+export async function launchChromium(options: { hostResolverRules?: string } = {}): Promise<LaunchedBrowser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'scs-chromium-'));
   // A fresh profile each run; Playwright takes it as launchPersistentContext's first argument.
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -41,6 +45,7 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
       '--disable-sync',
       '--disable-quic',
       '--no-first-run',
+      ...(options.hostResolverRules ? [`--host-resolver-rules=${options.hostResolverRules}`] : []),
     ],
   });
   return {

@@ -24,6 +24,28 @@ export const EXPIRES_IN_BOUNDS = { min: 60, max: 2_592_000, default: 1800 } as c
 
 const ownerAbsent = { message: OWNER_FROM_CREDENTIALS };
 
+/**
+ * Named request examples for Swagger UI. The first is what "Try it out" sends as-is: it names no
+ * account, provider or category, so it succeeds for any tenant under any allow-list.
+ */
+export const CREATE_CONNECT_SESSION_EXAMPLES: Record<string, { summary: string; description: string; value: Record<string, unknown> }> = {
+  'new connection': {
+    summary: 'New connection',
+    description: 'The hub offers every provider you may connect.',
+    value: { label: 'Acme HR', expiresIn: 1800 },
+  },
+  'new connection to one provider': {
+    summary: 'New connection to one provider',
+    description: 'The hub opens straight on that provider (it must be enabled for this service).',
+    value: { provider: 'hibob', label: 'Acme HiBob', expiresIn: 1800 },
+  },
+  're-link an account': {
+    summary: 'Re-link an account',
+    description: 'Put the id of one of your accounts (GET /v1/accounts) in accountId; the hub opens it in edit mode.',
+    value: { accountId: '46132201201510402136', label: 'Acme HiBob' },
+  },
+};
+
 /** POST /v1/connect-sessions body. The owner is not here on purpose: it comes from the credentials. */
 export class CreateConnectSessionDto {
   @ApiPropertyOptional({

@@ -1,0 +1,57 @@
+import { BadRequestException } from '@nestjs/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** Deepest JSON nesting accepted (the top-level object is level 1). No endpoint needs more than 3. */
+export const MAX_JSON_DEPTH = 32;
+
+export const NOT_AN_OBJECT = 'The request body must be a JSON object.';
+export const TOO_DEEP = `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`;
+
+/** True when `value` nests objects/arrays deeper than `max` levels. Iterative: no stack to overflow. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** Checks a parsed body: undefined (no body) or a plain JSON object not nested too deep. */
+export function checkJsonBody(parsed: unknown): Error | undefined {
+  if (parsed === undefined) return undefined;
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return new BadRequestException(NOT_AN_OBJECT);
+  if (nestedDeeperThan(parsed, MAX_JSON_DEPTH)) return new BadRequestException(TOO_DEEP);
+  return undefined;
+}
+
+/**
+ * The service's only body parser: application/json (any parameters), parsed by Fastify's own
+ * secure-json-parse parser (prototype poisoning refused) within the body limit. Every other media
+ * type, and a body without one, gets Fastify's 415. An empty body (Content-Length: 0, as many
+ * clients send with a default content type) is no body; arrays, scalars and deep nesting are
+ * refused here, before class-transformer (which recurses) sees them.
+ * Needs `bodyParser: false` in NestFactory.create, or Nest adds its JSON and form parsers.
+ */
+export function installJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request: FastifyRequest, body: string, done) => {
+    if (body.length === 0) {
+      done(null, undefined);
+      return;
+    }
+    void parseJson(request, body, (err: Error | null, parsed?: unknown) => {
+      if (err) done(err, undefined);
+      else {
+        const refusal = checkJsonBody(parsed);
+        if (refusal) done(refusal, undefined);
+        else done(null, parsed);
+      }
+    });
+  });
+}
