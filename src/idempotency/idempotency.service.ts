@@ -41,8 +41,11 @@ export class IdempotencyService {
 
   constructor(config: ConfigService<AllConfig, true>, @Inject(REDIS) redis: RedisClient) {
     const { keyPrefix } = config.get('redis', { infer: true });
-    this.store = redis ? new RedisIdempotencyStore(redis, keyPrefix) : new MemoryIdempotencyStore();
-    this.ttlMs = config.get('http', { infer: true }).idempotencyTtlSeconds * 1000;
+    const http = config.get('http', { infer: true });
+    this.store = redis
+      ? new RedisIdempotencyStore(redis, keyPrefix)
+      : new MemoryIdempotencyStore({ maxEntries: http.idempotencyMemoryMaxEntries, maxBytes: http.idempotencyMemoryMaxBytes });
+    this.ttlMs = http.idempotencyTtlSeconds * 1000;
     // A pending claim outlives the longest StackOne call, so a crashed replica frees the key.
     const { timeoutMs } = config.get('stackone', { infer: true });
     this.pendingTtlMs = timeoutMs + 5_000;
