@@ -16,7 +16,7 @@ export class AccountsService {
   constructor(private readonly stackone: StackOneHttpService) {}
 
   async list(tenant: Tenant, query: ListAccountsQueryDto): Promise<AccountResponseDto[]> {
-    const accounts = await this.stackone.listAccounts({
+    const accounts = await this.stackone.listAccounts(tenant.id, {
       origin_owner_id: tenant.id,
       providers: query.providers,
       status: query.status,
@@ -36,12 +36,12 @@ export class AccountsService {
     const patch: { label?: string; metadata?: Record<string, unknown> } = {};
     if (dto.label !== undefined) patch.label = dto.label;
     if (dto.metadata !== undefined) patch.metadata = dto.metadata;
-    return toAccountResponse(await this.stackone.updateAccount(id, patch));
+    return toAccountResponse(await this.stackone.updateAccount(tenant.id, id, patch));
   }
 
   async remove(tenant: Tenant, id: string): Promise<void> {
     await this.findOwned(tenant, id);
-    await this.stackone.deleteAccount(id);
+    await this.stackone.deleteAccount(tenant.id, id);
   }
 
   /**
@@ -51,7 +51,7 @@ export class AccountsService {
   async findOwned(tenant: Tenant, id: string): Promise<LinkedAccountWire> {
     let account: LinkedAccountWire;
     try {
-      account = await this.stackone.getAccount(id);
+      account = await this.stackone.getAccount(tenant.id, id);
     } catch (err) {
       if (err instanceof StackOneApiError && err.kind === 'http' && err.status === 404) {
         throw new NotFoundException(ACCOUNT_NOT_FOUND);
@@ -64,7 +64,7 @@ export class AccountsService {
 
   /** The tenant's existing account for a provider, which a non-`multiple` session would update. */
   async findForProvider(tenant: Tenant, provider: string): Promise<LinkedAccountWire | undefined> {
-    const accounts = await this.stackone.listAccounts({ origin_owner_id: tenant.id, providers: [provider], page_size: PAGE_SIZE.max });
+    const accounts = await this.stackone.listAccounts(tenant.id, { origin_owner_id: tenant.id, providers: [provider], page_size: PAGE_SIZE.max });
     const mine = accounts.filter((a) => a.origin_owner_id === tenant.id && a.provider === provider);
     // Several only exist after `multiple` sessions; StackOne updates the most recently created one.
     return mine.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0];

@@ -33,11 +33,11 @@ export class ConnectSessionsService {
     if (request.accountId !== undefined) {
       // Ownership first: a foreign or unknown account must never get a session (404 before StackOne is asked).
       const account = await this.accounts.findOwned(tenant, request.accountId);
-      return withPlan(toConnectSessionResponse(await this.stackone.createConnectSession(wire), wire), { accountAction: 'update', accountId: account.id });
+      return withPlan(toConnectSessionResponse(await this.stackone.createConnectSession(tenant.id, wire), wire), { accountAction: 'update', accountId: account.id });
     }
     // The provider preview is a read that decides nothing: it runs alongside the creation, so the
     // caller waits one StackOne round trip instead of two. Either failing fails the request.
-    const [plan, created] = await Promise.all([this.planForProvider(tenant, request), this.stackone.createConnectSession(wire)]);
+    const [plan, created] = await Promise.all([this.planForProvider(tenant, request), this.stackone.createConnectSession(tenant.id, wire)]);
     return withPlan(toConnectSessionResponse(created, wire), plan);
   }
 
