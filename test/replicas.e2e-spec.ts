@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
@@ -17,14 +18,16 @@ const bearer = async (org: string): Promise<string> =>
 describeWithRedis('two replicas sharing Redis', () => {
   let sandbox: Sandbox;
   let replicas: ServiceProcess[];
+  let prefix: string | undefined;
 
   async function start(env: Record<string, string>): Promise<ServiceProcess[]> {
+    prefix = `replicas:${randomUUID()}:`;
     const common = {
       STACKONE_API_KEY: KEY,
       STACKONE_BASE_URL: sandbox.url,
       AUTH_JWT_SECRET: SECRET,
       REDIS_URL: redisUrl as string,
-      REDIS_KEY_PREFIX: `replicas:${randomUUID()}:`,
+      REDIS_KEY_PREFIX: prefix,
       ...env,
     };
     return Promise.all([startServiceProcess(common), startServiceProcess(common)]);
@@ -40,6 +43,12 @@ describeWithRedis('two replicas sharing Redis', () => {
   afterEach(async () => {
     await Promise.all((replicas ?? []).map((r) => r.stop()));
     sandbox.reset();
+    if (prefix) {
+      const redis = new Redis(redisUrl as string);
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    }
   });
   afterAll(async () => {
     await sandbox?.close();
@@ -85,5 +94,23 @@ describeWithRedis('two replicas sharing Redis', () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(3);
     expect(statuses.filter((s) => s === 503)).toHaveLength(2);
     expect(sessionCalls()).toBe(3);
+  }, 30_000);
+
+  it('give each tenant a share of the StackOne budget: one tenant flooding both replicas leaves room for another', async () => {
+    replicas = await start({ STACKONE_RATE_LIMIT_PER_MINUTE: '10', STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '4', STACKONE_MAX_RETRY_AFTER_MS: '0' });
+    const flood = await bearer('org_flood');
+    const flooded: number[] = [];
+    for (let i = 0; i < 10; i++) flooded.push((await post(replicas[i % 2], flood, { categories: ['ats'] })).status);
+    // The ceiling is one count in Redis: four sessions in all, not four per replica.
+    expect(flooded).toEqual([201, 201, 201, 201, 503, 503, 503, 503, 503, 503]);
+    const refused = await post(replicas[0], flood, {});
+    expect(refused.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    const quiet = await bearer('org_quiet');
+    const served: number[] = [];
+    for (let i = 0; i < 4; i++) served.push((await post(replicas[i % 2], quiet, { categories: ['ats'] })).status);
+    expect(served).toEqual([201, 201, 201, 201]);
+    expect(sessionCalls()).toBe(8);
   }, 30_000);
 });

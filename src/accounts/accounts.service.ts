@@ -25,11 +25,11 @@ export class AccountsService {
     const page = query.page ?? 1;
     const pageSize = query.pageSize ?? PAGE_SIZE.default;
     const filters = { origin_owner_id: tenant.id, providers: query.providers, status: query.status };
-    const accounts = await this.stackone.listAccounts({ ...filters, page, page_size: pageSize });
+    const accounts = await this.stackone.listAccounts(tenant.id, { ...filters, page, page_size: pageSize });
     // StackOne answers a bare array, so only a full page may have a successor: one more call asks
     // for the single account after it (page numbered in units of one), which is cheap and exact.
     const hasMore =
-      accounts.length >= pageSize && (await this.stackone.listAccounts({ ...filters, page: page * pageSize + 1, page_size: 1 })).length > 0;
+      accounts.length >= pageSize && (await this.stackone.listAccounts(tenant.id, { ...filters, page: page * pageSize + 1, page_size: 1 })).length > 0;
     return { data: this.mine(tenant, accounts).map(toAccountResponse), page, pageSize, hasMore };
   }
 
@@ -42,12 +42,12 @@ export class AccountsService {
     const patch: { label?: string; metadata?: Record<string, unknown> } = {};
     if (dto.label !== undefined) patch.label = dto.label;
     if (dto.metadata !== undefined) patch.metadata = dto.metadata;
-    return toAccountResponse(await this.stackone.updateAccount(id, patch));
+    return toAccountResponse(await this.stackone.updateAccount(tenant.id, id, patch));
   }
 
   async remove(tenant: Tenant, id: string): Promise<void> {
     await this.findOwned(tenant, id);
-    await this.stackone.deleteAccount(id);
+    await this.stackone.deleteAccount(tenant.id, id);
   }
 
   /**
@@ -57,7 +57,7 @@ export class AccountsService {
   async findOwned(tenant: Tenant, id: string): Promise<LinkedAccountWire> {
     let account: LinkedAccountWire;
     try {
-      account = await this.stackone.getAccount(id);
+      account = await this.stackone.getAccount(tenant.id, id);
     } catch (err) {
       if (err instanceof StackOneApiError && err.kind === 'http' && err.status === 404) {
         throw new NotFoundException(ACCOUNT_NOT_FOUND);
@@ -84,7 +84,7 @@ export class AccountsService {
 
   /** The tenant's existing account for a provider, which a non-`multiple` session would update. */
   async findForProvider(tenant: Tenant, provider: string): Promise<LinkedAccountWire | undefined> {
-    const accounts = await this.stackone.listAccounts({ origin_owner_id: tenant.id, providers: [provider], page_size: PAGE_SIZE.max });
+    const accounts = await this.stackone.listAccounts(tenant.id, { origin_owner_id: tenant.id, providers: [provider], page_size: PAGE_SIZE.max });
     const mine = this.mine(tenant, accounts).filter((a) => a.provider === provider);
     // Several only exist after `multiple` sessions; StackOne updates the most recently created one.
     return mine.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0];

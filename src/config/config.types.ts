@@ -38,6 +38,8 @@ export interface StackOneConfig {
   maxRetryAfterMs: number;
   /** Outbound limit for the whole fleet (StackOne allows about 1,000 per minute per key). */
   rateLimitPerMinute: number;
+  /** Each tenant's ceiling within that budget (0: none), so a few busy tenants cannot starve the rest. */
+  rateLimitPerTenantPerMinute: number;
   breakerFailureThreshold: number;
   breakerCooldownMs: number;
   maxResponseBytes: number;
@@ -89,11 +91,16 @@ export interface HttpConfig {
   corsOrigins: string[];
   rateLimitPerTenantPerMinute: number;
   idempotencyTtlSeconds: number;
+  /** Bounds of the in-memory idempotency store (used without Redis). */
+  idempotencyMemoryMaxEntries: number;
+  idempotencyMemoryMaxBytes: number;
 }
 
 export interface RedisConfig {
   url?: string;
   keyPrefix: string;
+  /** Longest wait for one Redis command; past it the caller degrades (see RedisHealth). */
+  commandTimeoutMs: number;
 }
 
 export interface AllConfig {

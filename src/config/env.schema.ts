@@ -31,6 +31,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsNumberString({ no_symbols: true }) STACKONE_MAX_RETRIES?: string;
   @IsOptional() @IsNumberString({ no_symbols: true }) STACKONE_MAX_RETRY_AFTER_MS?: string;
   @IsOptional() @IsNumberString({ no_symbols: true }) STACKONE_RATE_LIMIT_PER_MINUTE?: string;
+  @IsOptional() @IsNumberString({ no_symbols: true }) STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE?: string;
   @IsOptional() @IsNumberString({ no_symbols: true }) STACKONE_BREAKER_FAILURES?: string;
   @IsOptional() @IsNumberString({ no_symbols: true }) STACKONE_BREAKER_COOLDOWN_MS?: string;
   @IsOptional() @IsNumberString({ no_symbols: true }) STACKONE_MAX_RESPONSE_BYTES?: string;
@@ -56,9 +57,12 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() HTTP_CORS_ORIGINS?: string;
   @IsOptional() @IsNumberString({ no_symbols: true }) RATE_LIMIT_PER_TENANT?: string;
   @IsOptional() @IsNumberString({ no_symbols: true }) IDEMPOTENCY_TTL_SECONDS?: string;
+  @IsOptional() @IsNumberString({ no_symbols: true }) IDEMPOTENCY_MEMORY_MAX_ENTRIES?: string;
+  @IsOptional() @IsNumberString({ no_symbols: true }) IDEMPOTENCY_MEMORY_MAX_BYTES?: string;
 
   @IsOptional() @IsUrl({ require_tld: false, protocols: ['redis', 'rediss'], require_protocol: true }) REDIS_URL?: string;
   @IsOptional() @IsString() REDIS_KEY_PREFIX?: string;
+  @IsOptional() @IsNumberString({ no_symbols: true }) REDIS_COMMAND_TIMEOUT_MS?: string;
 }
 
 const ENV_KEY_SET = (): ReadonlySet<string> => new Set(ENV_KEYS);

@@ -26,6 +26,23 @@ describe('loadConfig', () => {
     expect(c.http.trustProxy).toBe(false);
   });
 
+  it('bounds Redis commands and the in-memory idempotency store by default', () => {
+    const c = loadConfig(base);
+    expect(c.redis.commandTimeoutMs).toBe(500);
+    expect(c.http.idempotencyMemoryMaxEntries).toBe(10_000);
+    expect(c.http.idempotencyMemoryMaxBytes).toBe(32 * 1024 * 1024);
+    expect(refusal({ ...base, REDIS_COMMAND_TIMEOUT_MS: '0' })).toContain('REDIS_COMMAND_TIMEOUT_MS');
+    expect(refusal({ ...base, IDEMPOTENCY_MEMORY_MAX_ENTRIES: '0' })).toContain('IDEMPOTENCY_MEMORY_MAX_ENTRIES');
+    expect(refusal({ ...base, IDEMPOTENCY_MEMORY_MAX_BYTES: 'lots' })).toContain('IDEMPOTENCY_MEMORY_MAX_BYTES');
+  });
+
+  it('gives each tenant a tenth of the StackOne budget by default; set explicitly, 0 turns it off', () => {
+    expect(loadConfig(base).stackone.rateLimitPerTenantPerMinute).toBe(90);
+    expect(loadConfig({ ...base, STACKONE_RATE_LIMIT_PER_MINUTE: '5' }).stackone.rateLimitPerTenantPerMinute).toBe(1);
+    expect(loadConfig({ ...base, STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '0' }).stackone.rateLimitPerTenantPerMinute).toBe(0);
+    expect(refusal({ ...base, STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '-1' })).toContain('STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE');
+  });
+
   it('names a missing STACKONE_API_KEY', () => {
     expect(refusal({ AUTH_JWT_SECRET: 's'.repeat(32) })).toContain('STACKONE_API_KEY');
   });

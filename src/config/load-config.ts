@@ -32,6 +32,7 @@ const list = (value: string | undefined): string[] =>
 export function loadConfig(raw: RawEnv): AllConfig {
   const env = validateEnvironment(raw);
   const problems: string[] = [];
+  const fleetPerMinute = int(env.STACKONE_RATE_LIMIT_PER_MINUTE, 900);
   const config: AllConfig = {
     app: {
       nodeEnv: (env.NODE_ENV ?? 'production') as AllConfig['app']['nodeEnv'],
@@ -47,7 +48,10 @@ export function loadConfig(raw: RawEnv): AllConfig {
       connectTimeoutMs: int(env.STACKONE_CONNECT_TIMEOUT_MS, 3_000),
       maxRetries: int(env.STACKONE_MAX_RETRIES, 2),
       maxRetryAfterMs: int(env.STACKONE_MAX_RETRY_AFTER_MS, 5_000),
-      rateLimitPerMinute: int(env.STACKONE_RATE_LIMIT_PER_MINUTE, 900),
+      rateLimitPerMinute: fleetPerMinute,
+      // A tenant at the default inbound limit (120 sessions, up to 240 calls a minute) would take a
+      // quarter of the default budget: a tenth keeps ten busy tenants from filling it.
+      rateLimitPerTenantPerMinute: int(env.STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE, Math.max(1, Math.ceil(fleetPerMinute / 10))),
       breakerFailureThreshold: int(env.STACKONE_BREAKER_FAILURES, 5),
       breakerCooldownMs: int(env.STACKONE_BREAKER_COOLDOWN_MS, 10_000),
       maxResponseBytes: int(env.STACKONE_MAX_RESPONSE_BYTES, 1_048_576),
@@ -63,12 +67,17 @@ export function loadConfig(raw: RawEnv): AllConfig {
       corsOrigins: list(env.HTTP_CORS_ORIGINS),
       rateLimitPerTenantPerMinute: int(env.RATE_LIMIT_PER_TENANT, 120),
       idempotencyTtlSeconds: int(env.IDEMPOTENCY_TTL_SECONDS, 86_400),
+      idempotencyMemoryMaxEntries: int(env.IDEMPOTENCY_MEMORY_MAX_ENTRIES, 10_000),
+      idempotencyMemoryMaxBytes: int(env.IDEMPOTENCY_MEMORY_MAX_BYTES, 32 * 1024 * 1024),
     },
-    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX ?? 'scs:' },
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX ?? 'scs:', commandTimeoutMs: int(env.REDIS_COMMAND_TIMEOUT_MS, 500) },
   };
   if (config.stackone.timeoutMs < 100) problems.push('STACKONE_TIMEOUT_MS: must be at least 100');
   if (config.stackone.rateLimitPerMinute < 1) problems.push('STACKONE_RATE_LIMIT_PER_MINUTE: must be at least 1');
   if (config.http.rateLimitPerTenantPerMinute < 1) problems.push('RATE_LIMIT_PER_TENANT: must be at least 1');
+  if (config.http.idempotencyMemoryMaxEntries < 1) problems.push('IDEMPOTENCY_MEMORY_MAX_ENTRIES: must be at least 1');
+  if (config.http.idempotencyMemoryMaxBytes < 65_536) problems.push('IDEMPOTENCY_MEMORY_MAX_BYTES: must be at least 65536');
+  if (config.redis.commandTimeoutMs < 10) problems.push('REDIS_COMMAND_TIMEOUT_MS: must be at least 10');
   if (config.http.bodyLimitBytes < 1024) problems.push('HTTP_BODY_LIMIT_BYTES: must be at least 1024');
   if (config.http.requestTimeoutMs < 100) problems.push('HTTP_REQUEST_TIMEOUT_MS: must be at least 100');
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

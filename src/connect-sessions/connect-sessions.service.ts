@@ -38,14 +38,14 @@ export class ConnectSessionsService {
     if (request.accountId !== undefined) {
       // Ownership first: a foreign or unknown account must never get a session (404 before StackOne is asked).
       const account = await this.accounts.findOwned(tenant, request.accountId);
-      const created = this.ownSession(tenant, await this.stackone.createConnectSession(wire));
+      const created = this.ownSession(tenant, await this.stackone.createConnectSession(tenant.id, wire));
       return withPlan(toConnectSessionResponse(created, wire), { accountAction: 'update', accountId: account.id });
     }
     // The provider preview is a read that decides nothing: it runs alongside the creation, so the
     // caller waits one StackOne round trip instead of two. Either failing fails the request.
     const [plan, created] = await Promise.all([
       this.planForProvider(tenant, request),
-      this.stackone.createConnectSession(wire).then((session) => this.ownSession(tenant, session)),
+      this.stackone.createConnectSession(tenant.id, wire).then((session) => this.ownSession(tenant, session)),
     ]);
     return withPlan(toConnectSessionResponse(created, wire), plan);
   }

@@ -6,14 +6,16 @@ import { Tenant } from '../auth/tenant';
 import { AllConfig } from '../config/config.types';
 import { loadConfig } from '../config/load-config';
 import { describeWithRedis, redisUrl } from '../../test/support/redis';
-import { canonicalJson, IdempotencyService } from './idempotency.service';
+import { RedisHealth } from '../redis/redis-health';
+import { canonicalJson, IdempotencyService, IdempotencyUnavailableError } from './idempotency.service';
 
 const tenantA: Tenant = { id: 'org_a', name: 'A', via: 'jwt', principal: 'u' };
 const tenantB: Tenant = { id: 'org_b', name: 'B', via: 'jwt', principal: 'u' };
 
 function makeService(redis: Redis | null, env: Record<string, string> = {}): IdempotencyService {
   const config = loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 's'.repeat(32), STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: `test:${randomUUID()}:`, ...env });
-  return new IdempotencyService(new ConfigService<AllConfig, true>(config), redis);
+  const service = new ConfigService<AllConfig, true>(config);
+  return new IdempotencyService(service, redis, new RedisHealth(redis, service));
 }
 
 function counter<T>(value: T, delayMs = 0): { calls: () => number; work: () => Promise<T> } {
@@ -110,6 +112,8 @@ describe(IdempotencyService.name, () => {
     let redis: Redis;
     beforeAll(() => {
       redis = new Redis(redisUrl as string);
+      // Every service built here adds its own RedisHealth listeners; the app builds one.
+      redis.setMaxListeners(0);
     });
     afterAll(async () => {
       await redis.quit();
@@ -125,6 +129,33 @@ describe(IdempotencyService.name, () => {
       expect(c.calls()).toBe(1);
       expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
     });
+  });
+});
+
+describe('IdempotencyService without its store', () => {
+  it('answers 503 with Retry-After when Redis cannot be reached, and never runs the work', async () => {
+    const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    down.on('error', () => undefined);
+    try {
+      const sut = makeService(down, { REDIS_URL: 'redis://127.0.0.1:1' });
+      const c = counter({ token: 't' });
+      for (let i = 0; i < 2; i++) {
+        const err: unknown = await sut.run(tenantA, 'k-down', {}, c.work).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(IdempotencyUnavailableError);
+        expect((err as IdempotencyUnavailableError).getStatus()).toBe(503);
+        expect((err as IdempotencyUnavailableError).headers['Retry-After']).toBe('5');
+      }
+      expect(c.calls()).toBe(0);
+    } finally {
+      down.disconnect();
+    }
+  });
+
+  it('answers 503 when the in-memory store is full of in-flight requests', async () => {
+    const sut = makeService(null, { IDEMPOTENCY_MEMORY_MAX_ENTRIES: '1' });
+    const slow = sut.run(tenantA, 'first', {}, () => new Promise((r) => setTimeout(() => r('late'), 200)));
+    await expect(sut.run(tenantA, 'second', {}, counter('x').work)).rejects.toBeInstanceOf(IdempotencyUnavailableError);
+    await expect(slow).resolves.toEqual({ value: 'late', replayed: false });
   });
 });
 

@@ -1,13 +1,33 @@
-import { ConflictException, HttpException, Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { ConflictException, HttpException, Inject, Injectable, ServiceUnavailableException, UnprocessableEntityException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Tenant } from '../auth/tenant';
 import { AllConfig } from '../config/config.types';
+import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisClient } from '../redis/redis.module';
-import { IdempotencyStore, MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency.store';
+import { IdempotencyStore, IdempotencyStoreFullError, MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency.store';
 
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** Seconds a caller is asked to wait when the store cannot be used. */
+export const IDEMPOTENCY_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * 503 + Retry-After: without the store a retry could not be recognised, so the request is refused
+ * before StackOne is called rather than risk a duplicate session.
+ */
+export class IdempotencyUnavailableError extends ServiceUnavailableException {
+  readonly headers: Record<string, string> = { 'Retry-After': String(IDEMPOTENCY_RETRY_AFTER_SECONDS) };
+
+  constructor(reason: 'unreachable' | 'full') {
+    const message =
+      reason === 'full'
+        ? 'Too many Idempotency-Key requests are in flight to accept another one; retry after Retry-After seconds.'
+        : 'Idempotency-Key requests cannot be checked right now; retry after Retry-After seconds (requests without the header are served).';
+    super({ message, error: 'Service Unavailable', statusCode: 503 });
+  }
+}
 
 export interface IdempotentOutcome<T> {
   value: T;
@@ -30,19 +50,29 @@ export function canonicalJson(value: unknown): string {
  * Idempotency-Key handling: a retry with the same key, tenant and body replays the first answer
  * without calling StackOne; another body under the same key is refused (422); a concurrent
  * duplicate waits for the first to finish instead of reaching StackOne. Failures are not stored,
- * so a retry after an error really retries.
+ * so a retry after an error really retries. While the store is unreachable (Redis down or slow),
+ * keyed requests get 503 with Retry-After and StackOne is not called.
  */
 @Injectable()
 export class IdempotencyService {
   private readonly store: IdempotencyStore;
+  private readonly storeIsRedis: boolean;
   private readonly ttlMs: number;
   private readonly pendingTtlMs: number;
   private readonly waitMs: number;
 
-  constructor(config: ConfigService<AllConfig, true>, @Inject(REDIS) redis: RedisClient) {
+  constructor(
+    config: ConfigService<AllConfig, true>,
+    @Inject(REDIS) redis: RedisClient,
+    private readonly health: RedisHealth,
+  ) {
     const { keyPrefix } = config.get('redis', { infer: true });
-    this.store = redis ? new RedisIdempotencyStore(redis, keyPrefix) : new MemoryIdempotencyStore();
-    this.ttlMs = config.get('http', { infer: true }).idempotencyTtlSeconds * 1000;
+    const http = config.get('http', { infer: true });
+    this.store = redis
+      ? new RedisIdempotencyStore(redis, keyPrefix)
+      : new MemoryIdempotencyStore({ maxEntries: http.idempotencyMemoryMaxEntries, maxBytes: http.idempotencyMemoryMaxBytes });
+    this.storeIsRedis = redis !== null;
+    this.ttlMs = http.idempotencyTtlSeconds * 1000;
     // A pending claim outlives the longest StackOne call, so a crashed replica frees the key.
     const { timeoutMs } = config.get('stackone', { infer: true });
     this.pendingTtlMs = timeoutMs + 5_000;
@@ -66,7 +96,7 @@ export class IdempotencyService {
     const fingerprint = createHash('sha256').update(canonicalJson(body)).digest('hex');
     const deadline = Date.now() + this.waitMs;
     for (;;) {
-      const claim = await this.store.claim(storeKey, fingerprint, this.pendingTtlMs);
+      const claim = await this.reach(() => this.store.claim(storeKey, fingerprint, this.pendingTtlMs));
       if (claim.claimed) break;
       const { record } = claim;
       if (record.fingerprint !== fingerprint) {
@@ -78,14 +108,36 @@ export class IdempotencyService {
       }
       await sleep(50);
     }
+    let value: T;
     try {
-      const value = await work();
-      const ttl = Math.max(1, Math.min(this.ttlMs, ttlCapFor?.(value) ?? this.ttlMs));
-      await this.store.complete(storeKey, { state: 'done', fingerprint, status: 201, body: value }, ttl);
-      return { value, replayed: false };
+      value = await work();
     } catch (err) {
       await this.store.release(storeKey).catch(() => undefined);
       throw err instanceof HttpException || err instanceof Error ? err : new Error(String(err));
+    }
+    const ttl = Math.max(1, Math.min(this.ttlMs, ttlCapFor?.(value) ?? this.ttlMs));
+    try {
+      await this.store.complete(storeKey, { state: 'done', fingerprint, status: 201, body: value }, ttl);
+    } catch (err) {
+      // The session exists: hand it over. The pending claim then blocks retries until it expires.
+      this.health.failed(err);
+    }
+    return { value, replayed: false };
+  }
+
+  /** A store call, or 503 when the store is known down, fails, times out or is full. */
+  private async reach<R>(op: () => Promise<R>): Promise<R> {
+    if (this.storeIsRedis && !this.health.available()) {
+      this.health.fellBack('idempotency');
+      throw new IdempotencyUnavailableError('unreachable');
+    }
+    try {
+      return await op();
+    } catch (err) {
+      if (err instanceof IdempotencyStoreFullError) throw new IdempotencyUnavailableError('full');
+      this.health.failed(err);
+      this.health.fellBack('idempotency');
+      throw new IdempotencyUnavailableError('unreachable');
     }
   }
 }

@@ -19,14 +19,47 @@ export interface IdempotencyStore {
   release(key: string): Promise<void>;
 }
 
+/** The memory store is at its bound and holds only in-flight claims: nothing can be evicted. */
+export class IdempotencyStoreFullError extends Error {
+  override readonly name = 'IdempotencyStoreFullError';
+}
+
+export interface MemoryStoreLimits {
+  maxEntries: number;
+  /** Counted as the records' JSON plus a fixed overhead per entry. */
+  maxBytes: number;
+}
+
+interface MemoryEntry {
+  /** The record as JSON: compact, and its length is what the byte bound counts. */
+  json: string;
+  done: boolean;
+  expiresAt: number;
+  bytes: number;
+}
+
+// Map slot, entry object and key string beyond their characters.
+const ENTRY_OVERHEAD_BYTES = 160;
+
+/**
+ * This process's records, bounded by entries and bytes. At the bound the oldest completed records
+ * go first (a retry after that creates a new session, as after the TTL); in-flight claims are never
+ * evicted, so when only those remain a new key is refused (IdempotencyStoreFullError → 503).
+ * Completed records are re-inserted, so the Map's order is oldest-completed first.
+ */
 export class MemoryIdempotencyStore implements IdempotencyStore {
-  private readonly records = new Map<string, { record: IdempotencyRecord; expiresAt: number }>();
+  private readonly records = new Map<string, MemoryEntry>();
+  private bytes = 0;
+
+  constructor(private readonly limits: MemoryStoreLimits) {}
 
   claim(key: string, fingerprint: string, pendingTtlMs: number): Promise<ClaimResult> {
     const existing = this.read(key);
     if (existing) return Promise.resolve({ claimed: false, record: existing });
-    this.records.set(key, { record: { state: 'pending', fingerprint }, expiresAt: Date.now() + pendingTtlMs });
-    this.sweep();
+    const json = JSON.stringify({ state: 'pending', fingerprint } satisfies IdempotencyRecord);
+    const bytes = entryBytes(key, json);
+    if (!this.makeRoom(bytes)) return Promise.reject(new IdempotencyStoreFullError('idempotency store full of in-flight requests'));
+    this.put(key, { json, done: false, expiresAt: Date.now() + pendingTtlMs, bytes });
     return Promise.resolve({ claimed: true });
   }
 
@@ -35,31 +68,61 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   }
 
   complete(key: string, record: IdempotencyRecord, ttlMs: number): Promise<void> {
-    this.records.set(key, { record, expiresAt: Date.now() + ttlMs });
+    const json = JSON.stringify(record);
+    this.remove(key);
+    const bytes = entryBytes(key, json);
+    // The claim's own room was just freed; a record too big for the store is simply not kept.
+    if (this.makeRoom(bytes)) this.put(key, { json, done: true, expiresAt: Date.now() + ttlMs, bytes });
     return Promise.resolve();
   }
 
   release(key: string): Promise<void> {
-    this.records.delete(key);
+    this.remove(key);
     return Promise.resolve();
+  }
+
+  /** What the bounds count, for tests and diagnostics. */
+  stats(): { entries: number; bytes: number } {
+    return { entries: this.records.size, bytes: this.bytes };
   }
 
   private read(key: string): IdempotencyRecord | undefined {
     const entry = this.records.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= Date.now()) {
-      this.records.delete(key);
+      this.remove(key);
       return undefined;
     }
-    return entry.record;
+    return JSON.parse(entry.json) as IdempotencyRecord;
   }
 
-  // Bounded memory: drop expired entries now and then rather than on a timer.
-  private sweep(): void {
-    if (this.records.size % 1024 !== 0) return;
-    const now = Date.now();
-    for (const [k, v] of this.records) if (v.expiresAt <= now) this.records.delete(k);
+  private put(key: string, entry: MemoryEntry): void {
+    this.records.set(key, entry);
+    this.bytes += entry.bytes;
   }
+
+  private remove(key: string): void {
+    const entry = this.records.get(key);
+    if (!entry) return;
+    this.records.delete(key);
+    this.bytes -= entry.bytes;
+  }
+
+  /** Frees room for `bytes` more: expired and completed entries, oldest first. False if only claims remain. */
+  private makeRoom(bytes: number): boolean {
+    const fits = (): boolean => this.records.size + 1 <= this.limits.maxEntries && this.bytes + bytes <= this.limits.maxBytes;
+    if (fits()) return true;
+    const now = Date.now();
+    for (const [key, entry] of this.records) {
+      if (entry.done || entry.expiresAt <= now) this.remove(key);
+      if (fits()) return true;
+    }
+    return false;
+  }
+}
+
+function entryBytes(key: string, json: string): number {
+  return key.length + json.length + ENTRY_OVERHEAD_BYTES;
 }
 
 export class RedisIdempotencyStore implements IdempotencyStore {

@@ -66,6 +66,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly redisDegraded = new Gauge({
+    name: 'redis_degraded',
+    help: 'Redis unreachable: 1 while per-process fallbacks are in use, else 0',
+    registers: [this.registry],
+  });
+
+  readonly redisFallbacks = new Counter({
+    name: 'redis_fallbacks_total',
+    help: 'Operations answered without Redis while it was unreachable, by use',
+    labelNames: ['use'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

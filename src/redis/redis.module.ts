@@ -1,24 +1,31 @@
-import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
 import { AllConfig } from '../config/config.types';
+import { REDIS, RedisClient } from './redis.client';
+import { RedisHealth } from './redis-health';
 
-/** Injection token for the shared Redis client; the value is `null` when REDIS_URL is not set. */
-export const REDIS = Symbol('REDIS');
-export type RedisClient = Redis | null;
+export { REDIS, type RedisClient } from './redis.client';
 
 @Injectable()
 class RedisLifecycle implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.redis && this.redis.status !== 'end') await this.redis.quit().catch(() => undefined);
+    if (!this.redis || this.redis.status === 'end') return;
+    // QUIT is bounded by the command timeout; a hung or absent server is then simply dropped.
+    await this.redis.quit().catch(() => undefined);
+    this.redis.disconnect();
   }
 }
 
 /**
  * One Redis connection per process, shared by the throttler, the idempotency store and the
  * outbound limiter. Absent (null) when REDIS_URL is unset: each user then keeps state in memory.
+ *
+ * Every command has a bounded wait (commandTimeout) and none is queued while disconnected, so a
+ * dead or hung Redis costs a request at most one command timeout, after which RedisHealth sends
+ * every user to its fallback. Reconnection never stops, so recovery needs no restart.
  */
 @Global()
 @Module({
@@ -27,17 +34,21 @@ class RedisLifecycle implements OnApplicationShutdown {
       provide: REDIS,
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfig, true>): RedisClient => {
-        const { url } = config.get('redis', { infer: true });
+        const { url, commandTimeoutMs } = config.get('redis', { infer: true });
         if (!url) return null;
-        const logger = new Logger('Redis');
-        const client = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
-        // The URL may carry a password: log the host only.
-        client.on('error', (err: Error) => logger.warn(`Redis error (${new URL(url).host}): ${err.message}`));
-        return client;
+        return new Redis(url, {
+          commandTimeout: commandTimeoutMs,
+          connectTimeout: Math.max(2_000, commandTimeoutMs),
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          retryStrategy: (times: number): number => Math.min(100 * times, 1_000),
+          lazyConnect: false,
+        });
       },
     },
+    RedisHealth,
     RedisLifecycle,
   ],
-  exports: [REDIS],
+  exports: [REDIS, RedisHealth],
 })
 export class RedisModule {}

@@ -8,6 +8,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../config/load-config';
+import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisModule } from '../redis/redis.module';
 import { describeWithRedis, redisUrl } from '../../test/support/redis';
 import { StackOneApiError } from './stackone-api.error';
@@ -40,6 +41,7 @@ const ACCOUNT = {
 };
 const CONNECTOR = { provider: 'hibob', provider_name: 'HiBob', category: 'hris' };
 const BODY = { origin_owner_id: 'org_1', origin_owner_name: 'Acme', provider: 'hibob' };
+const TENANT = BODY.origin_owner_id;
 
 /** Everything any Nest Logger writes while this file runs. */
 const logLines: string[] = [];
@@ -136,7 +138,7 @@ async function build(baseUrl: string, env: Record<string, string> = {}, redis?: 
   const redisModule =
     redis === undefined
       ? RedisModule
-      : { module: RedisStub, global: true, providers: [{ provide: REDIS, useValue: redis }], exports: [REDIS] };
+      : { module: RedisStub, global: true, providers: [{ provide: REDIS, useValue: redis }, RedisHealth], exports: [REDIS, RedisHealth] };
   const moduleRef = await Test.createTestingModule({
     imports: [
       ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
@@ -190,7 +192,7 @@ describe(StackOneHttpService.name, () => {
 
   describe('requests', () => {
     it('sends the exact JSON body with Basic auth and JSON headers, and returns the parsed answer', async () => {
-      await expect(sut.createConnectSession(BODY)).resolves.toEqual(SESSION);
+      await expect(sut.createConnectSession(TENANT, BODY)).resolves.toEqual(SESSION);
       expect(upstream.seen).toHaveLength(1);
       const [req] = upstream.seen;
       expect(req.method).toBe('POST');
@@ -202,9 +204,9 @@ describe(StackOneHttpService.name, () => {
     });
 
     it('sends no header beyond the ones it means to (the trimmed axios defaults drop none of them)', async () => {
-      await sut.createConnectSession(BODY);
+      await sut.createConnectSession(TENANT, BODY);
       upstream.next((_q, res) => json(res, 200, []));
-      await sut.listAccounts({ origin_owner_id: 'org_1' });
+      await sut.listAccounts(TENANT, { origin_owner_id: 'org_1' });
       const [post, get] = upstream.seen;
       expect(Object.keys(post.headers).sort()).toEqual(['accept', 'authorization', 'connection', 'content-length', 'content-type', 'host']);
       expect(Object.keys(get.headers).sort()).toEqual(['accept', 'authorization', 'connection', 'host']);
@@ -226,10 +228,10 @@ describe(StackOneHttpService.name, () => {
         (_q, res) => json(res, 404, { message: 'nope' }),
         (_q, res) => json(res, 404, { message: 'nope' }),
       );
-      await sut.listAccounts({ origin_owner_id: 'org 1', origin_owner_ids: ['a', 'b&c'], providers: ['hibob', 'lever'], page_size: 10 });
+      await sut.listAccounts(TENANT, { origin_owner_id: 'org 1', origin_owner_ids: ['a', 'b&c'], providers: ['hibob', 'lever'], page_size: 10 });
       expect(upstream.seen[0].url).toBe('/accounts?origin_owner_id=org+1&origin_owner_ids=a&origin_owner_ids=b%26c&providers=hibob&providers=lever&page_size=10');
-      await failure(sut.getAccount('../x?y#z'));
-      await failure(sut.getAccount('..'));
+      await failure(sut.getAccount(TENANT, '../x?y#z'));
+      await failure(sut.getAccount(TENANT, '..'));
       await failure(sut.getConnector('hi/bob'));
       expect(upstream.seen.slice(1).map((s) => s.url)).toEqual(['/accounts/..%2Fx%3Fy%23z', '/accounts/%2E%2E', '/connectors/meta/hi%2Fbob']);
     });
@@ -243,10 +245,10 @@ describe(StackOneHttpService.name, () => {
         (_q, res) => json(res, 200, [CONNECTOR]),
         (_q, res) => json(res, 200, CONNECTOR),
       );
-      await sut.authenticateConnectSession('tok');
-      await expect(sut.getAccount('acc_1')).resolves.toEqual(ACCOUNT);
-      await sut.updateAccount('acc_1', { label: 'L' });
-      await sut.deleteAccount('acc_1');
+      await sut.authenticateConnectSession(TENANT, 'tok');
+      await expect(sut.getAccount(TENANT, 'acc_1')).resolves.toEqual(ACCOUNT);
+      await sut.updateAccount(TENANT, 'acc_1', { label: 'L' });
+      await sut.deleteAccount(TENANT, 'acc_1');
       await expect(sut.listConnectors()).resolves.toEqual([CONNECTOR]);
       await expect(sut.getConnector('hibob')).resolves.toEqual(CONNECTOR);
       expect(upstream.seen.map((s) => [s.method, s.url, s.body])).toEqual([
@@ -263,7 +265,7 @@ describe(StackOneHttpService.name, () => {
   describe('failure mapping', () => {
     it.each([400, 401, 403, 404, 409, 422, 500, 501])('StackOne %i → kind http with that status, one request (no retry)', async (status) => {
       upstream.next(fail(status));
-      const err = await failure(sut.createConnectSession(BODY));
+      const err = await failure(sut.createConnectSession(TENANT, BODY));
       expect([err.kind, err.status, err.options.attempts, upstream.seen.length]).toEqual(['http', status, 1, 1]);
       expect(err.options.upstreamMessage).toBe(`failure ${status}`);
     });
@@ -272,7 +274,7 @@ describe(StackOneHttpService.name, () => {
       upstream.next((_q, res) =>
         json(res, 400, { statusCode: 400, message: `Provider\nhibob ${'x'.repeat(1000)}`, data: { secret: 'cred-value' } }, { 'x-request-id': 'req-123' }),
       );
-      const err = await failure(sut.createConnectSession(BODY));
+      const err = await failure(sut.createConnectSession(TENANT, BODY));
       expect(err.options.upstreamMessage).toMatch(/^Provider hibob x+$/);
       expect(err.options.upstreamMessage?.length).toBe(300);
       expect(err.options.upstreamRequestId).toBe('req-123');
@@ -284,14 +286,14 @@ describe(StackOneHttpService.name, () => {
         res.writeHead(502, { 'content-type': 'text/html' });
         res.end('<html>Bad gateway</html>');
       }, fail(400));
-      const err = await failure(sut.createConnectSession(BODY));
+      const err = await failure(sut.createConnectSession(TENANT, BODY));
       expect(err.status).toBe(400);
       expect(upstream.seen).toHaveLength(2);
       upstream.next((_q, res) => {
         res.writeHead(400, { 'content-type': 'text/html' });
         res.end('<html>Bad request</html>');
       });
-      const html = await failure(sut.createConnectSession(BODY));
+      const html = await failure(sut.createConnectSession(TENANT, BODY));
       expect([html.kind, html.status, html.options.upstreamMessage]).toEqual(['http', 400, undefined]);
     });
 
@@ -303,7 +305,7 @@ describe(StackOneHttpService.name, () => {
           res.writeHead(307, { location: `${target.url}/connect_sessions` });
           res.end();
         });
-        const err = await failure(sut.createConnectSession(BODY));
+        const err = await failure(sut.createConnectSession(TENANT, BODY));
         expect([err.kind, err.status]).toEqual(['invalid-response', 307]);
         await delay(50);
         expect(target.seen).toHaveLength(0);
@@ -325,15 +327,15 @@ describe(StackOneHttpService.name, () => {
     ];
     it.each(broken)('refuses a 2xx with %s as invalid-response (no retry)', async (_name, handler) => {
       upstream.next(handler);
-      const err = await failure(sut.createConnectSession(BODY));
+      const err = await failure(sut.createConnectSession(TENANT, BODY));
       expect(err.kind).toBe('invalid-response');
       expect(upstream.seen).toHaveLength(1);
     });
 
     it('refuses an accounts answer that is not an array of accounts', async () => {
       upstream.next((_q, res) => json(res, 200, { data: [ACCOUNT] }), (_q, res) => json(res, 200, [{ ...ACCOUNT, id: 7 }]));
-      expect((await failure(sut.listAccounts({}))).kind).toBe('invalid-response');
-      expect((await failure(sut.listAccounts({}))).kind).toBe('invalid-response');
+      expect((await failure(sut.listAccounts(TENANT, {}))).kind).toBe('invalid-response');
+      expect((await failure(sut.listAccounts(TENANT, {}))).kind).toBe('invalid-response');
     });
 
     it('aborts a huge answer at the size cap, declared or streamed, without reading it all', async () => {
@@ -342,7 +344,7 @@ describe(StackOneHttpService.name, () => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(`[${'"x",'.repeat(50_000)}"x"]`);
       });
-      expect((await failure(small.listAccounts({}))).kind).toBe('invalid-response');
+      expect((await failure(small.listAccounts(TENANT, {}))).kind).toBe('invalid-response');
 
       let written = 0;
       upstream.next((_q, res) => {
@@ -357,7 +359,7 @@ describe(StackOneHttpService.name, () => {
         };
         pump();
       });
-      expect((await failure(small.listAccounts({}))).kind).toBe('invalid-response');
+      expect((await failure(small.listAccounts(TENANT, {}))).kind).toBe('invalid-response');
       expect(written).toBeLessThan(8 * 1024 * 1024);
     });
 
@@ -368,7 +370,7 @@ describe(StackOneHttpService.name, () => {
         res.on('close', () => clearInterval(timer));
       });
       const started = Date.now();
-      const err = await failure(sut.createConnectSession(BODY));
+      const err = await failure(sut.createConnectSession(TENANT, BODY));
       const elapsed = Date.now() - started;
       expect(err.kind).toBe('timeout');
       expect(elapsed).toBeGreaterThanOrEqual(1_450);
@@ -385,7 +387,7 @@ describe(StackOneHttpService.name, () => {
         reset,
         reset,
       );
-      const err = await failure(sut.createConnectSession(BODY));
+      const err = await failure(sut.createConnectSession(TENANT, BODY));
       expect([err.kind, err.options.attempts, upstream.seen.length]).toEqual(['network', 3, 3]);
       await delay(50);
       expect(unhandled).toEqual([]);
@@ -393,7 +395,7 @@ describe(StackOneHttpService.name, () => {
 
     it('retries a reset before the answer, then succeeds', async () => {
       upstream.next(reset);
-      await expect(sut.createConnectSession(BODY)).resolves.toEqual(SESSION);
+      await expect(sut.createConnectSession(TENANT, BODY)).resolves.toEqual(SESSION);
       expect(upstream.seen).toHaveLength(2);
     });
 
@@ -404,11 +406,11 @@ describe(StackOneHttpService.name, () => {
       await closed.stop();
       const { sut: refused } = await build(url, { STACKONE_MAX_RETRIES: '0' });
       const started = Date.now();
-      const err = await failure(refused.createConnectSession(BODY));
+      const err = await failure(refused.createConnectSession(TENANT, BODY));
       expect([err.kind, err.options.attempts]).toEqual(['network', 1]);
       expect(Date.now() - started).toBeLessThan(500);
       const { sut: retrying } = await build(url, { STACKONE_MAX_RETRIES: '2' });
-      const again = await failure(retrying.createConnectSession(BODY));
+      const again = await failure(retrying.createConnectSession(TENANT, BODY));
       expect([again.kind, again.options.attempts]).toEqual(['network', 3]);
     });
   });
@@ -416,13 +418,13 @@ describe(StackOneHttpService.name, () => {
   describe('retries', () => {
     it.each([502, 503, 504, 408])('retries %i, then succeeds', async (status) => {
       upstream.next(fail(status));
-      await expect(sut.createConnectSession(BODY)).resolves.toEqual(SESSION);
+      await expect(sut.createConnectSession(TENANT, BODY)).resolves.toEqual(SESSION);
       expect(upstream.seen).toHaveLength(2);
     });
 
     it('gives up after maxRetries extra attempts, with the last error', async () => {
       upstream.next(fail(503), fail(503), fail(502));
-      const err = await failure(sut.createConnectSession(BODY));
+      const err = await failure(sut.createConnectSession(TENANT, BODY));
       expect([err.kind, err.status, err.options.attempts, upstream.seen.length]).toEqual(['http', 502, 3, 3]);
     });
 
@@ -431,7 +433,7 @@ describe(StackOneHttpService.name, () => {
       const slow503: Handler = (req, res) => void setTimeout(() => fail(503)(req, res), 300);
       upstream.next(...Array.from({ length: 12 }, () => slow503));
       const started = Date.now();
-      const err = await failure(slow.createConnectSession(BODY));
+      const err = await failure(slow.createConnectSession(TENANT, BODY));
       expect(Date.now() - started).toBeLessThan(1_000 + 250);
       expect(['timeout', 'http']).toContain(err.kind);
       expect(upstream.seen.length).toBeLessThanOrEqual(4);
@@ -440,7 +442,7 @@ describe(StackOneHttpService.name, () => {
     it('honours Retry-After: 1 on a 429, then succeeds', async () => {
       upstream.next(fail(429, { 'retry-after': '1' }));
       const started = Date.now();
-      await expect(sut.createConnectSession(BODY)).resolves.toEqual(SESSION);
+      await expect(sut.createConnectSession(TENANT, BODY)).resolves.toEqual(SESSION);
       expect(Date.now() - started).toBeGreaterThanOrEqual(950);
       expect(upstream.seen).toHaveLength(2);
     });
@@ -449,7 +451,7 @@ describe(StackOneHttpService.name, () => {
       const { sut: patient } = await build(upstream.url, { STACKONE_TIMEOUT_MS: '5000' });
       upstream.next(fail(503, { 'retry-after': new Date(Date.now() + 1_500).toUTCString() }));
       const started = Date.now();
-      await expect(patient.createConnectSession(BODY)).resolves.toEqual(SESSION);
+      await expect(patient.createConnectSession(TENANT, BODY)).resolves.toEqual(SESSION);
       expect(Date.now() - started).toBeGreaterThanOrEqual(400);
       expect(upstream.seen).toHaveLength(2);
     });
@@ -461,7 +463,7 @@ describe(StackOneHttpService.name, () => {
     ])('answers at once with retryAfterSeconds when Retry-After is %s', async (_name, retryAfter, seconds) => {
       upstream.next(fail(429, { 'retry-after': retryAfter() }));
       const started = Date.now();
-      const err = await failure(sut.createConnectSession(BODY));
+      const err = await failure(sut.createConnectSession(TENANT, BODY));
       expect(Date.now() - started).toBeLessThan(300);
       expect([err.kind, err.status, upstream.seen.length]).toEqual(['http', 429, 1]);
       expect(err.options.retryAfterSeconds).toBeGreaterThanOrEqual(seconds - 2);
@@ -485,17 +487,17 @@ describe(StackOneHttpService.name, () => {
     it('opens after N failures, fails fast without calling StackOne, sends one half-open probe after the cool-down, closes on success', async () => {
       const { sut: breaker, events } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '3', STACKONE_BREAKER_COOLDOWN_MS: '200', STACKONE_MAX_RETRIES: '0' });
       upstream.next(fail(500), reset, fail(503));
-      for (let i = 0; i < 3; i++) await failure(breaker.createConnectSession(BODY));
+      for (let i = 0; i < 3; i++) await failure(breaker.createConnectSession(TENANT, BODY));
       expect(breaker.breakerState()).toBe('open');
       expect(upstream.seen).toHaveLength(3);
 
-      const open = await failure(breaker.createConnectSession(BODY));
+      const open = await failure(breaker.createConnectSession(TENANT, BODY));
       expect([open.kind, open.options.retryAfterSeconds, open.options.attempts]).toEqual(['circuit-open', 1, 0]);
       expect(upstream.seen).toHaveLength(3);
 
       await delay(250);
       upstream.next((req, res) => void setTimeout(() => json(res, 201, SESSION), 100));
-      const calls = [0, 1, 2].map(() => breaker.createConnectSession(BODY).then(() => 'ok', (e: StackOneApiError) => e.kind));
+      const calls = [0, 1, 2].map(() => breaker.createConnectSession(TENANT, BODY).then(() => 'ok', (e: StackOneApiError) => e.kind));
       expect((await Promise.all(calls)).sort()).toEqual(['circuit-open', 'circuit-open', 'ok']);
       expect(upstream.seen).toHaveLength(4);
       expect(breaker.breakerState()).toBe('closed');
@@ -505,18 +507,18 @@ describe(StackOneHttpService.name, () => {
     it('re-opens when the half-open probe fails', async () => {
       const { sut: breaker } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '2', STACKONE_BREAKER_COOLDOWN_MS: '200', STACKONE_MAX_RETRIES: '0' });
       upstream.next(fail(502), fail(502), fail(500));
-      for (let i = 0; i < 2; i++) await failure(breaker.createConnectSession(BODY));
+      for (let i = 0; i < 2; i++) await failure(breaker.createConnectSession(TENANT, BODY));
       await delay(250);
-      expect((await failure(breaker.createConnectSession(BODY))).status).toBe(500);
+      expect((await failure(breaker.createConnectSession(TENANT, BODY))).status).toBe(500);
       expect(breaker.breakerState()).toBe('open');
-      expect((await failure(breaker.createConnectSession(BODY))).kind).toBe('circuit-open');
+      expect((await failure(breaker.createConnectSession(TENANT, BODY))).kind).toBe('circuit-open');
       expect(upstream.seen).toHaveLength(3);
     });
 
     it('does not count 4xx, 429 or broken 2xx bodies', async () => {
       const { sut: breaker } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '2', STACKONE_MAX_RETRIES: '0' });
       upstream.next(fail(400), fail(404), fail(422), fail(429), fail(401), (_q, res) => json(res, 201, {}), (_q, res) => json(res, 201, {}));
-      for (let i = 0; i < 7; i++) await failure(breaker.createConnectSession(BODY));
+      for (let i = 0; i < 7; i++) await failure(breaker.createConnectSession(TENANT, BODY));
       expect(breaker.breakerState()).toBe('closed');
       expect(upstream.seen).toHaveLength(7);
     });
@@ -525,25 +527,25 @@ describe(StackOneHttpService.name, () => {
       const { sut: breaker } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '3', STACKONE_MAX_RETRIES: '2', STACKONE_BREAKER_COOLDOWN_MS: '60000' });
       upstream.next(...Array.from({ length: 9 }, () => fail(503)));
       for (let call = 1; call <= 2; call++) {
-        const err = await failure(breaker.createConnectSession(BODY));
+        const err = await failure(breaker.createConnectSession(TENANT, BODY));
         expect([err.kind, err.status, err.options.attempts]).toEqual(['http', 503, 3]);
         expect(breaker.breakerState()).toBe('closed');
       }
-      const third = await failure(breaker.createConnectSession(BODY));
+      const third = await failure(breaker.createConnectSession(TENANT, BODY));
       expect([third.kind, third.status, third.options.attempts]).toEqual(['http', 503, 3]);
       expect(breaker.breakerState()).toBe('open');
       expect(upstream.seen).toHaveLength(9);
-      expect((await failure(breaker.createConnectSession(BODY))).kind).toBe('circuit-open');
+      expect((await failure(breaker.createConnectSession(TENANT, BODY))).kind).toBe('circuit-open');
       expect(upstream.seen).toHaveLength(9);
     });
 
     it('counts a call that succeeds on a retry as a success, restarting the count', async () => {
       const { sut: breaker } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '2', STACKONE_MAX_RETRIES: '2' });
       upstream.next(fail(503), fail(503), fail(503), fail(502), fail(503), (_q, res) => json(res, 201, SESSION), fail(500), fail(500), fail(500));
-      await failure(breaker.createConnectSession(BODY));
-      await expect(breaker.createConnectSession(BODY)).resolves.toEqual(SESSION);
+      await failure(breaker.createConnectSession(TENANT, BODY));
+      await expect(breaker.createConnectSession(TENANT, BODY)).resolves.toEqual(SESSION);
       expect(breaker.breakerState()).toBe('closed');
-      await failure(breaker.createConnectSession(BODY));
+      await failure(breaker.createConnectSession(TENANT, BODY));
       expect(breaker.breakerState()).toBe('closed');
       expect(upstream.seen).toHaveLength(7);
     });
@@ -554,11 +556,12 @@ describe(StackOneHttpService.name, () => {
         STACKONE_BREAKER_COOLDOWN_MS: '200',
         STACKONE_MAX_RETRIES: '0',
         STACKONE_RATE_LIMIT_PER_MINUTE: '2',
+        STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '0',
       });
       upstream.next(fail(503), fail(503));
-      for (let i = 0; i < 2; i++) await failure(breaker.createConnectSession(BODY));
+      for (let i = 0; i < 2; i++) await failure(breaker.createConnectSession(TENANT, BODY));
       await delay(250);
-      expect((await failure(breaker.createConnectSession(BODY))).kind).toBe('rate-limited');
+      expect((await failure(breaker.createConnectSession(TENANT, BODY))).kind).toBe('rate-limited');
       expect(breaker.breakerState()).toBe('open');
       expect(upstream.seen).toHaveLength(2);
     });
@@ -568,9 +571,9 @@ describe(StackOneHttpService.name, () => {
       const slow503: Handler = (req, res) => void setTimeout(() => fail(503)(req, res), 150);
       upstream.next(slow503, fail(500), fail(503), fail(503), fail(503));
       // A: its first attempt is slow; meanwhile B fails once (no retry for 500) and opens the breaker.
-      const a = failure(breaker.createConnectSession(BODY));
+      const a = failure(breaker.createConnectSession(TENANT, BODY));
       await delay(20);
-      const b = await failure(breaker.createConnectSession(BODY));
+      const b = await failure(breaker.createConnectSession(TENANT, BODY));
       expect([b.kind, b.status, breaker.breakerState()]).toEqual(['http', 500, 'open']);
       const errA = await a;
       expect([errA.kind, errA.options.attempts]).toEqual(['circuit-open', 1]);
@@ -580,10 +583,10 @@ describe(StackOneHttpService.name, () => {
 
   describe('outbound rate limit', () => {
     it('refuses the call past the budget with retryAfterSeconds, without reaching StackOne', async () => {
-      const { sut: limited } = await build(upstream.url, { STACKONE_RATE_LIMIT_PER_MINUTE: '3' });
-      for (let i = 0; i < 3; i++) await limited.createConnectSession(BODY);
+      const { sut: limited } = await build(upstream.url, { STACKONE_RATE_LIMIT_PER_MINUTE: '3', STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '0' });
+      for (let i = 0; i < 3; i++) await limited.createConnectSession(TENANT, BODY);
       const started = Date.now();
-      const err = await failure(limited.createConnectSession(BODY));
+      const err = await failure(limited.createConnectSession(TENANT, BODY));
       expect(Date.now() - started).toBeLessThan(200);
       expect([err.kind, err.options.attempts]).toEqual(['rate-limited', 0]);
       expect(err.options.retryAfterSeconds).toBeGreaterThan(50);
@@ -592,10 +595,10 @@ describe(StackOneHttpService.name, () => {
     });
 
     it('charges every attempt, retries included', async () => {
-      const { sut: limited } = await build(upstream.url, { STACKONE_RATE_LIMIT_PER_MINUTE: '3' });
+      const { sut: limited } = await build(upstream.url, { STACKONE_RATE_LIMIT_PER_MINUTE: '3', STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '0' });
       upstream.next(fail(503), fail(503));
-      await limited.createConnectSession(BODY);
-      expect((await failure(limited.createConnectSession(BODY))).kind).toBe('rate-limited');
+      await limited.createConnectSession(TENANT, BODY);
+      expect((await failure(limited.createConnectSession(TENANT, BODY))).kind).toBe('rate-limited');
       expect(upstream.seen).toHaveLength(3);
     });
 
@@ -603,10 +606,10 @@ describe(StackOneHttpService.name, () => {
       const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
       down.on('error', () => undefined);
       try {
-        const { sut: limited } = await build(upstream.url, { STACKONE_RATE_LIMIT_PER_MINUTE: '2' }, down);
-        await expect(limited.createConnectSession(BODY)).resolves.toEqual(SESSION);
-        await expect(limited.createConnectSession(BODY)).resolves.toEqual(SESSION);
-        expect((await failure(limited.createConnectSession(BODY))).kind).toBe('rate-limited');
+        const { sut: limited } = await build(upstream.url, { STACKONE_RATE_LIMIT_PER_MINUTE: '2', STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '0' }, down);
+        await expect(limited.createConnectSession(TENANT, BODY)).resolves.toEqual(SESSION);
+        await expect(limited.createConnectSession(TENANT, BODY)).resolves.toEqual(SESSION);
+        expect((await failure(limited.createConnectSession(TENANT, BODY))).kind).toBe('rate-limited');
         expect(upstream.seen).toHaveLength(2);
       } finally {
         down.disconnect();
@@ -616,18 +619,18 @@ describe(StackOneHttpService.name, () => {
 
   describeWithRedis('outbound rate limit in Redis', () => {
     it('is one budget for two service instances (two replicas) on the same Redis', async () => {
-      const env = { STACKONE_RATE_LIMIT_PER_MINUTE: '4', REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
+      const env = { STACKONE_RATE_LIMIT_PER_MINUTE: '4', STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '0', REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
       const one = await build(upstream.url, env);
       const two = await build(upstream.url, env);
       await waitForReady(one.moduleRef.get<Redis>(REDIS));
       await waitForReady(two.moduleRef.get<Redis>(REDIS));
       expect(one.moduleRef.get<Redis>(REDIS)).not.toBe(two.moduleRef.get<Redis>(REDIS));
-      await one.sut.createConnectSession(BODY);
-      await two.sut.createConnectSession(BODY);
-      await one.sut.createConnectSession(BODY);
-      await two.sut.createConnectSession(BODY);
-      expect((await failure(one.sut.createConnectSession(BODY))).kind).toBe('rate-limited');
-      expect((await failure(two.sut.createConnectSession(BODY))).kind).toBe('rate-limited');
+      await one.sut.createConnectSession(TENANT, BODY);
+      await two.sut.createConnectSession(TENANT, BODY);
+      await one.sut.createConnectSession(TENANT, BODY);
+      await two.sut.createConnectSession(TENANT, BODY);
+      expect((await failure(one.sut.createConnectSession(TENANT, BODY))).kind).toBe('rate-limited');
+      expect((await failure(two.sut.createConnectSession(TENANT, BODY))).kind).toBe('rate-limited');
       expect(upstream.seen).toHaveLength(4);
     });
   });
@@ -636,7 +639,7 @@ describe(StackOneHttpService.name, () => {
     it('reports attempts, retries and the call outcome; a throwing observer breaks nothing', async () => {
       const { sut: observed, events } = await build(upstream.url);
       upstream.next(fail(503));
-      await observed.createConnectSession(BODY);
+      await observed.createConnectSession(TENANT, BODY);
       const byHook = (hook: string): unknown[] => events.filter((e) => e.hook === hook).map((e) => e.event);
       expect(byHook('onAttempt')).toEqual([
         expect.objectContaining({ operation: 'createConnectSession', attempt: 1, status: 503, outcome: 'http-error' }),
@@ -663,7 +666,7 @@ describe(StackOneHttpService.name, () => {
         ],
       }).compile();
       modules.push(moduleRef);
-      await expect(moduleRef.get(StackOneHttpService).createConnectSession(BODY)).resolves.toEqual(SESSION);
+      await expect(moduleRef.get(StackOneHttpService).createConnectSession(TENANT, BODY)).resolves.toEqual(SESSION);
     });
   });
 
@@ -681,10 +684,10 @@ describe(StackOneHttpService.name, () => {
         fail(500, {}, `Basic ${BASIC}`),
       );
       const errors = [
-        await failure(leaky.createConnectSession(BODY)),
-        await failure(leaky.createConnectSession(BODY)),
-        await failure(leaky.createConnectSession(BODY)),
-        await failure(leaky.createConnectSession(BODY)), // circuit-open
+        await failure(leaky.createConnectSession(TENANT, BODY)),
+        await failure(leaky.createConnectSession(TENANT, BODY)),
+        await failure(leaky.createConnectSession(TENANT, BODY)),
+        await failure(leaky.createConnectSession(TENANT, BODY)), // circuit-open
       ];
       expect(errors.map((e) => e.kind)).toEqual(['http', 'http', 'http', 'circuit-open']);
       expect(logLines.some((l) => l.includes('circuit breaker open'))).toBe(true);
@@ -704,7 +707,7 @@ describe(StackOneHttpService.name, () => {
   describe('lifecycle', () => {
     it('closes the undici pool when the application shuts down', async () => {
       const { moduleRef } = await build(upstream.url);
-      await moduleRef.get(StackOneHttpService).createConnectSession(BODY);
+      await moduleRef.get(StackOneHttpService).createConnectSession(TENANT, BODY);
       const { pool } = moduleRef.get(StackOnePool);
       expect(pool.closed).toBe(false);
       await moduleRef.close();

@@ -13,10 +13,8 @@ import {
   IRetryBackoffContext,
   retry,
 } from 'cockatiel';
-import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AllConfig, StackOneConfig } from '../config/config.types';
-import { REDIS, RedisClient } from '../redis/redis.module';
+import { OutboundBudget } from './outbound-budget';
 import { StackOneApiError } from './stackone-api.error';
 import { AttemptOutcome, STACKONE_OBSERVER, StackOneObserver } from './stackone.observer';
 import {
@@ -47,16 +45,17 @@ type Check<T> = (data: unknown) => data is T;
 /** Statuses worth another attempt; 500/501 and every other 4xx are answers, not blips. */
 const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
 const BACKOFF = { initialMs: 100, maxMs: 2_000 };
-const LIMITER_KEY = 'all';
 
 /**
  * The only code that talks to StackOne. Typed methods in and out; every failure becomes one
  * StackOneApiError (never an AxiosError, which carries the Authorization header).
  *
  * Per call: one total deadline (an AbortSignal that ends every attempt, backoff and limiter wait,
- * including a slow-drip body) → circuit breaker pre-check → outbound rate limit point → circuit
- * breaker (cockatiel) → retry (cockatiel) → one HTTP attempt, each retry taking its own rate
- * limit point.
+ * including a slow-drip body) → circuit breaker pre-check → outbound budget point (the tenant's
+ * ceiling and the fleet's pool, see OutboundBudget) → circuit breaker (cockatiel) → retry
+ * (cockatiel) → one HTTP attempt, each retry taking its own budget point. Tenant-scoped methods
+ * take the tenant id as a value; the connector catalogue, shared by every tenant, counts against
+ * the fleet's pool only.
  *
  * cockatiel rather than a hand-written loop: it is maintained, typed, and its retry and breaker
  * policies compose (`execute` of one inside the other) with an AbortSignal, so the deadline,
@@ -74,13 +73,11 @@ export class StackOneHttpService {
   private breakerOpenedAt = 0;
   /** How often the breaker has opened: a call stops retrying once it opened after the call began. */
   private breakerOpenings = 0;
-  private readonly limiter: RateLimiterAbstract;
-  private readonly localLimiter: RateLimiterMemory;
 
   constructor(
     private readonly http: HttpService,
     config: ConfigService<AllConfig, true>,
-    @Inject(REDIS) redis: RedisClient,
+    private readonly budget: OutboundBudget,
     @Optional() @Inject(STACKONE_OBSERVER) private readonly observer: StackOneObserver | null = null,
   ) {
     this.config = config.get('stackone', { infer: true });
@@ -100,53 +97,38 @@ export class StackOneHttpService {
       if (name !== 'half-open') this.logger.warn(`StackOne circuit breaker ${name}`);
       this.notify('onBreakerStateChange', name);
     });
-
-    this.localLimiter = new RateLimiterMemory({ points: this.config.rateLimitPerMinute, duration: 60, keyPrefix: 'stackone-out' });
-    const { keyPrefix } = config.get('redis', { infer: true });
-    this.limiter = redis
-      ? new RateLimiterRedis({
-          storeClient: redis,
-          points: this.config.rateLimitPerMinute,
-          duration: 60,
-          keyPrefix: `${keyPrefix}stackone-out`,
-          // Redis down or not ready: keep limiting per process at once rather than failing or
-          // waiting on a reconnect. The fleet may then exceed the budget by its replica count.
-          rejectIfRedisNotReady: true,
-          insuranceLimiter: this.localLimiter,
-        })
-      : this.localLimiter;
   }
 
-  createConnectSession(body: ConnectSessionCreateWire): Promise<ConnectSessionTokenAuthLinkWire> {
-    return this.call('createConnectSession', { method: 'POST', url: '/connect_sessions', data: body }, isConnectSessionTokenAuthLink);
+  createConnectSession(tenantId: string, body: ConnectSessionCreateWire): Promise<ConnectSessionTokenAuthLinkWire> {
+    return this.call('createConnectSession', tenantId, { method: 'POST', url: '/connect_sessions', data: body }, isConnectSessionTokenAuthLink);
   }
 
-  authenticateConnectSession(token: string): Promise<ConnectSessionWire> {
-    return this.call('authenticateConnectSession', { method: 'POST', url: '/connect_sessions/authenticate', data: { token } }, isConnectSession);
+  authenticateConnectSession(tenantId: string, token: string): Promise<ConnectSessionWire> {
+    return this.call('authenticateConnectSession', tenantId, { method: 'POST', url: '/connect_sessions/authenticate', data: { token } }, isConnectSession);
   }
 
-  listAccounts(query: ListAccountsQueryWire): Promise<LinkedAccountWire[]> {
-    return this.call('listAccounts', { method: 'GET', url: '/accounts', params: query }, isLinkedAccountList);
+  listAccounts(tenantId: string, query: ListAccountsQueryWire): Promise<LinkedAccountWire[]> {
+    return this.call('listAccounts', tenantId, { method: 'GET', url: '/accounts', params: query }, isLinkedAccountList);
   }
 
-  getAccount(id: string): Promise<LinkedAccountWire> {
-    return this.call('getAccount', { method: 'GET', url: `/accounts/${pathSegment(id)}` }, isLinkedAccount);
+  getAccount(tenantId: string, id: string): Promise<LinkedAccountWire> {
+    return this.call('getAccount', tenantId, { method: 'GET', url: `/accounts/${pathSegment(id)}` }, isLinkedAccount);
   }
 
-  updateAccount(id: string, patch: PatchAccountWire): Promise<LinkedAccountWire> {
-    return this.call('updateAccount', { method: 'PATCH', url: `/accounts/${pathSegment(id)}`, data: patch }, isLinkedAccount);
+  updateAccount(tenantId: string, id: string, patch: PatchAccountWire): Promise<LinkedAccountWire> {
+    return this.call('updateAccount', tenantId, { method: 'PATCH', url: `/accounts/${pathSegment(id)}`, data: patch }, isLinkedAccount);
   }
 
-  deleteAccount(id: string): Promise<LinkedAccountWire> {
-    return this.call('deleteAccount', { method: 'DELETE', url: `/accounts/${pathSegment(id)}` }, isLinkedAccount);
+  deleteAccount(tenantId: string, id: string): Promise<LinkedAccountWire> {
+    return this.call('deleteAccount', tenantId, { method: 'DELETE', url: `/accounts/${pathSegment(id)}` }, isLinkedAccount);
   }
 
   listConnectors(): Promise<ConnectorMetaWire[]> {
-    return this.call('listConnectors', { method: 'GET', url: '/connectors/meta' }, isConnectorList);
+    return this.call('listConnectors', undefined, { method: 'GET', url: '/connectors/meta' }, isConnectorList);
   }
 
   getConnector(provider: string): Promise<ConnectorMetaWire> {
-    return this.call('getConnector', { method: 'GET', url: `/connectors/meta/${pathSegment(provider)}` }, isConnector);
+    return this.call('getConnector', undefined, { method: 'GET', url: `/connectors/meta/${pathSegment(provider)}` }, isConnector);
   }
 
   /** cockatiel's view: stays 'open' after the cool-down until the next call becomes the probe. */
@@ -154,7 +136,7 @@ export class StackOneHttpService {
     return toBreakerState(this.breaker.state);
   }
 
-  private async call<T>(operation: string, request: AxiosRequestConfig, check: Check<T>): Promise<T> {
+  private async call<T>(operation: string, tenantId: string | undefined, request: AxiosRequestConfig, check: Check<T>): Promise<T> {
     const started = performance.now();
     const deadline = Date.now() + this.config.timeoutMs;
     const controller = new AbortController();
@@ -178,7 +160,7 @@ export class StackOneHttpService {
 
     try {
       this.admitThroughBreaker(operation);
-      await this.takeBudget(operation, deadline, signal);
+      await this.budget.take(operation, tenantId, deadline, signal);
       this.admitThroughBreaker(operation);
       const openings = this.breakerOpenings;
       // StackOne's last answer in this call (an error from one HTTP attempt): what the breaker judges.
@@ -191,7 +173,7 @@ export class StackOneHttpService {
               if (signal.aborted) throw lastError ?? new StackOneApiError('timeout', operation);
               if (attempts > 0) {
                 this.stopIfBreakerReopened(operation, openings);
-                await this.takeBudget(operation, deadline, signal);
+                await this.budget.take(operation, tenantId, deadline, signal);
                 this.stopIfBreakerReopened(operation, openings);
               }
               const attempt = ++attempts;
@@ -292,32 +274,6 @@ export class StackOneHttpService {
     return new StackOneApiError('circuit-open', operation, { retryAfterSeconds: Math.max(1, Math.ceil(remaining / 1000)) });
   }
 
-  /** One point of the fleet's budget per attempt; waits when that fits the deadline and the cap. */
-  private async takeBudget(operation: string, deadline: number, signal: AbortSignal): Promise<void> {
-    let limiter = this.limiter;
-    for (;;) {
-      try {
-        const consumed = limiter.consume(LIMITER_KEY, 1);
-        // Only a store round trip can stall; the in-process limiter settles at once.
-        await (limiter instanceof RateLimiterMemory ? consumed : untilAborted(consumed, signal));
-        return;
-      } catch (rejection) {
-        if (signal.aborted) throw new StackOneApiError('timeout', operation);
-        if (!(rejection instanceof RateLimiterRes)) {
-          // A store failure the insurance did not absorb: limit per process rather than fail.
-          this.logger.warn(`Outbound rate limiter store failed (${rejection instanceof Error ? rejection.name : typeof rejection}); using the in-process limiter`);
-          limiter = this.localLimiter;
-          continue;
-        }
-        const wait = rejection.msBeforeNext;
-        if (wait > this.config.maxRetryAfterMs || Date.now() + wait >= deadline) {
-          throw new StackOneApiError('rate-limited', operation, { retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)) });
-        }
-        await sleep(wait, undefined, { signal }).catch(() => undefined);
-      }
-    }
-  }
-
   private worthRetrying(err: unknown, deadline: number): boolean {
     if (!(err instanceof StackOneApiError)) return false;
     const retryable = err.kind === 'network' || (err.kind === 'http' && RETRYABLE_STATUS.has(err.status ?? 0));
@@ -383,20 +339,5 @@ function parseJson(text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     return undefined;
-  }
-}
-
-/** The promise, or a rejection as soon as the signal fires (a stalled limiter store cannot outlive the deadline). */
-async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  let onAbort = (): void => undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = (): void => reject(new Error('aborted'));
-  });
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await Promise.race([promise, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
   }
 }

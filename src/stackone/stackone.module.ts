@@ -3,6 +3,7 @@ import type { AxiosRequestHeaders, CreateAxiosDefaults } from 'axios';
 import { Inject, Module, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AllConfig } from '../config/config.types';
+import { OutboundBudget } from './outbound-budget';
 import { StackOneHttpService } from './stackone-http.service';
 import { StackOnePool, StackOnePoolModule } from './stackone-pool';
 import { undiciAdapter } from './undici-adapter';
@@ -73,7 +74,7 @@ class StackOneAxiosOptionsModule {}
       useFactory: (options: HttpModuleOptions): HttpModuleOptions => options,
     }),
   ],
-  providers: [StackOneHttpService],
+  providers: [OutboundBudget, StackOneHttpService],
   exports: [StackOneHttpService],
 })
 export class StackOneModule implements OnModuleInit {

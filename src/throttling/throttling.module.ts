@@ -2,7 +2,9 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AllConfig } from '../config/config.types';
+import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisClient } from '../redis/redis.module';
+import { FallbackThrottlerStorage } from './fallback-throttler.storage';
 import { MemoryThrottlerStorage } from './memory-throttler.storage';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { TenantThrottlerGuard } from './tenant-throttler.guard';
@@ -12,14 +14,16 @@ import { TenantThrottlerGuard } from './tenant-throttler.guard';
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [ConfigService, REDIS],
-      useFactory: (config: ConfigService<AllConfig, true>, redis: RedisClient) => {
+      inject: [ConfigService, REDIS, RedisHealth],
+      useFactory: (config: ConfigService<AllConfig, true>, redis: RedisClient, health: RedisHealth) => {
         const http = config.get('http', { infer: true });
         const { keyPrefix } = config.get('redis', { infer: true });
         return {
           throttlers: [{ name: 'default', ttl: 60_000, limit: http.rateLimitPerTenantPerMinute }],
           errorMessage: `Too many requests for this tenant (limit ${http.rateLimitPerTenantPerMinute} a minute); retry after Retry-After seconds.`,
-          storage: redis ? new RedisThrottlerStorage(redis, keyPrefix) : new MemoryThrottlerStorage(),
+          storage: redis
+            ? new FallbackThrottlerStorage(new RedisThrottlerStorage(redis, keyPrefix), new MemoryThrottlerStorage(), health)
+            : new MemoryThrottlerStorage(),
         };
       },
     }),

@@ -1,0 +1,115 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { once } from 'node:events';
+import { AllConfig } from '../config/config.types';
+import { MetricsService } from '../observability/metrics.service';
+import { REDIS, RedisClient } from './redis.client';
+
+/** `memory`: no REDIS_URL; `shared`: Redis in use; `degraded`: Redis unreachable, per-process fallbacks in use. */
+export type RedisMode = 'memory' | 'shared' | 'degraded';
+/** The Redis users, as labels of `redis_fallbacks_total`. */
+export type RedisUse = 'throttle' | 'outbound-budget' | 'idempotency';
+
+const PROBE_INTERVAL_MS = 1_000;
+
+/**
+ * Whether Redis can be used right now, for every Redis user in this process. A failed or timed-out
+ * command, a failed background PING (one a second) or a lost connection switches to degraded at
+ * once; from then on callers skip Redis (no request waits on a hanging server) until a PING or the
+ * client's 'ready' event shows it back. One log line per transition, never per request; the URL's password is never logged.
+ */
+@Injectable()
+export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+  private readonly host: string;
+  private readonly startupWaitMs: number;
+  private degraded = false;
+  private probe?: NodeJS.Timeout;
+  private probing = false;
+  private closing = false;
+
+  constructor(
+    @Inject(REDIS) private readonly redis: RedisClient,
+    config: ConfigService<AllConfig, true>,
+    @Optional() @Inject(MetricsService) private readonly metrics: MetricsService | null = null,
+  ) {
+    const { commandTimeoutMs } = config.get('redis', { infer: true });
+    // Host and port only: the URL may carry a password.
+    this.host = redis ? `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}` : '';
+    this.startupWaitMs = Math.max(2_000, commandTimeoutMs);
+    this.metrics?.redisDegraded.set(0);
+    if (!redis) return;
+    redis.on('ready', () => this.recovered());
+    // 'reconnecting', not 'close': a QUIT of our own closes the connection too, but never reconnects.
+    redis.on('reconnecting', () => this.failed(new Error('connection lost')));
+    redis.on('error', (err: Error) => {
+      if (this.degraded) this.logger.debug(`Redis still unreachable (${this.host}): ${err.message}`);
+      else this.failed(err);
+    });
+    // One PING a second finds a hang without traffic, and the way back from one.
+    this.probe = setInterval(() => void this.ping(), PROBE_INTERVAL_MS).unref();
+  }
+
+  /** Lets the first requests find the connection up: commands are not queued while connecting. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.redis || this.redis.status === 'ready') return;
+    const timeout = AbortSignal.timeout(this.startupWaitMs);
+    await once(this.redis, 'ready', { signal: timeout }).catch(() => this.failed(new Error('not connected at start-up')));
+  }
+
+  beforeApplicationShutdown(): void {
+    this.closing = true;
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.probe);
+    this.probe = undefined;
+  }
+
+  mode(): RedisMode {
+    if (!this.redis) return 'memory';
+    return this.degraded ? 'degraded' : 'shared';
+  }
+
+  /** True when Redis is configured and not known to be down: only then is it worth a command. */
+  available(): boolean {
+    return this.redis !== null && !this.degraded;
+  }
+
+  /** A Redis user answered from its fallback (memory, or a 503 for idempotency). */
+  fellBack(use: RedisUse): void {
+    this.metrics?.redisFallbacks.inc({ use });
+  }
+
+  /** A command failed or timed out, or the connection dropped. */
+  failed(err: unknown): void {
+    if (!this.redis || this.degraded || this.closing) return;
+    this.degraded = true;
+    this.metrics?.redisDegraded.set(1);
+    const reason = err instanceof Error ? err.message : String(err);
+    this.logger.warn(
+      `Redis unreachable (${this.host}): ${reason}. Degraded: per-process throttling and StackOne budget, Idempotency-Key requests answer 503.`,
+    );
+  }
+
+  private recovered(): void {
+    if (!this.degraded) return;
+    this.degraded = false;
+    this.metrics?.redisDegraded.set(0);
+    this.logger.warn(`Redis reachable again (${this.host}): shared limits and idempotency restored.`);
+  }
+
+  // A hung server keeps the TCP connection open: no event says it hangs, or that it is back.
+  private async ping(): Promise<void> {
+    if (!this.redis || this.probing || this.closing || this.redis.status !== 'ready') return;
+    this.probing = true;
+    try {
+      await this.redis.ping();
+      this.recovered();
+    } catch (err) {
+      this.failed(err);
+    } finally {
+      this.probing = false;
+    }
+  }
+}

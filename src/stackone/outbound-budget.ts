@@ -1,0 +1,118 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AllConfig } from '../config/config.types';
+import { RedisHealth } from '../redis/redis-health';
+import { REDIS, RedisClient } from '../redis/redis.client';
+import { StackOneApiError } from './stackone-api.error';
+
+const FLEET_KEY = 'all';
+
+/** One budget: shared through Redis when it answers, this process's own counter otherwise. */
+interface Pool {
+  shared?: RateLimiterRedis;
+  local: RateLimiterMemory;
+}
+
+type Taken = { ok: true; limiter: RateLimiterRedis | RateLimiterMemory } | { ok: false; waitMs: number };
+
+/**
+ * The outbound StackOne budget (rate-limiter-flexible): one pool for the fleet
+ * (STACKONE_RATE_LIMIT_PER_MINUTE) and, inside it, a ceiling per tenant
+ * (STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE), both shared by the replicas through Redis.
+ *
+ * The tenant's ceiling is taken first, so a tenant over it never spends the fleet's points; a
+ * tenant point taken when the fleet then refuses is given back. While Redis is unreachable both
+ * are counted per process at once (RedisHealth), so the fleet may exceed them by its replica count.
+ */
+@Injectable()
+export class OutboundBudget {
+  private readonly fleet: Pool;
+  private readonly tenant?: Pool;
+  private readonly maxWaitMs: number;
+
+  constructor(
+    config: ConfigService<AllConfig, true>,
+    @Inject(REDIS) redis: RedisClient,
+    private readonly health: RedisHealth,
+  ) {
+    const { rateLimitPerMinute, rateLimitPerTenantPerMinute, maxRetryAfterMs } = config.get('stackone', { infer: true });
+    const { keyPrefix } = config.get('redis', { infer: true });
+    this.maxWaitMs = maxRetryAfterMs;
+    this.fleet = pool(redis, `${keyPrefix}stackone-out`, rateLimitPerMinute);
+    // 0, or a ceiling at least the fleet's, is no ceiling.
+    if (rateLimitPerTenantPerMinute > 0 && rateLimitPerTenantPerMinute < rateLimitPerMinute) {
+      this.tenant = pool(redis, `${keyPrefix}stackone-out-tenant`, rateLimitPerTenantPerMinute);
+    }
+  }
+
+  /**
+   * One point of the tenant's ceiling and of the fleet's budget per attempt (`tenantId` undefined:
+   * fleet only, for calls shared by every tenant). Waits when that fits the deadline and
+   * STACKONE_MAX_RETRY_AFTER_MS; otherwise throws `rate-limited` with the time to wait.
+   */
+  async take(operation: string, tenantId: string | undefined, deadline: number, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      let waitMs: number;
+      const own = this.tenant && tenantId !== undefined ? await this.consume(this.tenant, tenantId, operation, signal) : undefined;
+      if (own && !own.ok) {
+        waitMs = own.waitMs;
+      } else {
+        const fleet = await this.consume(this.fleet, FLEET_KEY, operation, signal);
+        if (fleet.ok) return;
+        waitMs = fleet.waitMs;
+        if (own?.ok && tenantId !== undefined) await own.limiter.reward(tenantId, 1).catch(() => undefined);
+      }
+      if (waitMs > this.maxWaitMs || Date.now() + waitMs >= deadline) {
+        throw new StackOneApiError('rate-limited', operation, { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
+      }
+      await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) throw new StackOneApiError('timeout', operation);
+    }
+  }
+
+  private async consume(target: Pool, key: string, operation: string, signal: AbortSignal): Promise<Taken> {
+    if (target.shared && this.health.available()) {
+      try {
+        // The command timeout bounds the round trip; the deadline may still end it sooner.
+        await untilAborted(target.shared.consume(key, 1), signal);
+        return { ok: true, limiter: target.shared };
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) return { ok: false, waitMs: rejection.msBeforeNext };
+        if (signal.aborted) throw new StackOneApiError('timeout', operation);
+        this.health.failed(rejection);
+      }
+    }
+    if (target.shared) this.health.fellBack('outbound-budget');
+    try {
+      await target.local.consume(key, 1);
+      return { ok: true, limiter: target.local };
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return { ok: false, waitMs: rejection.msBeforeNext };
+      throw rejection;
+    }
+  }
+}
+
+function pool(redis: RedisClient, keyPrefix: string, points: number): Pool {
+  const local = new RateLimiterMemory({ points, duration: 60, keyPrefix });
+  // rejectIfRedisNotReady: a disconnected client fails at once instead of waiting for a reconnect.
+  const shared = redis ? new RateLimiterRedis({ storeClient: redis, points, duration: 60, keyPrefix, rejectIfRedisNotReady: true }) : undefined;
+  return { shared, local };
+}
+
+/** The promise, or a rejection as soon as the signal fires (a stalled limiter store cannot outlive the deadline). */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = (): void => reject(new Error('aborted'));
+  });
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

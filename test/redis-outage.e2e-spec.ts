@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
+import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
+import { RedisServer } from './support/redis-server';
+
+const REDIS_PASSWORD = 'redis-outage-test-password-5c1e';
+/** Generous against a 300 ms command timeout, far below "hangs": each answer must come within it. */
+const ANSWER_WITHIN_MS = 3_000;
+
+const bearer = (org: string): Promise<string> =>
+  new SignJWT({ org_id: org, org_name: org.toUpperCase(), email: 'ops@outage.example' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(TEST_JWT_SECRET))
+    .then((t) => `Bearer ${t}`);
+
+/**
+ * The real app on a private redis-server that the test kills (SIGKILL) and hangs (SIGSTOP) while
+ * the service runs: every tenant request still answers within a bound, Idempotency-Key requests
+ * get 503 + Retry-After, and everything comes back by itself when Redis does.
+ */
+describe('Redis down or hung under a running service', () => {
+  let redis: RedisServer;
+  let sandbox: Sandbox;
+  let svc: TestService;
+  let auth: string;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start({ password: REDIS_PASSWORD });
+    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    svc = await startService(sandbox.url, {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: `outage:${randomUUID()}:`,
+      REDIS_COMMAND_TIMEOUT_MS: '300',
+      RATE_LIMIT_PER_TENANT: '40',
+      STACKONE_RATE_LIMIT_PER_MINUTE: '100000',
+    });
+    auth = await bearer('org_outage');
+  }, 30_000);
+  afterAll(async () => {
+    await svc?.close();
+    await sandbox?.close();
+    // A private server without persistence: its keys go with it.
+    await redis?.close();
+  });
+
+  const post = (key?: string, org = auth) => {
+    const req = svc.http().post('/v1/connect-sessions').set('Authorization', org).timeout(ANSWER_WITHIN_MS);
+    return (key ? req.set('Idempotency-Key', key) : req).send({ categories: ['hris'] });
+  };
+  const providers = (org = auth) => svc.http().get('/v1/providers').set('Authorization', org).timeout(ANSWER_WITHIN_MS);
+  const readyMode = async (): Promise<string> => {
+    const res = await svc.http().get('/health/ready').timeout(ANSWER_WITHIN_MS);
+    expect(res.status).toBe(200);
+    return (res.body as { details: { redis: { mode: string } } }).details.redis.mode;
+  };
+  const degradedGauge = async (): Promise<string | undefined> =>
+    /^redis_degraded (\d)$/m.exec((await svc.http().get('/metrics')).text)?.[1];
+  const until = async (what: () => Promise<boolean>, ms = 5_000): Promise<void> => {
+    const deadline = Date.now() + ms;
+    while (!(await what())) {
+      if (Date.now() > deadline) throw new Error('condition not reached in time');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  /** What the service must do while Redis cannot be used, however it failed. */
+  async function servesDegraded(): Promise<void> {
+    const started = Date.now();
+    const plain = await post();
+    const keyed = await post(randomUUID());
+    const list = await providers();
+    expect(Date.now() - started).toBeLessThan(ANSWER_WITHIN_MS);
+    expect(plain.status).toBe(201);
+    expect(keyed.status).toBe(503);
+    expect(keyed.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(Number(keyed.headers['retry-after'])).toBeGreaterThan(0);
+    expect(keyed.body.detail).toMatch(/Idempotency-Key/);
+    expect(list.status).toBe(200);
+    expect(await readyMode()).toBe('degraded');
+    expect(await degradedGauge()).toBe('1');
+  }
+
+  async function recovers(): Promise<void> {
+    await until(async () => (await readyMode()) === 'shared');
+    expect(await degradedGauge()).toBe('0');
+    const key = randomUUID();
+    const first = await post(key);
+    const again = await post(key);
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+  }
+
+  it('serves with Redis up: shared mode, Idempotency-Key replays', async () => {
+    expect(await readyMode()).toBe('shared');
+    expect(await degradedGauge()).toBe('0');
+    const key = randomUUID();
+    expect((await post(key)).status).toBe(201);
+    expect((await post(key)).headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('Redis killed: answers within a bound, 503 only for Idempotency-Key, per-process tenant limits', async () => {
+    await redis.kill();
+    await servesDegraded();
+    // Throttling falls back to this process's counters: still a limit, not an open door.
+    const flooder = await bearer('org_outage_flood');
+    const statuses: number[] = [];
+    for (let i = 0; i < 41; i++) statuses.push((await providers(flooder)).status);
+    expect(statuses.slice(0, 40).every((s) => s === 200)).toBe(true);
+    expect(statuses[40]).toBe(429);
+  }, 30_000);
+
+  it('Redis restarted: back to shared mode without a restart of the service', async () => {
+    await redis.restart();
+    await recovers();
+  }, 15_000);
+
+  it('Redis hung (SIGSTOP): answers within a bound instead of hanging', async () => {
+    redis.pause();
+    await servesDegraded();
+  }, 15_000);
+
+  it('Redis resumed (SIGCONT): back to shared mode', async () => {
+    redis.resume();
+    await recovers();
+  }, 15_000);
+
+  it('logged one warn line per transition, with the host and never the password; no 500s', async () => {
+    const text = svc.logs.text();
+    expect(text.match(/Redis unreachable/g)).toHaveLength(2);
+    expect(text.match(/Redis reachable again/g)).toHaveLength(2);
+    expect(text).toContain(`127.0.0.1:${redis.port}`);
+    expect(text).not.toContain(REDIS_PASSWORD);
+    expect((await svc.http().get('/metrics')).text).not.toMatch(/status="500"/);
+  });
+});
