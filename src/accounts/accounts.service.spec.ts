@@ -40,8 +40,8 @@ describe(AccountsService.name, () => {
     expect(page).toMatchObject({ page: 3, pageSize: 2, hasMore: true });
     expect(page.data.map((a) => a.id)).toEqual(['a', 'b']);
     expect(stackone.listAccounts.mock.calls).toEqual([
-      [{ origin_owner_id: 'org_1', providers: ['hibob'], status: undefined, page: 3, page_size: 2 }],
-      [{ origin_owner_id: 'org_1', providers: ['hibob'], status: undefined, page: 7, page_size: 1 }],
+      ['org_1', { origin_owner_id: 'org_1', providers: ['hibob'], status: undefined, page: 3, page_size: 2 }],
+      ['org_1', { origin_owner_id: 'org_1', providers: ['hibob'], status: undefined, page: 7, page_size: 1 }],
     ]);
   });
 
