@@ -102,9 +102,11 @@ describeWithRedis('two replicas sharing Redis', () => {
     const flooded: number[] = [];
     for (let i = 0; i < 10; i++) flooded.push((await post(replicas[i % 2], flood, { categories: ['ats'] })).status);
     // The ceiling is one count in Redis: four sessions in all, not four per replica.
-    expect(flooded).toEqual([201, 201, 201, 201, 503, 503, 503, 503, 503, 503]);
+    expect(flooded).toEqual([201, 201, 201, 201, 429, 429, 429, 429, 429, 429]);
     const refused = await post(replicas[0], flood, {});
+    expect(refused.status).toBe(429);
     expect(refused.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(await refused.json()).toMatchObject({ type: expect.stringContaining('tenant-upstream-budget') });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
 
     const quiet = await bearer('org_quiet');

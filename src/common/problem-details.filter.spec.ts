@@ -61,6 +61,8 @@ describe('stackOneProblem', () => {
     expect([open.status, open.headers]).toEqual([503, { 'retry-after': '7' }]);
     const budget = stackOneProblem(new StackOneApiError('rate-limited', 'op', { retryAfterSeconds: 3 }), logger);
     expect([budget.status, budget.headers]).toEqual([503, { 'retry-after': '3' }]);
+    const share = stackOneProblem(new StackOneApiError('tenant-rate-limited', 'op', { retryAfterSeconds: 4 }), logger);
+    expect([share.status, share.slug, share.headers]).toEqual([429, 'tenant-upstream-budget', { 'retry-after': '4' }]);
   });
 
   it('caps the Retry-After it sends at an hour, whatever StackOne said (an HTTP-date in 2099 included)', () => {

@@ -178,6 +178,8 @@ export function stackOneProblem(error: StackOneApiError, logger: Logger): Proble
       return { status: 503, slug: 'upstream-circuit-open', title: 'StackOne is failing', detail: 'StackOne has been failing; calls are paused briefly. Try again after Retry-After seconds.', headers: retryAfterHeader(retryAfterSeconds ?? 1) };
     case 'rate-limited':
       return { status: 503, slug: 'upstream-rate-limited', title: 'StackOne request budget exhausted', detail: 'This service has used its StackOne request budget for now. Try again after Retry-After seconds.', headers: retryAfterHeader(retryAfterSeconds ?? 1) };
+    case 'tenant-rate-limited':
+      return { status: 429, slug: 'tenant-upstream-budget', title: 'Tenant StackOne budget exhausted', detail: "Your tenant has used its share of this service's StackOne request budget for now. Try again after Retry-After seconds.", headers: retryAfterHeader(retryAfterSeconds ?? 1) };
     case 'http':
       break;
   }

@@ -42,7 +42,7 @@ describe(OutboundBudget.name, () => {
 
   it('gives each tenant a ceiling inside the fleet budget: one tenant flooding leaves room for the others', async () => {
     const { sut } = makeBudget({ STACKONE_RATE_LIMIT_PER_MINUTE: '10', STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '4' });
-    expect(await takeMany(sut, 'org_flood', 8)).toEqual(['ok', 'ok', 'ok', 'ok', ...Array(4).fill('rate-limited')]);
+    expect(await takeMany(sut, 'org_flood', 8)).toEqual(['ok', 'ok', 'ok', 'ok', ...Array(4).fill('tenant-rate-limited')]);
     expect(await takeMany(sut, 'org_quiet', 4)).toEqual(['ok', 'ok', 'ok', 'ok']);
     // The fleet pool still binds: 8 of 10 used, two left for a third tenant, then none.
     expect(await takeMany(sut, 'org_third', 3)).toEqual(['ok', 'ok', 'rate-limited']);
@@ -72,7 +72,7 @@ describe(OutboundBudget.name, () => {
     down.on('error', () => undefined);
     try {
       const { sut, health } = makeBudget({ STACKONE_RATE_LIMIT_PER_MINUTE: '10', STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '2', REDIS_URL: 'redis://127.0.0.1:1' }, down);
-      expect(await takeMany(sut, 'org_a', 3)).toEqual(['ok', 'ok', 'rate-limited']);
+      expect(await takeMany(sut, 'org_a', 3)).toEqual(['ok', 'ok', 'tenant-rate-limited']);
       expect(health.mode()).toBe('degraded');
     } finally {
       down.disconnect();
@@ -88,7 +88,7 @@ describeWithRedis('OutboundBudget in Redis', () => {
       for (const c of clients) if (c.status !== 'ready') await once(c, 'ready');
       const env = { STACKONE_RATE_LIMIT_PER_MINUTE: '10', STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '3', REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: prefix };
       const [one, two] = clients.map((c) => makeBudget(env, c).sut);
-      expect([await take(one, 'org_a'), await take(two, 'org_a'), await take(one, 'org_a'), await take(two, 'org_a')]).toEqual(['ok', 'ok', 'ok', 'rate-limited']);
+      expect([await take(one, 'org_a'), await take(two, 'org_a'), await take(one, 'org_a'), await take(two, 'org_a')]).toEqual(['ok', 'ok', 'ok', 'tenant-rate-limited']);
       expect(await take(two, 'org_b')).toBe('ok');
     } finally {
       const keys = await clients[0].keys(`${prefix}*`);

@@ -50,14 +50,17 @@ export class OutboundBudget {
   /**
    * One point of the tenant's ceiling and of the fleet's budget per attempt (`tenantId` undefined:
    * fleet only, for calls shared by every tenant). Waits when that fits the deadline and
-   * STACKONE_MAX_RETRY_AFTER_MS; otherwise throws `rate-limited` with the time to wait.
+   * STACKONE_MAX_RETRY_AFTER_MS; otherwise throws `tenant-rate-limited` (the tenant's ceiling) or `rate-limited` (the fleet's
+   * budget) with the time to wait.
    */
   async take(operation: string, tenantId: string | undefined, deadline: number, signal: AbortSignal): Promise<void> {
     for (;;) {
       let waitMs: number;
+      let kind: 'rate-limited' | 'tenant-rate-limited' = 'rate-limited';
       const own = this.tenant && tenantId !== undefined ? await this.consume(this.tenant, tenantId, operation, signal) : undefined;
       if (own && !own.ok) {
         waitMs = own.waitMs;
+        kind = 'tenant-rate-limited';
       } else {
         const fleet = await this.consume(this.fleet, FLEET_KEY, operation, signal);
         if (fleet.ok) return;
@@ -65,7 +68,7 @@ export class OutboundBudget {
         if (own?.ok && tenantId !== undefined) await own.limiter.reward(tenantId, 1).catch(() => undefined);
       }
       if (waitMs > this.maxWaitMs || Date.now() + waitMs >= deadline) {
-        throw new StackOneApiError('rate-limited', operation, { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
+        throw new StackOneApiError(kind, operation, { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
       }
       await sleep(waitMs, undefined, { signal }).catch(() => undefined);
       if (signal.aborted) throw new StackOneApiError('timeout', operation);

@@ -8,7 +8,8 @@ export type StackOneFailureKind =
   | 'network' // connection refused/reset/DNS, no usable answer
   | 'invalid-response' // 2xx with a body that is not what the contract says, a redirect, or too large
   | 'circuit-open' // the breaker is open: StackOne was not called
-  | 'rate-limited'; // our own outbound limiter refused: StackOne was not called
+  | 'rate-limited' // the fleet's outbound budget refused: StackOne was not called
+  | 'tenant-rate-limited'; // the tenant's share of the outbound budget refused: StackOne was not called
 
 export class StackOneApiError extends Error {
   override readonly name = 'StackOneApiError';
