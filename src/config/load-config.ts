@@ -9,6 +9,7 @@ import {
   StackOneCategory,
 } from './config.types';
 import { ConfigError, EnvironmentVariables, validateEnvironment } from './env.schema';
+import { weakSecretProblems } from './weak-secrets';
 
 export type RawEnv = Record<string, string | undefined>;
 
@@ -64,6 +65,7 @@ export function loadConfig(raw: RawEnv): AllConfig {
     },
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX ?? 'scs:' },
   };
+  problems.push(...weakSecretProblems(env));
   if (config.stackone.timeoutMs < 100) problems.push('STACKONE_TIMEOUT_MS: must be at least 100');
   if (config.stackone.rateLimitPerMinute < 1) problems.push('STACKONE_RATE_LIMIT_PER_MINUTE: must be at least 1');
   if (config.http.rateLimitPerTenantPerMinute < 1) problems.push('RATE_LIMIT_PER_TENANT: must be at least 1');

@@ -12,7 +12,7 @@ const tenantA: Tenant = { id: 'org_a', name: 'A', via: 'jwt', principal: 'u' };
 const tenantB: Tenant = { id: 'org_b', name: 'B', via: 'jwt', principal: 'u' };
 
 function makeService(redis: Redis | null, env: Record<string, string> = {}): IdempotencyService {
-  const config = loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 's'.repeat(32), STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: `test:${randomUUID()}:`, ...env });
+  const config = loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'idempotency-test-secret-0123456789abcdef', STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: `test:${randomUUID()}:`, ...env });
   return new IdempotencyService(new ConfigService<AllConfig, true>(config), redis);
 }
 

@@ -113,7 +113,7 @@ async function build(baseUrl: string, env: Record<string, string> = {}, redis?: 
   const config = loadConfig({
     STACKONE_API_KEY: API_KEY,
     STACKONE_BASE_URL: baseUrl,
-    AUTH_JWT_SECRET: 'x'.repeat(32),
+    AUTH_JWT_SECRET: 'stackone-client-test-secret-0123456789ab',
     STACKONE_TIMEOUT_MS: '1500',
     STACKONE_MAX_RETRIES: '2',
     STACKONE_BREAKER_FAILURES: '50',
@@ -601,7 +601,7 @@ describe(StackOneHttpService.name, () => {
           ConfigModule.forRoot({
             isGlobal: true,
             ignoreEnvFile: true,
-            load: [() => loadConfig({ STACKONE_API_KEY: API_KEY, STACKONE_BASE_URL: upstream.url, AUTH_JWT_SECRET: 'x'.repeat(32) })],
+            load: [() => loadConfig({ STACKONE_API_KEY: API_KEY, STACKONE_BASE_URL: upstream.url, AUTH_JWT_SECRET: 'stackone-client-test-secret-0123456789ab' })],
           }),
           RedisModule,
           {
