@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { createApp } from './app.factory';
 import { loadConfig } from './config/load-config';
-import { createSandbox } from './sandbox/sandbox';
+import { createSandbox, DEFAULT_SANDBOX_API_KEY } from './sandbox/sandbox';
 
 const HOST = '127.0.0.1';
-const SANDBOX_API_KEY = 'sandbox-api-key';
+const SANDBOX_API_KEY = DEFAULT_SANDBOX_API_KEY;
 const ISSUER = 'stackone-connect-demo';
 const AUDIENCE = 'stackone-connect-service';
 
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     '',
     `  Swagger UI      ${base}/docs   (Authorize → bearer → paste a token)`,
     `  Service         ${base}`,
-    `  StackOne sandbox ${sandbox.url}  (hosted connect pages, accounts)`,
+    `  StackOne sandbox ${sandbox.url}  (hosted connect pages, accounts; API key ${SANDBOX_API_KEY})`,
     '',
     `  Acme Inc (org_acme) token:`,
     `    ${acme}`,
