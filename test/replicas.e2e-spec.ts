@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
 import { ServiceProcess, startServiceProcess } from './support/processes';
-import { describeWithRedis, redisUrl } from './support/redis';
+import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from './support/redis';
 
 const SECRET = 'replica-test-secret-0123456789-abcdef';
 const KEY = 'sk_replica_stackone_key';
@@ -24,7 +24,7 @@ describeWithRedis('two replicas sharing Redis', () => {
       STACKONE_BASE_URL: sandbox.url,
       AUTH_JWT_SECRET: SECRET,
       REDIS_URL: redisUrl as string,
-      REDIS_KEY_PREFIX: `replicas:${randomUUID()}:`,
+      REDIS_KEY_PREFIX: redisTestPrefix(),
       ...env,
     };
     return Promise.all([startServiceProcess(common), startServiceProcess(common)]);
@@ -42,6 +42,7 @@ describeWithRedis('two replicas sharing Redis', () => {
     sandbox.reset();
   });
   afterAll(async () => {
+    await cleanUpRedisKeys();
     await sandbox?.close();
   });
 

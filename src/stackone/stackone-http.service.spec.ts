@@ -2,14 +2,13 @@ import { HttpService } from '@nestjs/axios';
 import { ConfigModule } from '@nestjs/config';
 import { Logger, LoggerService } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../config/load-config';
 import { REDIS, RedisModule } from '../redis/redis.module';
-import { describeWithRedis, redisUrl } from '../../test/support/redis';
+import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from '../../test/support/redis';
 import { StackOneApiError } from './stackone-api.error';
 import { StackOneHttpService } from './stackone-http.service';
 import { STACKONE_OBSERVER, StackOneObserver } from './stackone.observer';
@@ -566,8 +565,9 @@ describe(StackOneHttpService.name, () => {
   });
 
   describeWithRedis('outbound rate limit in Redis', () => {
+    afterAll(() => cleanUpRedisKeys());
     it('is one budget for two service instances (two replicas) on the same Redis', async () => {
-      const env = { STACKONE_RATE_LIMIT_PER_MINUTE: '4', REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
+      const env = { STACKONE_RATE_LIMIT_PER_MINUTE: '4', REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: redisTestPrefix() };
       const one = await build(upstream.url, env);
       const two = await build(upstream.url, env);
       await waitForReady(one.moduleRef.get<Redis>(REDIS));
