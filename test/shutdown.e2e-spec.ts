@@ -3,9 +3,9 @@ import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
 import { TEST_JWT_SECRET, TEST_STACKONE_KEY } from './support/app';
 import { ServiceProcess, startServiceProcess } from './support/processes';
 
-/** Resolves with whether the child exited within `ms`. */
+/** Resolves with whether the child exited within `ms` ('close': after its output is read, unlike 'exit'). */
 const exitsWithin = (svc: ServiceProcess, ms: number): Promise<boolean> =>
-  Promise.race([once(svc.child, 'exit').then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+  Promise.race([once(svc.child, 'close').then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
 /** dist/main.js with a long drain grace: SIGTERM (orchestrators) drains, SIGINT (Ctrl-C) stops at once. */
 describe('stopping the service process', () => {
