@@ -29,7 +29,9 @@ describe('stopping the service process', () => {
     svc = await start();
     svc.child.kill('SIGINT');
     expect(await exitsWithin(svc, 3_000)).toBe(true);
+    // The shutdown line reaches the log (it used to be lost when the re-raised signal killed the process first).
     expect(svc.output()).toContain('SIGINT: stopping now');
+    expect(svc.child.exitCode).toBe(0);
   }, 30_000);
 
   it('still drains on SIGTERM: unready, and alive through the grace', async () => {
