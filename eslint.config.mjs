@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['eslint.config.mjs', 'dist/**', 'node_modules/**', 'coverage/**', 'artifacts/**', 'jest.config.js'] },
+  { ignores: ['eslint.config.mjs', 'dist/**', '.ab/**', 'node_modules/**', 'coverage/**', 'artifacts/**', 'jest.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -3,7 +3,8 @@
 // (A B, B A, ...), so a drift in this machine's speed hits both alike. Reports, per build, the
 // medians of req/s, p99 and CPU microseconds per request (user + system time from /proc over the
 // round, divided by the requests served): the steadiest figure on a shared VM, where req/s
-// alone moves ±20% between runs. Make DIST_A with `cp -r dist /tmp/dist-a` before a change.
+// alone moves ±20% between runs. Make DIST_A with `npm run build && cp -r dist .ab/a` before a change
+// (inside the repository, so the build resolves node_modules; .ab/ is git-ignored).
 //   AB_BODY, AB_PATH, AB_METHOD   the request (default: the bench's connect-session body)
 //   AB_NODE_ARGS, AB_NODE_ARGS_B  node flags (default: start:prod's; B defaults to A's)
 //   AB_ENV_B                      extra environment for B, as JSON (e.g. '{"LOG_LEVEL":"warn"}')

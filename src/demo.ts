@@ -8,12 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { createApp } from './app.factory';
 import { loadConfig } from './config/load-config';
-import { createSandbox } from './sandbox/sandbox';
+import { createSandbox, DEFAULT_SANDBOX_API_KEY } from './sandbox/sandbox';
 
 const HOST = '127.0.0.1';
-const SERVICE_PORT = Number(process.env.DEMO_PORT ?? 3000);
-const SANDBOX_PORT = Number(process.env.SANDBOX_PORT ?? 4010);
-const SANDBOX_API_KEY = 'sandbox-api-key';
+const SANDBOX_API_KEY = DEFAULT_SANDBOX_API_KEY;
 const ISSUER = 'stackone-connect-demo';
 const AUDIENCE = 'stackone-connect-service';
 
@@ -33,9 +31,49 @@ export async function demoToken(secret: string, tenant: (typeof DEMO_TENANTS)[nu
     .sign(new TextEncoder().encode(secret));
 }
 
+/** A start-up problem the user can fix; printed as one line. */
+export class DemoError extends Error {}
+
+/** Which variable picks each of the demo's ports, for the messages. */
+export interface DemoPort {
+  port: number;
+  what: string;
+  variable: string;
+}
+
+/** The demo's ports: the service on DEMO_PORT (else PORT, else 3000), the sandbox on SANDBOX_PORT (else 4010). */
+export function demoPorts(env: Record<string, string | undefined>): { service: DemoPort; sandbox: DemoPort } {
+  const pick = (names: string[], fallback: number, what: string): DemoPort => {
+    const variable = names.find((n) => env[n] !== undefined && env[n] !== '');
+    if (!variable) return { port: fallback, what, variable: names[0] };
+    const value = env[variable] as string;
+    const port = Number(value);
+    if (!/^\d+$/.test(value) || port < 1 || port > 65_535) throw new DemoError(`${variable} must be a port number (1-65535), got "${value}"`);
+    return { port, what, variable };
+  };
+  return { service: pick(['DEMO_PORT', 'PORT'], 3000, 'the service'), sandbox: pick(['SANDBOX_PORT'], 4010, 'the StackOne sandbox') };
+}
+
+/** Listens, and turns "address in use" into a message saying which port and how to pick another. */
+async function listening<T>(port: DemoPort, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    // Nest rethrows Fastify's listen error without its `code`, so the message is checked too.
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' && !String((err as Error).message).includes('EADDRINUSE')) throw err;
+    const other = port.port === 65_535 ? port.port - 1 : port.port + 1;
+    throw new DemoError(
+      `port ${port.port} on ${HOST} (${port.what}, set by ${port.variable}) is already in use. ` +
+        `Stop what is using it, or pick another port: ${port.variable}=${other} npm run demo`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
+  const ports = demoPorts(process.env);
+  const SERVICE_PORT = ports.service.port;
   const jwtSecret = process.env.DEMO_JWT_SECRET ?? randomBytes(32).toString('base64url');
-  const sandbox = await createSandbox({ host: HOST, port: SANDBOX_PORT, apiKey: SANDBOX_API_KEY });
+  const sandbox = await listening(ports.sandbox, () => createSandbox({ host: HOST, port: ports.sandbox.port, apiKey: SANDBOX_API_KEY }));
   const config = loadConfig({
     NODE_ENV: 'development',
     HOST,
@@ -50,7 +88,12 @@ async function main(): Promise<void> {
     REDIS_URL: process.env.REDIS_URL,
   });
   const app = await createApp(config);
-  await app.listen(SERVICE_PORT, HOST);
+  try {
+    await listening(ports.service, () => app.listen(SERVICE_PORT, HOST));
+  } catch (err) {
+    await Promise.allSettled([app.close(), sandbox.close()]);
+    throw err;
+  }
   const base = `http://${HOST}:${SERVICE_PORT}`;
   const [acme, globex] = await Promise.all(DEMO_TENANTS.map((t) => demoToken(jwtSecret, t)));
 
@@ -60,7 +103,7 @@ async function main(): Promise<void> {
     '',
     `  Swagger UI      ${base}/docs   (Authorize → bearer → paste a token)`,
     `  Service         ${base}`,
-    `  StackOne sandbox ${sandbox.url}  (hosted connect pages, accounts)`,
+    `  StackOne sandbox ${sandbox.url}  (hosted connect pages, accounts; API key ${SANDBOX_API_KEY})`,
     '',
     `  Acme Inc (org_acme) token:`,
     `    ${acme}`,

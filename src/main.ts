@@ -17,7 +17,9 @@ async function bootstrap(): Promise<void> {
     throw err;
   }
   const app = await createApp(config);
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // useProcessExit: exit through process.exit so pino's buffered lines (the shutdown log) are
+  // flushed; re-raising the signal killed the process before they were written.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.listen(config.app.port, config.app.host);
   new Logger('Bootstrap').log(`Listening on http://${config.app.host}:${config.app.port} (docs at /docs)`);
 }

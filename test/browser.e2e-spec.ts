@@ -86,6 +86,10 @@ describeWithBrowser('the whole flow in a real browser', () => {
     expect(session).toMatchObject({ originOwnerId: 'org_acme', accountAction: 'create' });
 
     const hosted = await chrome.context.newPage();
+    const consoleErrors: string[] = [];
+    hosted.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     await hosted.goto(session.authLinkUrl);
     await hosted.locator('[data-testid=username]').fill('jane.admin');
     await hosted.locator('[data-testid=api-key]').fill('made-up-hibob-key');
@@ -94,6 +98,8 @@ describeWithBrowser('the whole flow in a real browser', () => {
     const accountId = (await hosted.locator('[data-testid=account-id]').innerText()).trim();
     expect(await hosted.locator('[data-testid=account-action]').innerText()).toBe('created');
     await hosted.screenshot({ path: join(artifacts, '3-hosted-connected.png') });
+    // e.g. a favicon request answered 401 would show here.
+    expect(consoleErrors).toEqual([]);
 
     await page.bringToFront();
     const listed = await tryItOut(page, 'accounts-AccountsController_list');

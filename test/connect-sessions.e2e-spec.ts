@@ -276,7 +276,7 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     });
 
     it('connection reset → 502', async () => {
-      sandbox.injectFault({ path: '/connect_sessions', count: 2, reset: true });
+      sandbox.injectFault({ path: '/connect_sessions', count: 2, connectionReset: true });
       await post().expect(502);
     });
   });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -23,6 +24,11 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { 
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
+/** Compose's `${NAME:?message}`: the value must come from the shell, as `docker compose` would require. */
+const REQUIRED = /^\$\{(\w+):\?[^}]*\}$/;
+const fromShell = (env: Record<string, string>, shell: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(REQUIRED, (_m, name: string) => shell[name] ?? '')]));
+
 const replicas = Object.entries(compose.services).filter(([, s]) => s.command === undefined && s.build !== undefined);
 
 describe('docker-compose.yml', () => {
@@ -46,11 +52,15 @@ describe('docker-compose.yml', () => {
   it.each(['connect-service-a', 'connect-service-b'])('%s has an environment the config schema accepts', (name) => {
     const env = compose.services[name].environment ?? {};
     for (const key of Object.keys(env)) expect(ENV_KEYS).toContain(key);
-    const config = loadConfig(env);
+    const config = loadConfig(fromShell(env, { AUTH_JWT_SECRET: randomBytes(32).toString('base64') }));
     expect(config.redis.url).toBe('redis://redis:6379');
     expect(config.stackone.baseUrl).toBe('http://sandbox:4010');
     expect(config.app.port).toBe(3000);
     expect(env.STACKONE_API_KEY).toBe(compose.services.sandbox.environment?.SANDBOX_API_KEY);
+  });
+
+  it('publishes no JWT secret: the replicas require AUTH_JWT_SECRET from the shell', () => {
+    for (const [, s] of replicas) expect(REQUIRED.exec(s.environment?.AUTH_JWT_SECRET ?? '')?.[1]).toBe('AUTH_JWT_SECRET');
   });
 
   it('gives every long-running service a healthcheck and waits for Redis and the sandbox', () => {

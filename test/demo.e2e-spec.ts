@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { DemoProcess, startDemo } from './support/demo-process';
+import { once } from 'node:events';
+import { createServer, Server } from 'node:net';
+import { DemoProcess, runDemoUntilExit, startDemo } from './support/demo-process';
+import { freePort } from './support/processes';
 
 const exec = promisify(execFile);
 
@@ -33,4 +36,42 @@ describe('the demo (dist/demo.js)', () => {
     expect(session.status).toBe(201);
     expect(await session.json()).toMatchObject({ originOwnerId: 'org_globex' });
   });
+});
+
+describe('the demo on busy or chosen ports', () => {
+  let busy: Server;
+  let busyPort: number;
+  beforeAll(async () => {
+    busy = createServer().listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    busyPort = (busy.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+
+  it.each([
+    ['the service', 'DEMO_PORT', 'SANDBOX_PORT'],
+    ['the StackOne sandbox', 'SANDBOX_PORT', 'DEMO_PORT'],
+  ])('says when the port of %s is busy, names the variable that picks another and exits non-zero', async (what, variable, other) => {
+    const { code, output } = await runDemoUntilExit({ [variable]: String(busyPort), [other]: String(await freePort()) });
+    expect(code).toBe(1);
+    expect(output).toContain(`port ${busyPort} on 127.0.0.1 (${what}, set by ${variable}) is already in use`);
+    expect(output).toMatch(new RegExp(`${variable}=\\d+ npm run demo`));
+  }, 30_000);
+
+  it('refuses a port that is not a number, naming the variable', async () => {
+    const { code, output } = await runDemoUntilExit({ SANDBOX_PORT: 'forty-ten' });
+    expect(code).toBe(1);
+    expect(output).toContain('SANDBOX_PORT must be a port number');
+  }, 30_000);
+
+  it('serves on PORT when DEMO_PORT is unset', async () => {
+    const port = await freePort();
+    const demo = await startDemo(20_000, { PORT: String(port), SANDBOX_PORT: String(await freePort()) });
+    try {
+      expect(demo.base).toBe(`http://127.0.0.1:${port}`);
+      expect((await fetch(`${demo.base}/health/live`)).status).toBe(200);
+    } finally {
+      await demo.stop();
+    }
+  }, 30_000);
 });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
 import { ServiceProcess, startServiceProcess } from './support/processes';
-import { describeWithRedis, redisUrl } from './support/redis';
+import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from './support/redis';
 
 const SECRET = 'replica-test-secret-0123456789-abcdef';
 const KEY = 'sk_replica_stackone_key';
@@ -21,7 +21,7 @@ describeWithRedis('two replicas sharing Redis', () => {
   let prefix: string | undefined;
 
   async function start(env: Record<string, string>): Promise<ServiceProcess[]> {
-    prefix = `replicas:${randomUUID()}:`;
+    prefix = redisTestPrefix();
     const common = {
       STACKONE_API_KEY: KEY,
       STACKONE_BASE_URL: sandbox.url,
@@ -51,6 +51,7 @@ describeWithRedis('two replicas sharing Redis', () => {
     }
   });
   afterAll(async () => {
+    await cleanUpRedisKeys();
     await sandbox?.close();
   });
 

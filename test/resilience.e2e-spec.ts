@@ -142,7 +142,7 @@ describe('retries through the service', () => {
   });
 
   it('connection resets then success → 201; malformed JSON is not retried → 502', async () => {
-    sandbox.injectFault({ path: '/connect_sessions', reset: true, count: 1 });
+    sandbox.injectFault({ path: '/connect_sessions', connectionReset: true, count: 1 });
     await post().expect(201);
     sandbox.injectFault({ path: '/connect_sessions', malformed: true, count: 1 });
     await post().expect(502);

@@ -1,8 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { ConfigError } from './env.schema';
 import { loadConfig, RawEnv } from './load-config';
 
-const base: RawEnv = { STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 's'.repeat(32) };
+const SECRET = 'load-config-test-secret-0123456789abcdef';
+const base: RawEnv = { STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: SECRET };
 const refusal = (env: RawEnv): string => {
   try {
     loadConfig(env);
@@ -44,7 +48,7 @@ describe('loadConfig', () => {
   });
 
   it('names a missing STACKONE_API_KEY', () => {
-    expect(refusal({ AUTH_JWT_SECRET: 's'.repeat(32) })).toContain('STACKONE_API_KEY');
+    expect(refusal({ AUTH_JWT_SECRET: SECRET })).toContain('STACKONE_API_KEY');
   });
 
   it('requires at least one auth method', () => {
@@ -55,6 +59,41 @@ describe('loadConfig', () => {
     const msg = refusal({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'short-secret-value' });
     expect(msg).toContain('AUTH_JWT_SECRET');
     expect(msg).not.toContain('short-secret-value');
+  });
+
+  it("refuses .env.example's placeholders, naming both variables and echoing neither value", () => {
+    const example = parseEnv(readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8'));
+    expect(example.STACKONE_API_KEY).toBeDefined();
+    expect(example.AUTH_JWT_SECRET).toBeDefined();
+    const msg = refusal(example);
+    expect(msg).toMatch(/STACKONE_API_KEY: is a placeholder/);
+    expect(msg).toMatch(/AUTH_JWT_SECRET: is a placeholder/);
+    expect(msg).not.toContain(example.STACKONE_API_KEY);
+    expect(msg).not.toContain(example.AUTH_JWT_SECRET);
+  });
+
+  it.each([
+    ['one character repeated', 's'.repeat(32)],
+    ['a short pattern repeated', 'abc'.repeat(16)],
+    ['a change-me secret', 'changeme-changeme-changeme-0123456789'],
+    ['a placeholder', 'placeholder-jwt-secret-0123456789abcdef'],
+  ])('refuses an obviously weak AUTH_JWT_SECRET (%s) without echoing it', (_n, secret) => {
+    const msg = refusal({ ...base, AUTH_JWT_SECRET: secret });
+    expect(msg).toContain('AUTH_JWT_SECRET');
+    expect(msg).not.toContain(secret);
+  });
+
+  it.each([
+    ['64 hex characters', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'],
+    ['32 hex characters', '0f1e2d3c4b5a69788796a5b4c3d2e1f0'],
+    ['base64url of 32 random bytes', 'q3Jt0k1lqVJ9b8_8Y1mW2hC4fZ0xGm6pNfQ7sT2uVw0'],
+  ])('accepts a random-looking AUTH_JWT_SECRET (%s)', (_n, secret) => {
+    expect(loadConfig({ ...base, AUTH_JWT_SECRET: secret }).auth.jwt?.secret).toBe(secret);
+  });
+
+  it('refuses a placeholder STACKONE_API_KEY but accepts short real-looking keys', () => {
+    expect(refusal({ ...base, STACKONE_API_KEY: 'your-stackone-api-key' })).toContain('STACKONE_API_KEY: is a placeholder');
+    expect(loadConfig({ ...base, STACKONE_API_KEY: 'sandbox-api-key' }).stackone.apiKey).toBe('sandbox-api-key');
   });
 
   it('refuses a non-numeric PORT and names it', () => {

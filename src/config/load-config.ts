@@ -10,6 +10,7 @@ import {
 } from './config.types';
 import { ConfigError, EnvironmentVariables, validateEnvironment } from './env.schema';
 import { isTenantId, isTenantName, TENANT_ID_RULE, TENANT_NAME_RULE } from '../auth/tenant';
+import { weakSecretProblems } from './weak-secrets';
 
 export type RawEnv = Record<string, string | undefined>;
 
@@ -72,6 +73,7 @@ export function loadConfig(raw: RawEnv): AllConfig {
     },
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX ?? 'scs:', commandTimeoutMs: int(env.REDIS_COMMAND_TIMEOUT_MS, 500) },
   };
+  problems.push(...weakSecretProblems(env));
   if (config.stackone.timeoutMs < 100) problems.push('STACKONE_TIMEOUT_MS: must be at least 100');
   if (config.stackone.rateLimitPerMinute < 1) problems.push('STACKONE_RATE_LIMIT_PER_MINUTE: must be at least 1');
   if (config.http.rateLimitPerTenantPerMinute < 1) problems.push('RATE_LIMIT_PER_TENANT: must be at least 1');

@@ -6,7 +6,8 @@ import { AllConfig } from '../config/config.types';
 /**
  * Readiness across the process's life. On SIGTERM readiness turns unready first, then we wait the
  * grace period so load balancers stop sending traffic, and only then does Nest close the server
- * (which lets in-flight requests finish).
+ * (which lets in-flight requests finish). SIGINT is a person at a terminal (Ctrl-C): no balancer
+ * to wait for, so the server closes at once.
  */
 @Injectable()
 export class LifecycleService implements BeforeApplicationShutdown {
@@ -22,6 +23,10 @@ export class LifecycleService implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.draining = true;
     if (!signal) return;
+    if (signal === 'SIGINT') {
+      this.logger.log('SIGINT: stopping now (no drain; send SIGTERM to drain first)');
+      return;
+    }
     const graceMs = this.config.get('app', { infer: true }).shutdownGraceMs;
     this.logger.log(`${signal}: readiness is now unready; draining for ${graceMs} ms before closing`);
     await sleep(graceMs);

@@ -1,11 +1,10 @@
 import { ConflictException, UnprocessableEntityException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
 import { Tenant } from '../auth/tenant';
 import { AllConfig } from '../config/config.types';
 import { loadConfig } from '../config/load-config';
-import { describeWithRedis, redisUrl } from '../../test/support/redis';
+import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from '../../test/support/redis';
 import { RedisHealth } from '../redis/redis-health';
 import { canonicalJson, IdempotencyService, IdempotencyUnavailableError } from './idempotency.service';
 
@@ -13,7 +12,7 @@ const tenantA: Tenant = { id: 'org_a', name: 'A', via: 'jwt', principal: 'u' };
 const tenantB: Tenant = { id: 'org_b', name: 'B', via: 'jwt', principal: 'u' };
 
 function makeService(redis: Redis | null, env: Record<string, string> = {}): IdempotencyService {
-  const config = loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 's'.repeat(32), STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: `test:${randomUUID()}:`, ...env });
+  const config = loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'idempotency-test-secret-0123456789abcdef', STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: redisTestPrefix(), ...env });
   const service = new ConfigService<AllConfig, true>(config);
   return new IdempotencyService(service, redis, new RedisHealth(redis, service));
 }
@@ -116,12 +115,13 @@ describe(IdempotencyService.name, () => {
       redis.setMaxListeners(0);
     });
     afterAll(async () => {
+      await cleanUpRedisKeys(redis);
       await redis.quit();
     });
     behavesIdempotently(() => makeService(redis));
 
     it('is shared by two instances (two replicas) on one Redis', async () => {
-      const prefix = `test:${randomUUID()}:`;
+      const prefix = redisTestPrefix();
       const one = makeService(redis, { REDIS_KEY_PREFIX: prefix });
       const two = makeService(redis, { REDIS_KEY_PREFIX: prefix });
       const c = counter({ token: 'shared' }, 80);

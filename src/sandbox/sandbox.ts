@@ -13,22 +13,25 @@
  *
  * Fault injection, for tests (no auth; control endpoints under /__sandbox/):
  *   POST /__sandbox/faults  { method?, path?, count?, status?, retryAfter?, message?, delayMs?,
- *                             dripMs?, reset?, malformed?, redirect?, hugeBytes? }
+ *                             dripMs?, connectionReset?, malformed?, redirect?, hugeBytes? }
  *     The next `count` (default 1) requests whose method matches and whose path starts with `path`
  *     get the fault: `status` (+ Retry-After, StackOne error body), `delayMs` before answering
- *     (normally, or with `status`), `dripMs` (the answer's body a byte at a time), `reset` (the
- *     connection is destroyed), `malformed` (201 with `{"tok`), `redirect` (302 to that URL),
+ *     (normally, or with `status`), `dripMs` (the answer's body a byte at a time), `connectionReset`
+ *     (the connection is destroyed; `reset` is its old name), `malformed` (201 with `{"tok`), `redirect` (302 to that URL),
  *     `hugeBytes` (a 201 body of that size). Programmatically: `sandbox.injectFault(spec)`.
  *   GET /__sandbox/requests   every API request received (method, path, query, headers, body)
  *   GET /__sandbox/accounts   raw account state, credentials included
  *   POST /__sandbox/reset     forget requests, faults, sessions and accounts
  *   GET /__sandbox/health     liveness
+ *   GET /__sandbox/logos/{provider}.png   the connectors' logo_url (a small generated PNG)
+ * GET /favicon.ico answers without auth, so a browser on the hosted page logs no error.
  */
 import formbody from '@fastify/formbody';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectedPage, connectPage, errorPage } from './hosted-page';
+import { logoPng, solidPng } from './logos';
 import { DEFAULT_PROVIDERS, SandboxProvider } from './sandbox.providers';
 
 export const CATEGORIES = ['ats', 'hris', 'hris-legacy', 'crm', 'iam', 'marketing', 'lms', 'stackone', 'documents', 'ticketing', 'screening', 'messaging', 'accounting'];
@@ -51,6 +54,9 @@ export interface FaultSpec {
   message?: string;
   delayMs?: number;
   dripMs?: number;
+  /** Destroy the connection instead of answering (the client sees ECONNRESET). */
+  connectionReset?: boolean;
+  /** @deprecated The old name of `connectionReset`; still honoured so older tests keep working. */
   reset?: boolean;
   malformed?: boolean;
   redirect?: string;
@@ -123,6 +129,7 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
+export const DEFAULT_SANDBOX_API_KEY = 'sandbox-api-key';
 const ORGANIZATION_ID = 4242;
 const PROJECT_ID = 'sandbox-project';
 const MAX_RECORDED = 10_000;
@@ -148,7 +155,7 @@ export async function createSandbox(options: Partial<SandboxOptions> = {}): Prom
   const opts: SandboxOptions = {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
-    apiKey: options.apiKey ?? 'sandbox-api-key',
+    apiKey: options.apiKey ?? DEFAULT_SANDBOX_API_KEY,
     publicUrl: options.publicUrl,
     providers: options.providers ?? DEFAULT_PROVIDERS,
   };
@@ -160,7 +167,7 @@ export async function createSandbox(options: Partial<SandboxOptions> = {}): Prom
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
   await app.register(formbody);
 
-  const isControl = (url: string): boolean => url.startsWith('/__sandbox');
+  const isControl = (url: string): boolean => url.startsWith('/__sandbox') || url === '/favicon.ico';
   const isHostedPage = (url: string): boolean => url === '/connect' || url.startsWith('/connect?');
 
   // Record, then inject faults, then check StackOne auth: in that order, like a real network + API.
@@ -184,7 +191,7 @@ export async function createSandbox(options: Partial<SandboxOptions> = {}): Prom
 
   async function applyFault(fault: FaultSpec, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (fault.delayMs) await sleep(fault.delayMs);
-    if (fault.reset) {
+    if (fault.connectionReset || fault.reset) {
       request.raw.socket.destroy();
       reply.hijack();
       return;
@@ -422,6 +429,14 @@ export async function createSandbox(options: Partial<SandboxOptions> = {}): Prom
   app.get('/__sandbox/health', async () => ({ status: 'ok' }));
   app.get('/__sandbox/requests', async () => state.requests);
   app.get('/__sandbox/accounts', async () => [...state.accounts.values()]);
+  const logos = new Map(opts.providers.map((p) => [`${p.key}.png`, logoPng(p.key)]));
+  app.get('/__sandbox/logos/:file', async (request, reply) => {
+    const png = logos.get((request.params as { file: string }).file);
+    if (!png) return reply.code(404).send(errorBody(404, 'No such logo'));
+    return reply.type('image/png').header('cache-control', 'public, max-age=86400').send(png);
+  });
+  const favicon = solidPng([47, 91, 234], 16);
+  app.get('/favicon.ico', async (_request, reply) => reply.type('image/png').header('cache-control', 'public, max-age=86400').send(favicon));
   app.post('/__sandbox/faults', async (request, reply) => {
     injectFault((request.body ?? {}));
     return reply.code(204).send();

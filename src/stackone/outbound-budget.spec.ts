@@ -13,7 +13,7 @@ const healths: RedisHealth[] = [];
 
 function makeBudget(env: Record<string, string>, redis: Redis | null = null): { sut: OutboundBudget; health: RedisHealth } {
   const config = new ConfigService<AllConfig, true>(
-    loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 's'.repeat(32), STACKONE_MAX_RETRY_AFTER_MS: '0', ...env }),
+    loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'budget-test-secret-0123456789abcdef', STACKONE_MAX_RETRY_AFTER_MS: '0', ...env }),
   );
   const health = new RedisHealth(redis, config);
   healths.push(health);

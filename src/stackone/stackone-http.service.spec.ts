@@ -2,7 +2,6 @@ import { HttpService } from '@nestjs/axios';
 import { ConfigModule } from '@nestjs/config';
 import { Logger, LoggerService } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
@@ -10,7 +9,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../config/load-config';
 import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisModule } from '../redis/redis.module';
-import { describeWithRedis, redisUrl } from '../../test/support/redis';
+import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from '../../test/support/redis';
 import { StackOneApiError } from './stackone-api.error';
 import { StackOneHttpService } from './stackone-http.service';
 import { STACKONE_OBSERVER, StackOneObserver } from './stackone.observer';
@@ -115,7 +114,7 @@ async function build(baseUrl: string, env: Record<string, string> = {}, redis?: 
   const config = loadConfig({
     STACKONE_API_KEY: API_KEY,
     STACKONE_BASE_URL: baseUrl,
-    AUTH_JWT_SECRET: 'x'.repeat(32),
+    AUTH_JWT_SECRET: 'stackone-client-test-secret-0123456789ab',
     STACKONE_TIMEOUT_MS: '1500',
     STACKONE_MAX_RETRIES: '2',
     STACKONE_BREAKER_FAILURES: '50',
@@ -618,8 +617,9 @@ describe(StackOneHttpService.name, () => {
   });
 
   describeWithRedis('outbound rate limit in Redis', () => {
+    afterAll(() => cleanUpRedisKeys());
     it('is one budget for two service instances (two replicas) on the same Redis', async () => {
-      const env = { STACKONE_RATE_LIMIT_PER_MINUTE: '4', STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '0', REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
+      const env = { STACKONE_RATE_LIMIT_PER_MINUTE: '4', STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '0', REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: redisTestPrefix() };
       const one = await build(upstream.url, env);
       const two = await build(upstream.url, env);
       await waitForReady(one.moduleRef.get<Redis>(REDIS));
@@ -653,7 +653,7 @@ describe(StackOneHttpService.name, () => {
           ConfigModule.forRoot({
             isGlobal: true,
             ignoreEnvFile: true,
-            load: [() => loadConfig({ STACKONE_API_KEY: API_KEY, STACKONE_BASE_URL: upstream.url, AUTH_JWT_SECRET: 'x'.repeat(32) })],
+            load: [() => loadConfig({ STACKONE_API_KEY: API_KEY, STACKONE_BASE_URL: upstream.url, AUTH_JWT_SECRET: 'stackone-client-test-secret-0123456789ab' })],
           }),
           RedisModule,
           {

@@ -14,7 +14,7 @@ function fakeClient(): EventEmitter & { status: string; options: object; ping: j
 }
 
 function makeHealth(client: ReturnType<typeof fakeClient>): RedisHealth {
-  const config = new ConfigService<AllConfig, true>(loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 's'.repeat(32), REDIS_URL: 'redis://127.0.0.1:1' }));
+  const config = new ConfigService<AllConfig, true>(loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'throttler-test-secret-0123456789abcdef', REDIS_URL: 'redis://127.0.0.1:1' }));
   return new RedisHealth(client as unknown as Redis, config);
 }
 

@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
-import { describeWithRedis, redisUrl } from '../../test/support/redis';
+import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from '../../test/support/redis';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 describeWithRedis(RedisThrottlerStorage.name, () => {
@@ -9,11 +8,12 @@ describeWithRedis(RedisThrottlerStorage.name, () => {
     redis = new Redis(redisUrl as string);
   });
   afterAll(async () => {
+    await cleanUpRedisKeys(redis);
     await redis.quit();
   });
 
   it('counts hits in a window and blocks past the limit with a time to wait', async () => {
-    const sut = new RedisThrottlerStorage(redis, `test:${randomUUID()}:`);
+    const sut = new RedisThrottlerStorage(redis, redisTestPrefix());
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await sut.increment('tenant:a', 60_000, 3, 60_000, 'default'));
     expect(results.map((r) => r.totalHits)).toEqual([1, 2, 3, 4]);
@@ -23,7 +23,7 @@ describeWithRedis(RedisThrottlerStorage.name, () => {
   });
 
   it('shares one budget between two storages (two replicas) and keeps tenants apart', async () => {
-    const prefix = `test:${randomUUID()}:`;
+    const prefix = redisTestPrefix();
     const one = new RedisThrottlerStorage(redis, prefix);
     const two = new RedisThrottlerStorage(redis, prefix);
     await one.increment('tenant:a', 60_000, 2, 60_000, 'default');
@@ -33,7 +33,7 @@ describeWithRedis(RedisThrottlerStorage.name, () => {
   });
 
   it('forgets the window after its ttl', async () => {
-    const sut = new RedisThrottlerStorage(redis, `test:${randomUUID()}:`);
+    const sut = new RedisThrottlerStorage(redis, redisTestPrefix());
     await sut.increment('t', 100, 1, 100, 'default');
     expect((await sut.increment('t', 100, 1, 100, 'default')).isBlocked).toBe(true);
     await new Promise((r) => setTimeout(r, 150));

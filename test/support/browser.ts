@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, chromium } from 'playwright-core';
+import { describeIfAvailable } from './needs';
 
 /** Debian's chromium (never a downloaded browser). CI sets REQUIRE_BROWSER_TEST=1 so a missing one fails. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -9,16 +10,13 @@ export const browserAvailable = existsSync(chromiumPath);
 export const browserRequired = process.env.REQUIRE_BROWSER_TEST === '1';
 
 export function describeWithBrowser(name: string, body: () => void): void {
-  if (browserAvailable) {
-    describe(name, body);
-    return;
-  }
-  describe(name, () => {
-    it(`SKIPPED: no Chromium at ${chromiumPath} (apt-get install -y chromium)`, () => {
-      process.stderr.write(`\n[browser] SKIPPED "${name}": no Chromium at ${chromiumPath}\n`);
-      expect(browserRequired).toBe(false);
-    });
-  });
+  describeIfAvailable(
+    browserAvailable,
+    browserRequired,
+    { missing: `no Chromium at ${chromiumPath}`, fix: 'apt-get install -y chromium, or set CHROMIUM_PATH', requiredBy: 'REQUIRE_BROWSER_TEST' },
+    name,
+    body,
+  );
 }
 
 export interface LaunchedBrowser {

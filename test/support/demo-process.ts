@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { freePort, stopChild } from './processes';
 
@@ -12,12 +13,14 @@ export interface DemoProcess {
   stop: () => Promise<void>;
 }
 
-/** Runs the built demo (dist/demo.js) on free ports and reads what it prints. */
-export async function startDemo(timeoutMs = 20_000): Promise<DemoProcess> {
-  const [servicePort, sandboxPort] = [await freePort(), await freePort()];
+const demoScript = join(__dirname, '..', '..', 'dist', 'demo.js');
+
+/** Runs the built demo (dist/demo.js) on free ports (or the ports `env` names) and reads what it prints. */
+export async function startDemo(timeoutMs = 20_000, env?: Record<string, string>): Promise<DemoProcess> {
+  const ports = env ?? { DEMO_PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()) };
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'demo.js')], {
-    env: { PATH: process.env.PATH ?? '', DEMO_PORT: String(servicePort), SANDBOX_PORT: String(sandboxPort) },
+  const child: ChildProcess = spawn(process.execPath, [demoScript], {
+    env: { PATH: process.env.PATH ?? '', ...ports },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -46,4 +49,16 @@ export async function startDemo(timeoutMs = 20_000): Promise<DemoProcess> {
     output: () => output,
     stop,
   };
+}
+
+/** Runs the demo expecting it to stop on its own (a start-up refusal); returns its exit code and output. */
+export async function runDemoUntilExit(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
+  let output = '';
+  const child = spawn(process.execPath, [demoScript], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const timer = setTimeout(() => void stopChild(child), timeoutMs);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, output };
 }

@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
+import { freePort, stopChild } from './support/processes';
+
+const KEY = 'sandbox-e2e-key';
+const basic = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+
+describe('the StackOne sandbox, as a newcomer meets it', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await createSandbox({ apiKey: KEY });
+  });
+  afterEach(() => sandbox.reset());
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  it("serves every connector's logo_url as a PNG, a different one per provider", async () => {
+    const meta = (await (await fetch(`${sandbox.url}/connectors/meta`, { headers: { authorization: basic } })).json()) as {
+      provider: string;
+      resources: { images: { logo_url: string } };
+    }[];
+    expect(meta.length).toBeGreaterThan(1);
+    const bodies = new Set<string>();
+    for (const m of meta) {
+      const res = await fetch(m.resources.images.logo_url);
+      expect([m.provider, res.status, res.headers.get('content-type')]).toEqual([m.provider, 200, 'image/png']);
+      const png = Buffer.from(await res.arrayBuffer());
+      expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([32, 32]);
+      bodies.add(png.toString('base64'));
+    }
+    expect(bodies.size).toBe(meta.length);
+    expect((await fetch(`${sandbox.url}/__sandbox/logos/not-a-provider.png`)).status).toBe(404);
+  });
+
+  it('answers /favicon.ico without asking for the API key, and does not record it as an API call', async () => {
+    const res = await fetch(`${sandbox.url}/favicon.ico`);
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'image/png']);
+    expect(sandbox.requests).toEqual([]);
+  });
+
+  it.each([{ connectionReset: true }, { reset: true }])('drops the connection for the fault %j (reset is the old name)', async (fault) => {
+    const injected = await fetch(`${sandbox.url}/__sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: '/accounts', ...fault }),
+    });
+    expect(injected.status).toBe(204);
+    await expect(fetch(`${sandbox.url}/accounts`, { headers: { authorization: basic } })).rejects.toThrow();
+    expect((await fetch(`${sandbox.url}/accounts`, { headers: { authorization: basic } })).status).toBe(200);
+  });
+});
+
+describe('npm run start:sandbox (dist/sandbox/main.js)', () => {
+  async function banner(env: Record<string, string>): Promise<string> {
+    const child = spawn(process.execPath, [join(__dirname, '..', 'dist', 'sandbox', 'main.js')], {
+      env: { PATH: process.env.PATH ?? '', SANDBOX_PORT: String(await freePort()), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const deadline = Date.now() + 15_000;
+    while (!output.includes('control API') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await stopChild(child);
+    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    return output;
+  }
+
+  it('says which API key it accepts by default', async () => {
+    expect(await banner({})).toContain('accepts API key: sandbox-api-key (the default; SANDBOX_API_KEY sets another)');
+  }, 30_000);
+
+  it('does not echo a key chosen with SANDBOX_API_KEY', async () => {
+    const out = await banner({ SANDBOX_API_KEY: 'my-chosen-sandbox-key' });
+    expect(out).toContain('accepts API key: the value of SANDBOX_API_KEY');
+    expect(out).not.toContain('my-chosen-sandbox-key');
+  }, 30_000);
+});

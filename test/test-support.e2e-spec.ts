@@ -1,0 +1,88 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..');
+
+interface JestJson {
+  success: boolean;
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  testResults: { name: string; assertionResults: { status: string }[] }[];
+}
+
+/** Runs Jest itself on a few specs, without REDIS_URL or a browser, and reads its --json summary. */
+async function jest(specs: string[], env: Record<string, string>): Promise<{ summary: JestJson; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'scs-meta-'));
+  const out = join(dir, 'result.json');
+  try {
+    const child = spawn(
+      process.execPath,
+      [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--ci', '--json', `--outputFile=${out}`, ...specs],
+      { cwd: root, env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '--experimental-vm-modules', CHROMIUM_PATH: join(dir, 'no-chromium'), ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await once(child, 'exit');
+    return { summary: JSON.parse(readFileSync(out, 'utf8')) as JestJson, stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const statuses = (summary: JestJson, spec: string): string[] =>
+  summary.testResults.find((r) => r.name.endsWith(spec))?.assertionResults.map((a) => a.status) ?? ['(spec not run)'];
+
+describe('suites that cannot run here', () => {
+  const redisSpec = 'src/throttling/redis-throttler.storage.spec.ts';
+  const browserSpec = 'test/browser.e2e-spec.ts';
+
+  it('are reported by Jest as skipped, not passed, with one stderr line saying why', async () => {
+    const { summary, stderr } = await jest([redisSpec, browserSpec], {});
+    expect(statuses(summary, redisSpec)).toEqual(['pending', 'pending', 'pending']);
+    expect(statuses(summary, browserSpec)).toEqual(['pending']);
+    expect([summary.numPassedTests, summary.numFailedTests, summary.success]).toEqual([0, 0, true]);
+    expect(stderr).toMatch(/\[skipped\] "RedisThrottlerStorage": REDIS_URL is unset/);
+    expect(stderr).toMatch(/\[skipped\] "the whole flow in a real browser": no Chromium at /);
+  }, 60_000);
+
+  it('fail when REQUIRE_REDIS_TEST=1 / REQUIRE_BROWSER_TEST=1 (as .ci/run sets)', async () => {
+    const { summary } = await jest([redisSpec, browserSpec], { REQUIRE_REDIS_TEST: '1', REQUIRE_BROWSER_TEST: '1' });
+    expect(statuses(summary, redisSpec)).toEqual(['failed']);
+    expect(statuses(summary, browserSpec)).toEqual(['failed']);
+    expect(summary.success).toBe(false);
+  }, 60_000);
+});
+
+describe('passing tests print no error logs', () => {
+  it('the @CurrentTenant() misuse test captures the 500 it logs', async () => {
+    const spec = 'src/auth/auth.module.spec.ts';
+    const { summary, stderr } = await jest([spec], {});
+    expect(summary.success).toBe(true);
+    expect(stderr).not.toMatch(/ERROR|InternalServerErrorException/);
+  }, 60_000);
+});
+
+describe('npm ci on an older system Node', () => {
+  const postinstall = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.postinstall;
+  // As npm runs it: node_modules/.bin first on PATH, npm's user agent naming the Node that runs npm.
+  const run = (npmNode: string): string =>
+    spawnSync('sh', ['-c', postinstall], {
+      cwd: root,
+      env: { PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`, npm_config_user_agent: `npm/11.0.0 node/${npmNode} linux x64 workspaces/false` },
+      encoding: 'utf8',
+    }).stdout;
+
+  it('explains the EBADENGINE warnings right after them when npm runs on another Node', () => {
+    const out = run('v20.20.2');
+    expect(out).toContain('EBADENGINE warnings above are about Node v20.20.2');
+    expect(out).toContain(`runs on Node ${process.version} from node_modules/.bin`);
+  });
+
+  it('says nothing when npm already runs on the project Node', () => {
+    expect(run(process.version)).toBe('');
+  });
+});
