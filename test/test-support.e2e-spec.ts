@@ -42,8 +42,12 @@ describe('suites that cannot run here', () => {
 
   it('are reported by Jest as skipped, not passed, with one stderr line saying why', async () => {
     const { summary, stderr } = await jest([redisSpec, browserSpec], {});
-    expect(statuses(summary, redisSpec)).toEqual(['pending', 'pending', 'pending']);
-    expect(statuses(summary, browserSpec)).toEqual(['pending']);
+    // Every test of both suites is pending (skipped), however many they hold.
+    for (const spec of [redisSpec, browserSpec]) {
+      const seen = statuses(summary, spec);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(new Set(seen)).toEqual(new Set(['pending']));
+    }
     expect([summary.numPassedTests, summary.numFailedTests, summary.success]).toEqual([0, 0, true]);
     expect(stderr).toMatch(/\[skipped\] "RedisThrottlerStorage": REDIS_URL is unset/);
     expect(stderr).toMatch(/\[skipped\] "the whole flow in a real browser": no Chromium at /);
