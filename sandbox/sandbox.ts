@@ -32,7 +32,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectedPage, connectPage, errorPage } from './hosted-page';
 import { logoPng, solidPng } from './logos';
-import { DEFAULT_PROVIDERS, SandboxProvider } from './sandbox.providers';
+import { DEFAULT_PROVIDERS, SandboxProvider } from './providers';
 
 export const CATEGORIES = ['ats', 'hris', 'hris-legacy', 'crm', 'iam', 'marketing', 'lms', 'stackone', 'documents', 'ticketing', 'screening', 'messaging', 'accounting'];
 
