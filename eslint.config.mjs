@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['eslint.config.mjs', 'dist/**', '.ab/**', 'node_modules/**', 'coverage/**', 'artifacts/**', 'jest.config.js'] },
+  { ignores: ['eslint.config.mjs', 'dist/**', 'dist-sandbox/**', 'dist-demo/**', '.ab/**', 'node_modules/**', 'coverage/**', 'artifacts/**', 'jest.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -16,12 +16,28 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'src/sandbox/**', 'src/demo.ts', 'test/**', 'bench/**', 'scripts/**', 'src/main.ts', '**/*.spec.ts'],
+    files: ['src/config/**', 'test/**', 'bench/**', 'src/main.ts', '**/*.spec.ts'],
+    rules: { 'no-restricted-properties': 'off', 'no-console': 'off' },
+  },
+  {
+    // The service never depends on the simulator or the demo: they stay out of its build and image.
+    files: ['src/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/sandbox/*', '**/demo/*'], message: 'The service must not import the sandbox or the demo.' }] },
+      ],
+    },
+  },
+  {
+    // The sandbox and the demo are local tools with no ConfigService: their entry points read their
+    // own variables and print their banner.
+    files: ['sandbox/main.ts', 'demo/main.ts'],
     rules: { 'no-restricted-properties': 'off', 'no-console': 'off' },
   },
   {
     // Fastify route handlers are async by convention, with or without an await inside.
-    files: ['src/sandbox/**'],
+    files: ['sandbox/**'],
     rules: { '@typescript-eslint/require-await': 'off' },
   },
   {

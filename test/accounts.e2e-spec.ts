@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
+import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
 import { completeSession } from './support/hosted-page';
 

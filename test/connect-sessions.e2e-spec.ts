@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { once } from 'node:events';
 import { createServer, Server } from 'node:http';
-import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
+import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
 
 const basic = `Basic ${Buffer.from(`${TEST_STACKONE_KEY}:`).toString('base64')}`;

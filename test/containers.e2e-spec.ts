@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { ENV_KEYS } from '../src/config/env.schema';
 import { loadConfig } from '../src/config/load-config';
@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config/load-config';
  */
 const root = join(__dirname, '..');
 type Service = {
-  build?: unknown;
+  build?: string | { context: string; dockerfile?: string };
   image?: string;
   command?: string[];
   ports?: string[];
@@ -22,6 +22,7 @@ type Service = {
 };
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+const sandboxDockerfile = readFileSync(join(root, 'sandbox', 'Dockerfile'), 'utf8');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
 /** Compose's `${NAME:?message}`: the value must come from the shell, as `docker compose` would require. */
@@ -35,7 +36,15 @@ describe('docker-compose.yml', () => {
   it('runs two service replicas, Redis and the sandbox', () => {
     expect(replicas.map(([name]) => name).sort()).toEqual(['connect-service-a', 'connect-service-b']);
     expect(compose.services.redis.image).toMatch(/^redis:/);
-    expect(compose.services.sandbox.command).toEqual(['node', 'dist/sandbox/main.js']);
+    expect(compose.services.sandbox.command).toEqual(['node', 'dist-sandbox/sandbox/main.js']);
+  });
+
+  it('builds the sandbox from its own Dockerfile into its own image, and runs what npm run start:sandbox runs', () => {
+    const sandbox = compose.services.sandbox;
+    expect(sandbox.build).toEqual({ context: '.', dockerfile: 'sandbox/Dockerfile' });
+    for (const [, s] of replicas) expect(s.image).not.toBe(sandbox.image);
+    expect(pkg.scripts['start:sandbox']).toMatch(new RegExp(`&& ${(sandbox.command ?? []).join(' ')}$`));
+    expect(JSON.parse(/\nCMD (\[.*\])/.exec(sandboxDockerfile)?.[1] ?? '[]')).toEqual(sandbox.command);
   });
 
   it('gives each replica a memory limit, which Node sizes its heap from', () => {
@@ -93,4 +102,34 @@ describe('Dockerfile', () => {
     expect(cmd).toBeDefined();
     expect((JSON.parse(cmd ?? '[]') as string[]).join(' ')).toBe(pkg.scripts['start:prod']);
   });
+
+  it('carries the service only: it copies and builds no sandbox or demo file', () => {
+    const sources = dockerfile
+      .split('\n')
+      .filter((l) => /^COPY /.test(l) && !l.includes('--from='))
+      .flatMap((l) => l.split(/\s+/).slice(1, -1).filter((t) => !t.startsWith('--')));
+    expect(sources).toContain('src');
+    const copied = sources.flatMap((s) => filesUnder(join(root, s)));
+    expect(copied.filter(isSandboxOrDemo)).toEqual([]);
+    // What `npm run build` (the image's build step) compiles, and what it produced for this run.
+    expect(dockerfile).toMatch(/\nRUN npm run build /);
+    expect(pkg.scripts.build).toContain('tsc -p tsconfig.build.json');
+    expect((JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as { include: string[] }).include).toEqual(['src/**/*.ts']);
+    expect(existsSync(join(root, 'dist', 'main.js'))).toBe(true);
+    expect(filesUnder(join(root, 'dist')).filter(isSandboxOrDemo)).toEqual([]);
+  });
 });
+
+/** Every file under `path` (or `path` itself), relative to the repository. */
+function filesUnder(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [relative(root, path)];
+  return readdirSync(path, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(path, f))
+    .filter((f) => !statSync(f).isDirectory())
+    .map((f) => relative(root, f));
+}
+
+function isSandboxOrDemo(file: string): boolean {
+  return /(^|\/)(sandbox|demo)(\/|\.|$)/.test(file) || /createSandbox/.test(readFileSync(join(root, file), 'utf8'));
+}

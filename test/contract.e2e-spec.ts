@@ -4,7 +4,7 @@ import { ConnectSessionTokenAuthLink$inboundSchema } from '@stackone/stackone-cl
 import { LinkedAccount$inboundSchema } from '@stackone/stackone-client-ts/sdk/models/shared/linkedaccount';
 import { ConnectorsMeta$inboundSchema } from '@stackone/stackone-client-ts/sdk/models/shared/connectorsmeta';
 import { SignJWT } from 'jose';
-import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
+import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { CONNECT_SESSION_CREATE_KEYS } from '../src/stackone/stackone.types';
 import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
 import { completeSession } from './support/hosted-page';

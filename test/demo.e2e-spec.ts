@@ -7,8 +7,8 @@ import { freePort } from './support/processes';
 
 const exec = promisify(execFile);
 
-/** `npm run demo` runs dist/demo.js: the printed curl line must return a token. */
-describe('the demo (dist/demo.js)', () => {
+/** `npm run demo` runs dist-demo/demo/main.js: the printed curl line must return a token. */
+describe('the demo (dist-demo/demo/main.js)', () => {
   let demo: DemoProcess;
   beforeAll(async () => {
     demo = await startDemo();

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { connect, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
+import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
 import { completeSession } from './support/hosted-page';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
+import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
 import { RedisServer } from './support/redis-server';
 

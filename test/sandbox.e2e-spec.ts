@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
+import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { freePort, stopChild } from './support/processes';
 
 const KEY = 'sandbox-e2e-key';
@@ -54,9 +54,9 @@ describe('the StackOne sandbox, as a newcomer meets it', () => {
   });
 });
 
-describe('npm run start:sandbox (dist/sandbox/main.js)', () => {
+describe('npm run start:sandbox (dist-sandbox/sandbox/main.js)', () => {
   async function banner(env: Record<string, string>): Promise<string> {
-    const child = spawn(process.execPath, [join(__dirname, '..', 'dist', 'sandbox', 'main.js')], {
+    const child = spawn(process.execPath, [join(__dirname, '..', 'dist-sandbox', 'sandbox', 'main.js')], {
       env: { PATH: process.env.PATH ?? '', SANDBOX_PORT: String(await freePort()), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
+import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { TEST_JWT_SECRET, TEST_STACKONE_KEY } from './support/app';
 import { ServiceProcess, startServiceProcess } from './support/processes';
 

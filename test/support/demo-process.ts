@@ -13,9 +13,9 @@ export interface DemoProcess {
   stop: () => Promise<void>;
 }
 
-const demoScript = join(__dirname, '..', '..', 'dist', 'demo.js');
+const demoScript = join(__dirname, '..', '..', 'dist-demo', 'demo', 'main.js');
 
-/** Runs the built demo (dist/demo.js) on free ports (or the ports `env` names) and reads what it prints. */
+/** Runs the built demo (dist-demo/demo/main.js) on free ports (or the ports `env` names) and reads what it prints. */
 export async function startDemo(timeoutMs = 20_000, env?: Record<string, string>): Promise<DemoProcess> {
   const ports = env ?? { DEMO_PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()) };
   let output = '';

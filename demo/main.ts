@@ -6,9 +6,9 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { createApp } from './app.factory';
-import { loadConfig } from './config/load-config';
-import { createSandbox, DEFAULT_SANDBOX_API_KEY } from './sandbox/sandbox';
+import { createApp } from '../src/app.factory';
+import { loadConfig } from '../src/config/load-config';
+import { createSandbox, DEFAULT_SANDBOX_API_KEY } from '../sandbox/sandbox';
 
 const HOST = '127.0.0.1';
 const SANDBOX_API_KEY = DEFAULT_SANDBOX_API_KEY;

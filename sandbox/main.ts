@@ -1,6 +1,6 @@
 /* The sandbox as its own process: `npm run start:sandbox`. */
 import { createSandbox, DEFAULT_SANDBOX_API_KEY } from './sandbox';
-import { providersFrom } from './sandbox.providers';
+import { providersFrom } from './providers';
 
 async function main(): Promise<void> {
   const customKey = process.env.SANDBOX_API_KEY !== undefined && process.env.SANDBOX_API_KEY !== '';

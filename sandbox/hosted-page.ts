@@ -1,4 +1,4 @@
-import type { SandboxProvider } from './sandbox.providers';
+import type { SandboxProvider } from './providers';
 
 /** Server-rendered pages of the sandbox's hosted connect flow (no external assets, everything escaped). */
 export function escapeHtml(value: string | number | null | undefined): string {

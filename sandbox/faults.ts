@@ -1,0 +1,75 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errorBody } from './wire';
+
+/** A misbehaviour for the next `count` (default 1) requests matching `method` and a `path` prefix. */
+export interface FaultSpec {
+  method?: string;
+  path?: string;
+  count?: number;
+  status?: number;
+  retryAfter?: number | string;
+  message?: string;
+  delayMs?: number;
+  dripMs?: number;
+  /** Destroy the connection instead of answering (the client sees ECONNRESET). */
+  connectionReset?: boolean;
+  /** @deprecated The old name of `connectionReset`; still honoured so older tests keep working. */
+  reset?: boolean;
+  malformed?: boolean;
+  redirect?: string;
+  hugeBytes?: number;
+}
+
+export type ArmedFault = FaultSpec & { remaining: number };
+
+export function armFault(faults: ArmedFault[], fault: FaultSpec): void {
+  faults.push({ ...fault, remaining: fault.count ?? 1 });
+}
+
+/** The first armed fault matching this request, with one use taken off it. */
+export function takeFault(faults: ArmedFault[], method: string, path: string): ArmedFault | undefined {
+  const fault = faults.find((f) => f.remaining > 0 && (!f.method || f.method.toUpperCase() === method) && (!f.path || path.startsWith(f.path)));
+  if (fault) fault.remaining -= 1;
+  return fault;
+}
+
+/** Answers (or drops) the request as the fault says; a fault with only `delayMs` lets the route answer. */
+export async function applyFault(fault: FaultSpec, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (fault.delayMs) await sleep(fault.delayMs);
+  if (fault.connectionReset || fault.reset) {
+    request.raw.socket.destroy();
+    reply.hijack();
+    return;
+  }
+  if (fault.malformed) {
+    reply.hijack();
+    reply.raw.writeHead(201, { 'content-type': 'application/json' });
+    reply.raw.end('{"tok');
+    return;
+  }
+  if (fault.redirect) {
+    await reply.code(302).header('location', fault.redirect).send();
+    return;
+  }
+  if (fault.hugeBytes) {
+    await reply.code(201).header('content-type', 'application/json').send(`{"pad":"${'x'.repeat(fault.hugeBytes)}"}`);
+    return;
+  }
+  if (fault.dripMs) {
+    reply.hijack();
+    const body = JSON.stringify({ token: 'drip', auth_link_url: 'x', origin_owner_id: 'x', origin_owner_name: 'x', created_at: new Date().toISOString() });
+    reply.raw.writeHead(fault.status ?? 201, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    for (const ch of body) {
+      if (reply.raw.destroyed) return;
+      reply.raw.write(ch);
+      await sleep(fault.dripMs);
+    }
+    reply.raw.end();
+    return;
+  }
+  if (fault.status) {
+    if (fault.retryAfter !== undefined) void reply.header('retry-after', String(fault.retryAfter));
+    await reply.code(fault.status).send(errorBody(fault.status, fault.message ?? `Injected fault ${fault.status}`));
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The StackOne sandbox: an in-memory simulator of the parts of StackOne's API this service uses,
+ * with StackOne's wire shapes (snake_case), HTTP Basic auth with the project API key, StackOne's
+ * error bodies ({ statusCode, message, timestamp }) and its upsert rules when a session completes.
+ * Never imported by the service; started by `npm run start:sandbox`, the demo and the tests.
+ *
+ * API (Basic auth: user = API key, empty password), api.routes.ts:
+ *   POST /connect_sessions, POST /connect_sessions/authenticate
+ *   GET /accounts (origin_owner_id, origin_owner_ids, provider, providers, account_ids, status, page, page_size)
+ *   GET | PATCH | DELETE /accounts/{id}, GET /accounts/{id}/meta
+ *   GET /connectors/meta, GET /connectors/meta/{provider}
+ * Hosted page (what auth_link_url points at), hosted-page.routes.ts: GET /connect?token=…, POST /connect (form).
+ *
+ * Fault injection, for tests (no auth; control endpoints under /__sandbox/, control.routes.ts):
+ *   POST /__sandbox/faults  { method?, path?, count?, status?, retryAfter?, message?, delayMs?,
+ *                             dripMs?, connectionReset?, malformed?, redirect?, hugeBytes? }
+ *     The next `count` (default 1) requests whose method matches and whose path starts with `path`
+ *     get the fault: `status` (+ Retry-After, StackOne error body), `delayMs` before answering
+ *     (normally, or with `status`), `dripMs` (the answer's body a byte at a time), `connectionReset`
+ *     (the connection is destroyed; `reset` is its old name), `malformed` (201 with `{"tok`), `redirect` (302 to that URL),
+ *     `hugeBytes` (a 201 body of that size). Programmatically: `sandbox.injectFault(spec)`. See faults.ts.
+ *   GET /__sandbox/requests   every API request received (method, path, query, headers, body)
+ *   GET /__sandbox/accounts   raw account state, credentials included
+ *   POST /__sandbox/reset     forget requests, faults, sessions and accounts
+ *   GET /__sandbox/health     liveness
+ *   GET /__sandbox/logos/{provider}.png   the connectors' logo_url (a small generated PNG)
+ * GET /favicon.ico answers without auth, so a browser on the hosted page logs no error.
+ */
+import formbody from '@fastify/formbody';
+import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { registerApiRoutes } from './api.routes';
+import { registerControlRoutes } from './control.routes';
+import { applyFault, armFault, FaultSpec, takeFault } from './faults';
+import { registerHostedPageRoutes } from './hosted-page.routes';
+import { DEFAULT_PROVIDERS, SandboxProvider } from './providers';
+import { newState, RecordedRequest, recordRequest, resetState, SandboxContext, SandboxState } from './store';
+import { errorBody } from './wire';
+
+export interface SandboxOptions {
+  host: string;
+  port: number;
+  apiKey: string;
+  /** Base of auth_link_url (what a browser can reach); defaults to the listening URL. */
+  publicUrl?: string;
+  providers: SandboxProvider[];
+}
+
+export interface Sandbox {
+  url: string;
+  app: FastifyInstance;
+  state: SandboxState;
+  readonly requests: RecordedRequest[];
+  injectFault(fault: FaultSpec): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_SANDBOX_API_KEY = 'sandbox-api-key';
+
+const isControl = (url: string): boolean => url.startsWith('/__sandbox') || url === '/favicon.ico';
+const isHostedPage = (url: string): boolean => url === '/connect' || url.startsWith('/connect?');
+
+export async function createSandbox(options: Partial<SandboxOptions> = {}): Promise<Sandbox> {
+  const opts: SandboxOptions = {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    apiKey: options.apiKey ?? DEFAULT_SANDBOX_API_KEY,
+    publicUrl: options.publicUrl,
+    providers: options.providers ?? DEFAULT_PROVIDERS,
+  };
+  const state = newState();
+  const ctx: SandboxContext = { state, providers: opts.providers, providerByKey: new Map(opts.providers.map((p) => [p.key, p])), publicUrl: '' };
+  const expectedAuth = `Basic ${Buffer.from(`${opts.apiKey}:`).toString('base64')}`;
+
+  const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
+  await app.register(formbody);
+
+  // The gate in front of the API: record, then inject faults, then check StackOne auth, in that
+  // order, like a real network + API. The hosted page and the control API pass through.
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    const url = request.url;
+    if (isControl(url) || isHostedPage(url)) return;
+    const path = url.split('?', 1)[0];
+    recordRequest(state, { method: request.method, path, query: { ...(request.query as object) }, headers: { ...request.headers }, body: request.body });
+    const fault = takeFault(state.faults, request.method, path);
+    if (fault) {
+      await applyFault(fault, request, reply);
+      return;
+    }
+    if (request.headers.authorization !== expectedAuth) {
+      return reply.code(401).send(errorBody(401, 'Unauthorized: invalid API key'));
+    }
+  });
+
+  registerApiRoutes(app, ctx);
+  registerHostedPageRoutes(app, ctx);
+  registerControlRoutes(app, ctx);
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(404, `Cannot ${request.method} ${request.url.split('?', 1)[0]}`)));
+
+  const address = await app.listen({ host: opts.host, port: opts.port });
+  const url = address.replace('[::1]', '127.0.0.1');
+  ctx.publicUrl = (opts.publicUrl ?? url).replace(/\/+$/, '');
+  return {
+    url,
+    app,
+    state,
+    get requests(): RecordedRequest[] {
+      return state.requests;
+    },
+    injectFault: (fault) => armFault(state.faults, fault),
+    reset: () => resetState(state),
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,71 @@
+import type { ConnectSessionCreateWire, LinkedAccountWire } from '../src/stackone/stackone.types';
+import type { ArmedFault } from './faults';
+import type { SandboxProvider } from './providers';
+
+/** A connect session as the sandbox keeps it: what was asked for, its token, link and expiry. */
+export interface SandboxSession extends Omit<ConnectSessionCreateWire, 'expires_in' | 'metadata'> {
+  id: number;
+  organization_id: number;
+  project_id: string;
+  metadata?: Record<string, unknown>;
+  created_at: string;
+  token: string;
+  auth_link_url: string;
+  expiresAt: number;
+  completedAccountId?: string;
+}
+
+/** A linked account, secrets included: StackOne's answers carry them, and the service must drop them. */
+export interface SandboxAccount extends LinkedAccountWire {
+  provider_name: string;
+  status_reasons: null;
+  origin_username: string | null;
+  label: string | null;
+  type: 'production' | 'test' | null;
+  metadata: Record<string, unknown> | null;
+  credentials: Record<string, unknown>;
+  setup_information: Record<string, unknown>;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export interface SandboxState {
+  sessions: Map<string, SandboxSession>;
+  accounts: Map<string, SandboxAccount>;
+  faults: ArmedFault[];
+  requests: RecordedRequest[];
+  nextSessionId: number;
+}
+
+/** What every route module of one sandbox shares. */
+export interface SandboxContext {
+  state: SandboxState;
+  providers: SandboxProvider[];
+  providerByKey: Map<string, SandboxProvider>;
+  /** Base of auth_link_url and logo_url; known once the sandbox listens. */
+  publicUrl: string;
+}
+
+const MAX_RECORDED = 10_000;
+
+export function newState(): SandboxState {
+  return { sessions: new Map(), accounts: new Map(), faults: [], requests: [], nextSessionId: 1 };
+}
+
+/** Forgets requests, faults, sessions and accounts. */
+export function resetState(state: SandboxState): void {
+  state.sessions.clear();
+  state.accounts.clear();
+  state.faults.length = 0;
+  state.requests.length = 0;
+}
+
+export function recordRequest(state: SandboxState, request: RecordedRequest): void {
+  if (state.requests.length < MAX_RECORDED) state.requests.push(request);
+}

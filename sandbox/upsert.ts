@@ -1,0 +1,73 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { SandboxProvider } from './providers';
+import type { SandboxAccount, SandboxSession } from './store';
+
+export interface CompletedSession {
+  account: SandboxAccount;
+  action: 'created' | 'updated';
+}
+
+function newAccountId(): string {
+  // StackOne account ids are long numeric strings.
+  return `${Date.now()}${Math.floor(Math.random() * 1e6).toString().padStart(6, '0')}`;
+}
+
+/**
+ * StackOne's upsert rules when a connect session completes (the seed document's tables): a session
+ * with account_id updates that account (same owner only); otherwise, unless `multiple`, the owner's
+ * newest account of that provider is updated; else a new account is created.
+ * Returns the account and what happened, or why nothing was done.
+ */
+export function completeSession(
+  accounts: Map<string, SandboxAccount>,
+  session: SandboxSession,
+  provider: SandboxProvider,
+  secret: { username: string; api_key: string },
+): CompletedSession | string {
+  const now = new Date().toISOString();
+  const credentials = { username: secret.username, api_key: secret.api_key, refresh_token: `rt_${randomUUID()}` };
+  const setupInformation = { subdomain: `${session.origin_owner_id}.example`, webhook_secret: `whsec_${randomBytes(12).toString('hex')}` };
+  let target: SandboxAccount | undefined;
+  if (session.account_id) {
+    target = accounts.get(session.account_id);
+    if (!target) return 'The account to update does not exist.';
+    if (target.origin_owner_id !== session.origin_owner_id) return 'This account belongs to another owner; nothing was updated.';
+  } else if (!session.multiple) {
+    target = [...accounts.values()]
+      .filter((a) => a.origin_owner_id === session.origin_owner_id && a.provider === provider.key)
+      .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || Number(b.id) - Number(a.id))[0];
+  }
+  if (target) {
+    target.credentials = credentials;
+    target.setup_information = setupInformation;
+    target.status = 'active';
+    target.origin_owner_name = session.origin_owner_name;
+    if (session.origin_username) target.origin_username = session.origin_username;
+    if (session.label !== undefined) target.label = session.label;
+    if (session.metadata !== undefined) target.metadata = session.metadata;
+    if (session.type !== undefined) target.type = session.type;
+    target.updated_at = now;
+    session.completedAccountId = target.id;
+    return { account: target, action: 'updated' };
+  }
+  const account: SandboxAccount = {
+    id: newAccountId(),
+    provider: provider.key,
+    provider_name: provider.name,
+    status: 'active',
+    status_reasons: null,
+    origin_owner_id: session.origin_owner_id,
+    origin_owner_name: session.origin_owner_name,
+    origin_username: session.origin_username ?? null,
+    label: session.label ?? null,
+    type: session.type ?? 'production',
+    metadata: session.metadata ?? null,
+    created_at: now,
+    updated_at: now,
+    credentials,
+    setup_information: setupInformation,
+  };
+  accounts.set(account.id, account);
+  session.completedAccountId = account.id;
+  return { account, action: 'created' };
+}
