@@ -1,21 +1,5 @@
 /** Typed configuration namespaces. Read them with `ConfigService<AllConfig, true>` and `{ infer: true }`. */
-
-export const STACKONE_CATEGORIES = [
-  'ats',
-  'hris',
-  'hris-legacy',
-  'crm',
-  'iam',
-  'marketing',
-  'lms',
-  'stackone',
-  'documents',
-  'ticketing',
-  'screening',
-  'messaging',
-  'accounting',
-] as const;
-export type StackOneCategory = (typeof STACKONE_CATEGORIES)[number];
+import { StackOneCategory } from '../stackone/stackone.categories';
 
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';

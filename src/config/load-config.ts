@@ -1,22 +1,16 @@
 import { createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
-import {
-  AllConfig,
-  ApiKeyEntry,
-  AuthConfig,
-  JwtConfig,
-  STACKONE_CATEGORIES,
-  StackOneCategory,
-} from './config.types';
+import { AllConfig, ApiKeyEntry, AuthConfig, JwtConfig } from './config.types';
 import { ConfigError, EnvironmentVariables, validateEnvironment } from './env.schema';
 import { isTenantId, isTenantName, TENANT_ID_RULE, TENANT_NAME_RULE } from '../auth/tenant';
 import { weakSecretProblems } from './weak-secrets';
+import { PROVIDER_KEY_PATTERN } from '../providers/provider-key';
+import { STACKONE_CATEGORIES, StackOneCategory } from '../stackone/stackone.categories';
 
 export type RawEnv = Record<string, string | undefined>;
 
 const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
 const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
-export const PROVIDER_KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 const int = (value: string | undefined, fallback: number): number =>
   value === undefined ? fallback : Number.parseInt(value, 10);
