@@ -47,7 +47,7 @@ export class ApiKeyVerifier {
       if (tenantIdHeader !== undefined && tenantIdHeader !== entry.tenantId) {
         throw new TenantForbiddenError('This API key is bound to one tenant and cannot act for another (drop X-Tenant-Id or name the key\'s own tenant).');
       }
-      return { id: entry.tenantId ?? '', name: entry.tenantName ?? '', via: 'api-key', principal: entry.name };
+      return { id: entry.tenantId, name: entry.tenantName, via: 'api-key', principal: entry.name };
     }
     if (tenantIdHeader === undefined || tenantNameHeader === undefined) {
       throw new AuthenticationError('This API key acts for a tenant named on each call: send both X-Tenant-Id and X-Tenant-Name.', this.www);

@@ -66,8 +66,8 @@ export class JwtVerifier {
     const jwt = this.jwt;
     if (!jwt) return;
     if (jwt.mode === 'secret') this.key = new TextEncoder().encode(jwt.secret);
-    else if (jwt.mode === 'public-key') this.key = createPublicKey(jwt.publicKeyPem ?? '');
-    else this.key = remoteKeySet(jwt.jwksUrl ?? '');
+    else if (jwt.mode === 'public-key') this.key = createPublicKey(jwt.publicKeyPem);
+    else this.key = remoteKeySet(jwt.jwksUrl);
     this.options = {
       algorithms: [...jwt.algorithms],
       ...(jwt.issuer ? { issuer: jwt.issuer } : {}),

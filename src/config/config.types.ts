@@ -1,21 +1,5 @@
 /** Typed configuration namespaces. Read them with `ConfigService<AllConfig, true>` and `{ infer: true }`. */
-
-export const STACKONE_CATEGORIES = [
-  'ats',
-  'hris',
-  'hris-legacy',
-  'crm',
-  'iam',
-  'marketing',
-  'lms',
-  'stackone',
-  'documents',
-  'ticketing',
-  'screening',
-  'messaging',
-  'accounting',
-] as const;
-export type StackOneCategory = (typeof STACKONE_CATEGORIES)[number];
+import { StackOneCategory } from '../stackone/stackone.categories';
 
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -49,30 +33,31 @@ export interface StackOneConfig {
   providersCacheTtlMs: number;
 }
 
-export type JwtKeyMode = 'secret' | 'public-key' | 'jwks';
+/** Where JWT verification keys come from: exactly one source, and only its own field. */
+export type JwtKeySource =
+  | { mode: 'secret'; secret: string }
+  | { mode: 'public-key'; publicKeyPem: string }
+  | { mode: 'jwks'; jwksUrl: string };
+export type JwtKeyMode = JwtKeySource['mode'];
 
-export interface JwtConfig {
-  mode: JwtKeyMode;
-  secret?: string;
-  publicKeyPem?: string;
-  jwksUrl?: string;
+export type JwtConfig = JwtKeySource & {
   algorithms: string[];
   issuer?: string;
   audience?: string;
   clockToleranceSeconds: number;
-}
+};
 
-export interface ApiKeyEntry {
+interface ApiKeyIdentity {
   /** A label for logs and metrics; never the key itself. */
   name: string;
   /** Lower-case hex SHA-256 of the key. */
   sha256: string;
-  /** The tenant this key is bound to (absent only for keys that may act for any tenant). */
-  tenantId?: string;
-  tenantName?: string;
-  /** When true the caller names the tenant with X-Tenant-Id / X-Tenant-Name. */
-  actForAnyTenant: boolean;
 }
+
+/** A key bound to one tenant, or (actForAnyTenant) one whose caller names the tenant with X-Tenant-Id / X-Tenant-Name. */
+export type ApiKeyEntry =
+  | (ApiKeyIdentity & { actForAnyTenant: false; tenantId: string; tenantName: string })
+  | (ApiKeyIdentity & { actForAnyTenant: true });
 
 export interface AuthConfig {
   jwt?: JwtConfig;

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
+import { STACKONE_CATEGORIES } from '../stackone/stackone.categories';
 import { ConfigError } from './env.schema';
 import { loadConfig, RawEnv } from './load-config';
 
@@ -88,7 +89,7 @@ describe('loadConfig', () => {
     ['32 hex characters', '0f1e2d3c4b5a69788796a5b4c3d2e1f0'],
     ['base64url of 32 random bytes', 'q3Jt0k1lqVJ9b8_8Y1mW2hC4fZ0xGm6pNfQ7sT2uVw0'],
   ])('accepts a random-looking AUTH_JWT_SECRET (%s)', (_n, secret) => {
-    expect(loadConfig({ ...base, AUTH_JWT_SECRET: secret }).auth.jwt?.secret).toBe(secret);
+    expect(loadConfig({ ...base, AUTH_JWT_SECRET: secret }).auth.jwt).toMatchObject({ mode: 'secret', secret });
   });
 
   it('refuses a placeholder STACKONE_API_KEY but accepts short real-looking keys', () => {
@@ -160,5 +161,65 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, HTTP_REQUEST_TIMEOUT_MS: '5000' }).http.requestTimeoutMs).toBe(5_000);
     expect(refusal({ ...base, HTTP_REQUEST_TIMEOUT_MS: '0' })).toContain('HTTP_REQUEST_TIMEOUT_MS');
     expect(refusal({ ...base, HTTP_REQUEST_TIMEOUT_MS: 'never' })).toContain('HTTP_REQUEST_TIMEOUT_MS');
+  });
+
+  it('reports every bad variable at once, a value that is no number among the rest', () => {
+    const msg = refusal({ ...base, PORT: 'eighty', STACKONE_TIMEOUT_MS: '50', HTTP_TRUST_PROXY: 'true' });
+    expect(msg).toContain('PORT: must be a whole number');
+    expect(msg).toContain('STACKONE_TIMEOUT_MS: must be at least 100');
+    expect(msg).toContain('HTTP_TRUST_PROXY');
+  });
+
+  it.each(['+80', '-1', '1e3', '0x50', '80.0', ' 80'])('takes digits only for a number (%j is refused, not guessed at)', (port) => {
+    expect(refusal({ ...base, PORT: port })).toContain('PORT: must be a whole number');
+  });
+
+  it('gives the JWT config the field of its own key source only', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const keySource = (env: RawEnv): string[] =>
+      Object.keys(loadConfig({ STACKONE_API_KEY: 'k', ...env }).auth.jwt ?? {}).filter((k) => ['secret', 'publicKeyPem', 'jwksUrl'].includes(k));
+    expect(keySource({ AUTH_JWT_SECRET: SECRET })).toEqual(['secret']);
+    expect(keySource({ AUTH_JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n'), AUTH_JWT_ALGORITHMS: 'ES256' })).toEqual(['publicKeyPem']);
+    expect(keySource({ AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json' })).toEqual(['jwksUrl']);
+    expect(loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n'), AUTH_JWT_ALGORITHMS: 'ES256' }).auth.jwt).toMatchObject({
+      mode: 'public-key',
+      publicKeyPem: pem,
+      algorithms: ['ES256'],
+    });
+  });
+
+  it('keeps a tenant only on keys bound to one; an act-for-any key carries none', () => {
+    const sha = 'B'.repeat(64);
+    const keys = JSON.stringify([{ sha256: sha, actForAnyTenant: true, tenantId: 'org_1', tenantName: 'Org 1' }]);
+    const [entry] = loadConfig({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: keys }).auth.apiKeys;
+    expect(entry).toStrictEqual({ name: 'key-0', sha256: sha.toLowerCase(), actForAnyTenant: true });
+  });
+
+  it('names each bad API-key entry by index and field, and refuses a JSON value that is not a list', () => {
+    const msg = refusal({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: JSON.stringify([{ sha256: 'a'.repeat(64), tenantId: 't', tenantName: 'T' }, null]) });
+    expect(msg).toContain('AUTH_API_KEYS[1].sha256');
+    expect(msg).not.toContain('AUTH_API_KEYS[0]');
+    expect(refusal({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: '{"name":"billing"}' })).toBe('Invalid configuration:\n  - AUTH_API_KEYS: expected a JSON array');
+  });
+
+  it('accepts every StackOne category in the allow-list', () => {
+    expect(loadConfig({ ...base, STACKONE_ALLOWED_CATEGORIES: STACKONE_CATEGORIES.join(',') }).stackone.allowedCategories).toEqual([...STACKONE_CATEGORIES]);
+  });
+
+  it('takes 1 and 0 for STACKONE_ALLOW_INSECURE_HTTP as it validates them: 1 allows plain http to a remote host', () => {
+    const remote = { ...base, STACKONE_BASE_URL: 'http://stackone.internal:8080' };
+    expect(loadConfig({ ...remote, STACKONE_ALLOW_INSECURE_HTTP: '1' }).stackone.baseUrl).toBe('http://stackone.internal:8080');
+    expect(loadConfig({ ...remote, STACKONE_ALLOW_INSECURE_HTTP: 'true' }).stackone.baseUrl).toBe('http://stackone.internal:8080');
+    expect(refusal({ ...remote, STACKONE_ALLOW_INSECURE_HTTP: '0' })).toContain('STACKONE_BASE_URL');
+    expect(refusal({ ...remote, STACKONE_ALLOW_INSECURE_HTTP: 'yes' })).toContain('STACKONE_ALLOW_INSECURE_HTTP');
+  });
+
+  it('parses lists and the trusted proxies once', () => {
+    const c = loadConfig({ ...base, HTTP_TRUST_PROXY: '10.0.0.1, 10.0.0.0/8', HTTP_CORS_ORIGINS: 'https://a.example, ,https://b.example' });
+    expect(c.http.trustProxy).toEqual(['10.0.0.1', '10.0.0.0/8']);
+    expect(c.http.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(loadConfig({ ...base, HTTP_TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(loadConfig({ ...base, HTTP_TRUST_PROXY: 'false' }).http.trustProxy).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Refuses secrets anyone could know: .env.example's placeholders (published with the code) and
- * values that are obviously not random. Messages name the variable, never the value.
+ * values that are obviously not random. Messages never contain the value.
  */
 
 /** Words that only a placeholder contains; a random secret or a real StackOne key never does. */
@@ -15,19 +15,19 @@ export function looksLikePlaceholder(value: string): boolean {
   return PLACEHOLDER_PATTERN.test(value);
 }
 
-/** One problem line per weak secret, in the loadConfig problems format. */
-export function weakSecretProblems(env: { STACKONE_API_KEY?: string; AUTH_JWT_SECRET?: string }): string[] {
-  const problems: string[] = [];
-  if (env.STACKONE_API_KEY !== undefined && looksLikePlaceholder(env.STACKONE_API_KEY)) {
-    problems.push("STACKONE_API_KEY: is a placeholder (as in .env.example); set your StackOne project's API key");
+/** Why STACKONE_API_KEY cannot be used, or undefined. */
+export function stackOneApiKeyProblem(value: unknown): string | undefined {
+  return typeof value === 'string' && looksLikePlaceholder(value)
+    ? "is a placeholder (as in .env.example); set your StackOne project's API key"
+    : undefined;
+}
+
+/** Why AUTH_JWT_SECRET cannot be used, or undefined. */
+export function jwtSecretProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (looksLikePlaceholder(value)) return `is a placeholder (as in .env.example), so anyone could sign tokens with it; ${HOW_TO_GENERATE}`;
+  if (new Set(value).size < MIN_DISTINCT_CHARACTERS) {
+    return `too little variety (fewer than ${MIN_DISTINCT_CHARACTERS} different characters) to be random; ${HOW_TO_GENERATE}`;
   }
-  const secret = env.AUTH_JWT_SECRET;
-  if (secret !== undefined) {
-    if (looksLikePlaceholder(secret)) {
-      problems.push(`AUTH_JWT_SECRET: is a placeholder (as in .env.example), so anyone could sign tokens with it; ${HOW_TO_GENERATE}`);
-    } else if (new Set(secret).size < MIN_DISTINCT_CHARACTERS) {
-      problems.push(`AUTH_JWT_SECRET: too little variety (fewer than ${MIN_DISTINCT_CHARACTERS} different characters) to be random; ${HOW_TO_GENERATE}`);
-    }
-  }
-  return problems;
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { STACKONE_CATEGORIES } from '../config/config.types';
+import { STACKONE_CATEGORIES } from '../stackone/stackone.categories';
 
 export class ProviderResponseDto {
   @ApiProperty({ description: 'Provider key (use it as `provider` in a connect session)', example: 'hibob' })

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { STACKONE_CATEGORIES, StackOneCategory } from '../config/config.types';
+import { STACKONE_CATEGORIES, StackOneCategory } from '../stackone/stackone.categories';
 
 export class ProvidersQueryDto {
   @ApiPropertyOptional({ description: 'Only providers of this category', enum: STACKONE_CATEGORIES, example: 'hris' })

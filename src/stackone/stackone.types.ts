@@ -2,7 +2,7 @@
  * StackOne's wire format (snake_case). Only this folder and the sandbox speak it; everything else
  * uses the service's camelCase DTOs. Shapes follow @stackone/stackone-client-ts 4.28.0.
  */
-import { StackOneCategory } from '../config/config.types';
+import { StackOneCategory } from './stackone.categories';
 
 export interface ConnectSessionCreateWire {
   origin_owner_id: string;

@@ -1,7 +1,7 @@
 import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { PROVIDER_KEY_PATTERN } from '../../config/load-config';
+import { PROVIDER_KEY_PATTERN } from '../../providers/provider-key';
 import { IsAbsent } from '../../common/validators';
 import { OWNER_NOT_IN_QUERY } from '../../common/request-validation.error';
 

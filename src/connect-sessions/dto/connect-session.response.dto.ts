@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { STACKONE_CATEGORIES, StackOneCategory } from '../../config/config.types';
+import { STACKONE_CATEGORIES, StackOneCategory } from '../../stackone/stackone.categories';
 
 export type AccountAction = 'create' | 'update';
 

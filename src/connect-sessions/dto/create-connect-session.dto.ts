@@ -15,8 +15,8 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { STACKONE_CATEGORIES, StackOneCategory } from '../../config/config.types';
-import { PROVIDER_KEY_PATTERN } from '../../config/load-config';
+import { STACKONE_CATEGORIES, StackOneCategory } from '../../stackone/stackone.categories';
+import { PROVIDER_KEY_PATTERN } from '../../providers/provider-key';
 import { ACCOUNT_ID_PATTERN, IsAbsent, IsFlatMetadata, KeepOwnKeys } from '../../common/validators';
 import { OWNER_FROM_CREDENTIALS } from '../../common/request-validation.error';
 
