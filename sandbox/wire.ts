@@ -2,7 +2,7 @@
  * The sandbox's side of StackOne's wire format: its answers are typed with the service's own wire
  * types (src/stackone/stackone.types.ts), so the two cannot drift apart unnoticed.
  */
-import { STACKONE_CATEGORIES } from '../src/config/config.types';
+import { STACKONE_CATEGORIES } from '../src/stackone/stackone.categories';
 import type { ConnectorMetaWire, ConnectSessionTokenAuthLinkWire, ConnectSessionWire } from '../src/stackone/stackone.types';
 import type { SandboxProvider } from './providers';
 import type { SandboxAccount, SandboxSession } from './store';
