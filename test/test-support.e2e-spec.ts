@@ -61,6 +61,33 @@ describe('suites that cannot run here', () => {
   }, 60_000);
 });
 
+describe('npm run test:unit / test:e2e / npm test', () => {
+  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  /** The specs the script's Jest command would run (`--listTests`), relative to the root. */
+  const listed = (script: string): string[] => {
+    const args = scripts[script].replace(/^NODE_OPTIONS=\S+ jest /, '').split(' ');
+    const out = spawnSync(process.execPath, [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...args, '--listTests'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '--experimental-vm-modules' },
+      encoding: 'utf8',
+    });
+    return out.stdout.split('\n').filter((l) => l.startsWith('/')).map((l) => l.slice(root.length + 1)).sort();
+  };
+
+  it('test:unit runs the specs next to the code, test:e2e those in test/, npm test each of them once', () => {
+    const unit = listed('test:unit');
+    const e2e = listed('test:e2e');
+    const all = listed('test');
+    expect(unit.length).toBeGreaterThan(10);
+    expect(unit.every((f) => f.startsWith('src/') && f.endsWith('.spec.ts'))).toBe(true);
+    expect(e2e.length).toBeGreaterThan(10);
+    expect(e2e.every((f) => f.startsWith('test/') && f.endsWith('.e2e-spec.ts'))).toBe(true);
+    expect(e2e).toContain('test/test-support.e2e-spec.ts');
+    expect(all).toEqual([...unit, ...e2e].sort());
+    expect(new Set(all).size).toBe(all.length);
+  }, 60_000);
+});
+
 describe('passing tests print no error logs', () => {
   it('the @CurrentTenant() misuse test captures the 500 it logs', async () => {
     const spec = 'src/auth/auth.module.spec.ts';
