@@ -3,11 +3,12 @@ import { ConnectSessionCreate$inboundSchema } from '@stackone/stackone-client-ts
 import { ConnectSessionTokenAuthLink$inboundSchema } from '@stackone/stackone-client-ts/sdk/models/shared/connectsessiontokenauthlink';
 import { LinkedAccount$inboundSchema } from '@stackone/stackone-client-ts/sdk/models/shared/linkedaccount';
 import { ConnectorsMeta$inboundSchema } from '@stackone/stackone-client-ts/sdk/models/shared/connectorsmeta';
-import { SignJWT } from 'jose';
 import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
 import { CONNECT_SESSION_CREATE_KEYS } from '../src/stackone/stackone.types';
-import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
+import { startService, TestService } from './support/app';
+import { TEST_STACKONE_KEY } from './support/config';
 import { completeSession } from './support/hosted-page';
+import { bearer } from './support/jwt';
 
 /**
  * The official SDK (@stackone/stackone-client-ts) is the machine-readable contract: every body this
@@ -22,10 +23,7 @@ describe('contract with the official StackOne SDK', () => {
   beforeAll(async () => {
     sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
     svc = await startService(sandbox.url);
-    auth = `Bearer ${await new SignJWT({ org_id: 'org_c', org_name: 'Contract Co', email: 'c@c.example' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('10m')
-      .sign(new TextEncoder().encode(TEST_JWT_SECRET))}`;
+    auth = await bearer({ org_id: 'org_c', org_name: 'Contract Co', email: 'c@c.example' });
   });
   afterAll(async () => {
     await svc?.close();

@@ -1,16 +1,12 @@
-import { SignJWT } from 'jose';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
-import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
+import { startService, TestService } from './support/app';
+import { TEST_STACKONE_KEY } from './support/config';
+import { bearer as signedBearer, TEST_JWT_SECRET } from './support/jwt';
 import { startServiceProcess } from './support/processes';
 
-const bearer = (): Promise<string> =>
-  new SignJWT({ org_id: 'org_r', org_name: 'Resilient Inc', email: 'r@r.example' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(TEST_JWT_SECRET))
-    .then((t) => `Bearer ${t}`);
+const bearer = (): Promise<string> => signedBearer({ org_id: 'org_r', org_name: 'Resilient Inc', email: 'r@r.example' });
 
 /** Sockets this process holds open, from /proc (Linux). */
 const openSockets = (): number => readdirSync('/proc/self/fd').filter((fd) => {
@@ -160,9 +156,7 @@ describe('bounded loopback load', () => {
   it('serves 3,000 requests at 32 in flight with no errors and no growth in open sockets', async () => {
     const sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
     const svc = await startService(sandbox.url, { RATE_LIMIT_PER_TENANT: '1000000', STACKONE_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' });
-    const server = await svc.app.listen(0, '127.0.0.1');
-    const { port } = (svc.app.getHttpServer().address() as { port: number });
-    void server;
+    const { port } = await svc.listen();
     const auth = await bearer();
     const body = JSON.stringify({ provider: 'hibob', originUsername: 'load@r.example' });
     const one = (): Promise<number> =>
