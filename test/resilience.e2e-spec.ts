@@ -4,6 +4,7 @@ import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
 import { startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
 import { bearer as signedBearer, TEST_JWT_SECRET } from './support/jwt';
+import { counterValue } from './support/metrics';
 import { startServiceProcess } from './support/processes';
 
 const bearer = (): Promise<string> => signedBearer({ org_id: 'org_r', org_name: 'Resilient Inc', email: 'r@r.example' });
@@ -59,10 +60,17 @@ describe('resilience through the service (sandbox fault injection)', () => {
   });
 
   it('counts retries and upstream outcomes in /metrics', async () => {
+    // Its own request, read as a delta: the test stands alone, whatever earlier tests counted.
+    const created = { method: 'POST', route: '/v1/connect-sessions', status: '201' };
+    const ok = { operation: 'createConnectSession', outcome: 'ok' };
+    const before = (await svc.http().get('/metrics').expect(200)).text;
+    await post().expect(201);
     const text = (await svc.http().get('/metrics').expect(200)).text;
     expect(text).toMatch(/http_requests_total\{method="POST",route="\/v1\/connect-sessions",status="201"\} \d+/);
     expect(text).toMatch(/stackone_calls_total\{operation="createConnectSession",outcome="ok"\} \d+/);
     expect(text).toMatch(/http_request_duration_seconds_bucket/);
+    expect(counterValue(text, 'http_requests_total', created) - counterValue(before, 'http_requests_total', created)).toBe(1);
+    expect(counterValue(text, 'stackone_calls_total', ok) - counterValue(before, 'stackone_calls_total', ok)).toBe(1);
   });
 });
 
@@ -125,10 +133,13 @@ describe('retries through the service', () => {
 
   it('429 with Retry-After: 1, then success → 201 after about a second', async () => {
     sandbox.injectFault({ path: '/connect_sessions', status: 429, retryAfter: 1, count: 1 });
+    const retries = async (): Promise<number> =>
+      counterValue((await svc.http().get('/metrics')).text, 'stackone_retries_total', { operation: 'createConnectSession', reason: '429' });
+    const before = await retries();
     const started = Date.now();
     await post().expect(201);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    expect((await svc.http().get('/metrics')).text).toMatch(/stackone_retries_total\{operation="createConnectSession",reason="429"\} 1/);
+    expect((await retries()) - before).toBe(1);
   });
 
   it('a burst of 503s shorter than the retry budget → 201', async () => {
