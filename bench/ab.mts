@@ -1,4 +1,4 @@
-// Interleaved A/B of two builds of the service: `node bench/ab.mts DIST_A DIST_B [ROUNDS]`.
+// Interleaved A/B of two builds of the service: `npm run bench:ab -- DIST_A DIST_B [ROUNDS]`.
 // Both run at once against one upstream stand-in and take the same load in alternating rounds
 // (A B, B A, ...), so a drift in this machine's speed hits both alike. Reports, per build, the
 // medians of req/s, p99 and CPU microseconds per request (user + system time from /proc over the
@@ -28,7 +28,7 @@ interface Round {
 }
 
 async function main(): Promise<void> {
-  if (!distA || !distB) throw new Error('usage: node bench/ab.mts DIST_A DIST_B [ROUNDS]');
+  if (!distA || !distB) throw new Error('usage: npm run bench:ab -- DIST_A DIST_B [ROUNDS]');
   for (const d of [distA, distB]) if (!existsSync(join(d, 'main.js'))) throw new Error(`${d}/main.js is missing`);
   const upstream = await startScript([join(here, 'upstream.mts')], { UPSTREAM_API_KEY: KEY });
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
