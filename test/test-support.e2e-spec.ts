@@ -1,8 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { launchNode } from './support/processes';
 
 const root = join(__dirname, '..');
 
@@ -19,15 +19,13 @@ async function jest(specs: string[], env: Record<string, string>): Promise<{ sum
   const dir = mkdtempSync(join(tmpdir(), 'scs-meta-'));
   const out = join(dir, 'result.json');
   try {
-    const child = spawn(
-      process.execPath,
-      [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--ci', '--json', `--outputFile=${out}`, ...specs],
-      { cwd: root, env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '--experimental-vm-modules', CHROMIUM_PATH: join(dir, 'no-chromium'), ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await once(child, 'exit');
-    return { summary: JSON.parse(readFileSync(out, 'utf8')) as JestJson, stderr };
+    const jestRun = await launchNode([join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--ci', '--json', `--outputFile=${out}`, ...specs], {
+      cwd: root,
+      env: { NODE_OPTIONS: '--experimental-vm-modules', CHROMIUM_PATH: join(dir, 'no-chromium'), ...env },
+      stdout: 'ignore',
+    });
+    await jestRun.closed;
+    return { summary: JSON.parse(readFileSync(out, 'utf8')) as JestJson, stderr: jestRun.output() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
