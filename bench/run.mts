@@ -4,6 +4,7 @@ import autocannon from 'autocannon';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
+import { basicAuth } from '../test/support/stackone-stand-in.ts';
 import { benchToken, here, KEY, median, peakRssMb, productionNodeFlags, root, run, startScript, startService } from './harness.mts';
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 5);
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const seedBody = JSON.stringify({ originUsername: 'jane@acme.example', provider: 'hibob' });
   const noProviderBody = JSON.stringify({ originUsername: 'jane@acme.example' });
   const targets = {
-    ceiling: { url: `${upstreamUrl}/connect_sessions`, headers: { authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` }, body: JSON.stringify({ origin_owner_id: 'customer-123', origin_owner_name: 'Acme Inc', origin_username: 'jane@acme.example', provider: 'hibob' }), pid: upstream.child.pid },
+    ceiling: { url: `${upstreamUrl}/connect_sessions`, headers: { authorization: basicAuth(KEY) }, body: JSON.stringify({ origin_owner_id: 'customer-123', origin_owner_name: 'Acme Inc', origin_username: 'jane@acme.example', provider: 'hibob' }), pid: upstream.child.pid },
     baseline: { url: `http://127.0.0.1:${baseline.port}/stackone_connect_sessions`, headers: {}, body: seedBody, pid: baseline.child.pid },
     floor: { url: `http://127.0.0.1:${floor.port}/`, headers: {}, body: seedBody, pid: floor.child.pid },
     service: { url: `${service.url}/v1/connect-sessions`, headers: { authorization: `Bearer ${token}` }, body: seedBody, pid: service.child.pid },

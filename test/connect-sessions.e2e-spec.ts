@@ -3,9 +3,9 @@ import { startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
 import { signHs256, TEST_JWT_SECRET, tenantToken } from './support/jwt';
 import { counterValue } from './support/metrics';
-import { startStackOneStandIn, StackOneStandIn, wireSession } from './support/stackone-stand-in';
+import { basicAuth, startStackOneStandIn, StackOneStandIn, wireSession } from './support/stackone-stand-in';
 
-const basic = `Basic ${Buffer.from(`${TEST_STACKONE_KEY}:`).toString('base64')}`;
+const basic = basicAuth(TEST_STACKONE_KEY);
 
 const token = (claims: Record<string, unknown> = {}, secret = TEST_JWT_SECRET): Promise<string> =>
   tenantToken({ org_id: 'org_acme', org_name: 'Acme Inc', email: 'jane@acme.example', sub: 'user_jane', ...claims }, { secret });

@@ -9,6 +9,7 @@ import { startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
 import { completeSession } from './support/hosted-page';
 import { bearer } from './support/jwt';
+import { basicAuth } from './support/stackone-stand-in';
 
 /**
  * The official SDK (@stackone/stackone-client-ts) is the machine-readable contract: every body this
@@ -51,7 +52,7 @@ describe('contract with the official StackOne SDK', () => {
     const created = await sdk.connectSessions.createConnectSession({ originOwnerId: 'org_sdk', originOwnerName: 'SDK Org', provider: 'hibob', label: 'via sdk' });
     expect(created.connectSessionTokenAuthLink?.token).toEqual(expect.any(String));
     const raw = sandbox.requests.at(-1);
-    expect(raw?.headers.authorization).toBe(`Basic ${Buffer.from(`${TEST_STACKONE_KEY}:`).toString('base64')}`);
+    expect(raw?.headers.authorization).toBe(basicAuth(TEST_STACKONE_KEY));
 
     const authed = await sdk.connectSessions.authenticateConnectSession({ token: created.connectSessionTokenAuthLink?.token as string });
     expect(authed.connectSession?.originOwnerId).toBe('org_sdk');
@@ -76,7 +77,7 @@ describe('contract with the official StackOne SDK', () => {
 
   it('sandbox wire answers parse with the SDK inbound schemas directly', async () => {
     sandbox.reset();
-    const headers = { authorization: `Basic ${Buffer.from(`${TEST_STACKONE_KEY}:`).toString('base64')}`, 'content-type': 'application/json' };
+    const headers = { authorization: basicAuth(TEST_STACKONE_KEY), 'content-type': 'application/json' };
     const session = (await (await fetch(`${sandbox.url}/connect_sessions`, { method: 'POST', headers, body: JSON.stringify({ origin_owner_id: 'o', origin_owner_name: 'O', provider: 'lever' }) })).json()) as { auth_link_url: string };
     expect(ConnectSessionTokenAuthLink$inboundSchema.safeParse(session).success).toBe(true);
     await completeSession(session.auth_link_url);

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { createSandbox, Sandbox } from '../src/sandbox/sandbox';
 import { freePort, launchNode } from './support/processes';
+import { basicAuth } from './support/stackone-stand-in';
 
 const KEY = 'sandbox-e2e-key';
-const basic = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+const basic = basicAuth(KEY);
 
 describe('the StackOne sandbox, as a newcomer meets it', () => {
   let sandbox: Sandbox;

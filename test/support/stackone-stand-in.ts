@@ -37,6 +37,9 @@ export interface StackOneStandIn {
   close(): Promise<void>;
 }
 
+/** The Authorization header StackOne expects for `apiKey`: Basic, the key as user name, no password. */
+export const basicAuth = (apiKey: string): string => `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`;
+
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
@@ -66,7 +69,7 @@ const CONNECTORS = JSON.stringify([{ provider: 'hibob', provider_name: 'HiBob', 
 const UNAUTHORIZED = JSON.stringify({ statusCode: 401, message: 'Unauthorized' });
 
 export async function startStackOneStandIn(options: StandInOptions = {}): Promise<StackOneStandIn> {
-  const expected = options.apiKey === undefined ? undefined : `Basic ${Buffer.from(`${options.apiKey}:`).toString('base64')}`;
+  const expected = options.apiKey === undefined ? undefined : basicAuth(options.apiKey);
   const record = options.record ?? true;
   let handlers: StandInHandler[] = [];
 
