@@ -1,4 +1,4 @@
-// Interleaved A/B of two builds of the service: `node bench/ab.mts DIST_A DIST_B [ROUNDS]`.
+// Interleaved A/B of two builds of the service: `npm run bench:ab -- DIST_A DIST_B [ROUNDS]`.
 // Both run at once against one upstream stand-in and take the same load in alternating rounds
 // (A B, B A, ...), so a drift in this machine's speed hits both alike. Reports, per build, the
 // medians of req/s, p99 and CPU microseconds per request (user + system time from /proc over the
@@ -12,7 +12,7 @@
 import autocannon from 'autocannon';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { benchToken, cpuMicros, here, KEY, median, peakRssMb, productionNodeFlags, randomPort, run, startScript, startService, untilReady } from './harness.mts';
+import { benchToken, cpuMicros, here, KEY, median, peakRssMb, productionNodeFlags, run, startScript, startService } from './harness.mts';
 
 const [distA, distB, roundsArg = '6'] = process.argv.slice(2);
 const ROUNDS = Number(roundsArg);
@@ -28,22 +28,18 @@ interface Round {
 }
 
 async function main(): Promise<void> {
-  if (!distA || !distB) throw new Error('usage: node bench/ab.mts DIST_A DIST_B [ROUNDS]');
+  if (!distA || !distB) throw new Error('usage: npm run bench:ab -- DIST_A DIST_B [ROUNDS]');
   for (const d of [distA, distB]) if (!existsSync(join(d, 'main.js'))) throw new Error(`${d}/main.js is missing`);
   const upstream = await startScript([join(here, 'upstream.mts')], { UPSTREAM_API_KEY: KEY });
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const argsA = flags(process.env.AB_NODE_ARGS, productionNodeFlags());
   const builds = {
-    A: { dist: resolve(distA), port: randomPort(), nodeArgs: argsA, env: {} },
-    B: { dist: resolve(distB), port: randomPort(), nodeArgs: flags(process.env.AB_NODE_ARGS_B, argsA), env: JSON.parse(process.env.AB_ENV_B ?? '{}') as Record<string, string> },
+    A: { dist: resolve(distA), nodeArgs: argsA, env: {} },
+    B: { dist: resolve(distB), nodeArgs: flags(process.env.AB_NODE_ARGS_B, argsA), env: JSON.parse(process.env.AB_ENV_B ?? '{}') as Record<string, string> },
   };
-  if (builds.A.port === builds.B.port) builds.B.port += 1;
-  const pids = {
-    A: startService({ ...builds.A, upstreamUrl }).pid,
-    B: startService({ ...builds.B, upstreamUrl }).pid,
-  };
-  await untilReady(builds.A.port, performance.now());
-  await untilReady(builds.B.port, performance.now());
+  const [serviceA, serviceB] = await Promise.all([startService({ ...builds.A, upstreamUrl }), startService({ ...builds.B, upstreamUrl })]);
+  const services = { A: serviceA, B: serviceB };
+  const pids = { A: serviceA.child.pid, B: serviceB.child.pid };
 
   const token = await benchToken();
   const method = (process.env.AB_METHOD ?? 'POST') as 'POST' | 'GET';
@@ -51,7 +47,7 @@ async function main(): Promise<void> {
   const path = process.env.AB_PATH ?? '/v1/connect-sessions';
   async function round(name: 'A' | 'B', duration: number): Promise<Round> {
     const before = cpuMicros(pids[name]);
-    const r = await autocannon({ url: `http://127.0.0.1:${builds[name].port}${path}`, method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body, connections: CONNECTIONS, duration });
+    const r = await autocannon({ url: `${services[name].url}${path}`, method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body, connections: CONNECTIONS, duration });
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx answers and ${r.errors} errors`);
     return { rps: r.requests.average, p99: r.latency.p99, cpuUsPerRequest: (cpuMicros(pids[name]) - before) / r.requests.total };
   }

@@ -4,7 +4,8 @@ import autocannon from 'autocannon';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { benchToken, here, KEY, median, peakRssMb, productionNodeFlags, randomPort, root, run, startScript, startService, untilReady } from './harness.mts';
+import { basicAuth } from '../test/support/stackone-stand-in.ts';
+import { benchToken, here, KEY, median, peakRssMb, productionNodeFlags, root, run, startScript, startService } from './harness.mts';
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -24,23 +25,21 @@ async function main(): Promise<void> {
   const floor = await startScript([join(here, 'floor.mts')], { UPSTREAM_URL: upstreamUrl, UPSTREAM_API_KEY: KEY });
 
   // The service runs as production does: `npm run start:prod`'s node flags, plus any extra ones.
-  const servicePort = randomPort();
   const nodeArgs = [...productionNodeFlags(), ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const serviceStart = performance.now();
-  const service = startService({ dist: join(root, 'dist'), port: servicePort, upstreamUrl, nodeArgs });
-  const readyMs = await untilReady(servicePort, serviceStart);
+  const service = await startService({ dist: join(root, 'dist'), upstreamUrl, nodeArgs });
+  const { readyMs } = service;
 
   const token = await benchToken();
   const seedBody = JSON.stringify({ originUsername: 'jane@acme.example', provider: 'hibob' });
   const noProviderBody = JSON.stringify({ originUsername: 'jane@acme.example' });
   const targets = {
-    ceiling: { url: `${upstreamUrl}/connect_sessions`, headers: { authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` }, body: JSON.stringify({ origin_owner_id: 'customer-123', origin_owner_name: 'Acme Inc', origin_username: 'jane@acme.example', provider: 'hibob' }), pid: upstream.child.pid },
+    ceiling: { url: `${upstreamUrl}/connect_sessions`, headers: { authorization: basicAuth(KEY) }, body: JSON.stringify({ origin_owner_id: 'customer-123', origin_owner_name: 'Acme Inc', origin_username: 'jane@acme.example', provider: 'hibob' }), pid: upstream.child.pid },
     baseline: { url: `http://127.0.0.1:${baseline.port}/stackone_connect_sessions`, headers: {}, body: seedBody, pid: baseline.child.pid },
     floor: { url: `http://127.0.0.1:${floor.port}/`, headers: {}, body: seedBody, pid: floor.child.pid },
-    service: { url: `http://127.0.0.1:${servicePort}/v1/connect-sessions`, headers: { authorization: `Bearer ${token}` }, body: seedBody, pid: service.pid },
+    service: { url: `${service.url}/v1/connect-sessions`, headers: { authorization: `Bearer ${token}` }, body: seedBody, pid: service.child.pid },
     // The same service process without a provider in the body: no accountAction look-up, so one
     // StackOne call like the baseline's. Shows what the preview costs; the targets use `service`.
-    serviceNoProvider: { url: `http://127.0.0.1:${servicePort}/v1/connect-sessions`, headers: { authorization: `Bearer ${token}` }, body: noProviderBody, pid: service.pid },
+    serviceNoProvider: { url: `${service.url}/v1/connect-sessions`, headers: { authorization: `Bearer ${token}` }, body: noProviderBody, pid: service.child.pid },
   };
   type Name = keyof typeof targets;
   const names = Object.keys(targets) as Name[];

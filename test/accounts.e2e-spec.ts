@@ -1,13 +1,10 @@
-import { SignJWT } from 'jose';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
-import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
+import { startService, TestService } from './support/app';
+import { TEST_STACKONE_KEY } from './support/config';
 import { completeSession } from './support/hosted-page';
+import { bearer } from './support/jwt';
 
-const tokenFor = (org: string, name: string): Promise<string> =>
-  new SignJWT({ org_id: org, org_name: name, email: `admin@${org}.example` })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+const tenant = (org: string, name: string): Promise<string> => bearer({ org_id: org, org_name: name, email: `admin@${org}.example` });
 
 describe('tenant-scoped accounts, ownership checks and the account-action preview', () => {
   let sandbox: Sandbox;
@@ -18,8 +15,8 @@ describe('tenant-scoped accounts, ownership checks and the account-action previe
   beforeAll(async () => {
     sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
     svc = await startService(sandbox.url, { RATE_LIMIT_PER_TENANT: '10000' });
-    a = `Bearer ${await tokenFor('org_a', 'Tenant A')}`;
-    b = `Bearer ${await tokenFor('org_b', 'Tenant B')}`;
+    a = await tenant('org_a', 'Tenant A');
+    b = await tenant('org_b', 'Tenant B');
   });
   afterAll(async () => {
     await svc?.close();
@@ -207,7 +204,7 @@ describe('allow-lists and the providers list', () => {
       STACKONE_ALLOWED_CATEGORIES: 'hris,ats',
       STACKONE_PROVIDERS_CACHE_TTL_SECONDS: '60',
     });
-    auth = `Bearer ${await tokenFor('org_a', 'Tenant A')}`;
+    auth = await tenant('org_a', 'Tenant A');
   });
   afterAll(async () => {
     await svc?.close();

@@ -1,19 +1,14 @@
-import { SignJWT } from 'jose';
-import { once } from 'node:events';
-import { createServer, Server } from 'node:http';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
-import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
+import { startService, TestService } from './support/app';
+import { TEST_STACKONE_KEY } from './support/config';
+import { signHs256, TEST_JWT_SECRET, tenantToken } from './support/jwt';
+import { counterValue } from './support/metrics';
+import { basicAuth, startStackOneStandIn, StackOneStandIn, wireSession } from './support/stackone-stand-in';
 
-const basic = `Basic ${Buffer.from(`${TEST_STACKONE_KEY}:`).toString('base64')}`;
+const basic = basicAuth(TEST_STACKONE_KEY);
 
-async function token(claims: Record<string, unknown> = {}, alg = 'HS256', secret = TEST_JWT_SECRET): Promise<string> {
-  return new SignJWT({ org_id: 'org_acme', org_name: 'Acme Inc', email: 'jane@acme.example', ...claims })
-    .setProtectedHeader({ alg })
-    .setSubject('user_jane')
-    .setIssuedAt()
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(secret));
-}
+const token = (claims: Record<string, unknown> = {}, secret = TEST_JWT_SECRET): Promise<string> =>
+  tenantToken({ org_id: 'org_acme', org_name: 'Acme Inc', email: 'jane@acme.example', sub: 'user_jane', ...claims }, { secret });
 
 const sessionCalls = (sandbox: Sandbox) => sandbox.requests.filter((r) => r.method === 'POST' && r.path === '/connect_sessions');
 
@@ -192,15 +187,13 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
   describe('JWT refusals (all 401 with WWW-Authenticate, zero upstream calls)', () => {
     const cases: [string, () => Promise<string>][] = [
       ['no credential', () => Promise.resolve('')],
-      ['a bad signature', () => token({}, 'HS256', 'another-secret-of-at-least-32-bytes-000')],
+      ['a bad signature', () => token({}, 'another-secret-of-at-least-32-bytes-000')],
       ['alg none', async () => {
         const [, payload] = (await token()).split('.');
         return `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
       }],
-      ['an expired token', () =>
-        new SignJWT({ org_id: 'org_acme', org_name: 'Acme Inc' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(new TextEncoder().encode(TEST_JWT_SECRET))],
-      ['a token without tenant claims', () =>
-        new SignJWT({ email: 'x@y.z' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(TEST_JWT_SECRET))],
+      ['an expired token', () => signHs256({ org_id: 'org_acme', org_name: 'Acme Inc' }, TEST_JWT_SECRET, { expiresIn: Math.floor(Date.now() / 1000) - 3600 })],
+      ['a token without tenant claims', () => signHs256({ email: 'x@y.z' }, TEST_JWT_SECRET)],
       ['a whitespace-only tenant id claim', () => token({ org_id: '   ' })],
       ['a padded tenant name claim', () => token({ org_name: ' Acme Inc ' })],
       ['a tenant name claim with a control character', () => token({ org_name: 'Acme\u0000Inc' })],
@@ -216,7 +209,7 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     });
 
     it('names the missing tenant claims', async () => {
-      const t = await new SignJWT({ email: 'x@y.z' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(TEST_JWT_SECRET));
+      const t = await signHs256({ email: 'x@y.z' }, TEST_JWT_SECRET);
       const res = await svc.http().post('/v1/connect-sessions').set('Authorization', `Bearer ${t}`).send({}).expect(401);
       expect(res.body.detail).toMatch(/org_id/);
     });
@@ -284,39 +277,36 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
 
 describe('a session StackOne made for another owner (local stand-in answering with a mixed-up owner)', () => {
   const FOREIGN_TOKEN = 'tok_made_for_org_other_5c1d';
-  let upstream: Server;
+  let upstream: StackOneStandIn;
   let svc: TestService;
   let bearer: string;
   let owner = 'org_other';
 
   beforeAll(async () => {
-    upstream = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
-        if (req.method !== 'POST') return res.end('[]');
-        res.end(JSON.stringify({
-          id: 41, organization_id: 1, project_id: 'p', origin_owner_id: owner, origin_owner_name: 'Other Co',
-          created_at: new Date().toISOString(), token: FOREIGN_TOKEN, auth_link_url: `http://127.0.0.1/connect?token=${FOREIGN_TOKEN}`,
-        }));
-      });
+    upstream = await startStackOneStandIn({ apiKey: TEST_STACKONE_KEY });
+    upstream.session = (body) => ({
+      ...wireSession(body),
+      origin_owner_id: owner,
+      origin_owner_name: 'Other Co',
+      token: FOREIGN_TOKEN,
+      auth_link_url: `http://127.0.0.1/connect?token=${FOREIGN_TOKEN}`,
     });
-    upstream.listen(0, '127.0.0.1');
-    await once(upstream, 'listening');
-    svc = await startService(`http://127.0.0.1:${(upstream.address() as { port: number }).port}`);
+    svc = await startService(upstream.url);
     bearer = `Bearer ${await token()}`;
   });
   afterAll(async () => {
     await svc?.close();
-    upstream?.closeAllConnections();
-    upstream?.close();
+    await upstream?.close();
   });
+  const mismatches = async (): Promise<number> =>
+    counterValue((await svc.http().get('/metrics').expect(200)).text, 'stackone_owner_mismatch_total', { operation: 'createConnectSession' });
 
   it.each([
     ['without a provider', {}],
     ['with a provider', { provider: 'hibob' }],
   ])('answers 502 problem+json %s, logs an error, counts it, and never hands over the token', async (_n, body) => {
     owner = 'org_other';
+    const before = await mismatches();
     const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send(body).expect(502);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.type).toContain('upstream-invalid-response');
@@ -324,8 +314,8 @@ describe('a session StackOne made for another owner (local stand-in answering wi
     const errors = svc.logs.parsed().filter((l) => l.level === 'error' && String(l.msg).includes('origin_owner_id'));
     expect(errors.at(-1)?.msg).toMatch(/tenant org_acme .*"org_other"/);
     expect(svc.logs.text()).not.toContain(FOREIGN_TOKEN);
-    const metrics = (await svc.http().get('/metrics').expect(200)).text;
-    expect(metrics).toMatch(/stackone_owner_mismatch_total\{operation="createConnectSession"\} [12]/);
+    // Counted once per refused session: a delta, so the case stands alone whatever ran before it.
+    expect((await mismatches()) - before).toBe(1);
   });
 
   it('hands over the session once the owner matches', async () => {

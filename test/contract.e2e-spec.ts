@@ -3,11 +3,13 @@ import { ConnectSessionCreate$inboundSchema } from '@stackone/stackone-client-ts
 import { ConnectSessionTokenAuthLink$inboundSchema } from '@stackone/stackone-client-ts/sdk/models/shared/connectsessiontokenauthlink';
 import { LinkedAccount$inboundSchema } from '@stackone/stackone-client-ts/sdk/models/shared/linkedaccount';
 import { ConnectorsMeta$inboundSchema } from '@stackone/stackone-client-ts/sdk/models/shared/connectorsmeta';
-import { SignJWT } from 'jose';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { CONNECT_SESSION_CREATE_KEYS } from '../src/stackone/stackone.types';
-import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
+import { startService, TestService } from './support/app';
+import { TEST_STACKONE_KEY } from './support/config';
 import { completeSession } from './support/hosted-page';
+import { bearer } from './support/jwt';
+import { basicAuth } from './support/stackone-stand-in';
 
 /**
  * The official SDK (@stackone/stackone-client-ts) is the machine-readable contract: every body this
@@ -22,10 +24,7 @@ describe('contract with the official StackOne SDK', () => {
   beforeAll(async () => {
     sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
     svc = await startService(sandbox.url);
-    auth = `Bearer ${await new SignJWT({ org_id: 'org_c', org_name: 'Contract Co', email: 'c@c.example' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('10m')
-      .sign(new TextEncoder().encode(TEST_JWT_SECRET))}`;
+    auth = await bearer({ org_id: 'org_c', org_name: 'Contract Co', email: 'c@c.example' });
   });
   afterAll(async () => {
     await svc?.close();
@@ -53,7 +52,7 @@ describe('contract with the official StackOne SDK', () => {
     const created = await sdk.connectSessions.createConnectSession({ originOwnerId: 'org_sdk', originOwnerName: 'SDK Org', provider: 'hibob', label: 'via sdk' });
     expect(created.connectSessionTokenAuthLink?.token).toEqual(expect.any(String));
     const raw = sandbox.requests.at(-1);
-    expect(raw?.headers.authorization).toBe(`Basic ${Buffer.from(`${TEST_STACKONE_KEY}:`).toString('base64')}`);
+    expect(raw?.headers.authorization).toBe(basicAuth(TEST_STACKONE_KEY));
 
     const authed = await sdk.connectSessions.authenticateConnectSession({ token: created.connectSessionTokenAuthLink?.token as string });
     expect(authed.connectSession?.originOwnerId).toBe('org_sdk');
@@ -78,7 +77,7 @@ describe('contract with the official StackOne SDK', () => {
 
   it('sandbox wire answers parse with the SDK inbound schemas directly', async () => {
     sandbox.reset();
-    const headers = { authorization: `Basic ${Buffer.from(`${TEST_STACKONE_KEY}:`).toString('base64')}`, 'content-type': 'application/json' };
+    const headers = { authorization: basicAuth(TEST_STACKONE_KEY), 'content-type': 'application/json' };
     const session = (await (await fetch(`${sandbox.url}/connect_sessions`, { method: 'POST', headers, body: JSON.stringify({ origin_owner_id: 'o', origin_owner_name: 'O', provider: 'lever' }) })).json()) as { auth_link_url: string };
     expect(ConnectSessionTokenAuthLink$inboundSchema.safeParse(session).success).toBe(true);
     await completeSession(session.auth_link_url);

@@ -1,24 +1,18 @@
-import { SignJWT } from 'jose';
 import { connect, Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
-import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
+import { startService, TestService } from './support/app';
+import { TEST_STACKONE_KEY } from './support/config';
 import { completeSession } from './support/hosted-page';
+import { bearer } from './support/jwt';
 
 const PROBLEM = 'application/problem+json';
 
-const tokenFor = (org: string, name: string): Promise<string> =>
-  new SignJWT({ org_id: org, org_name: name, email: `admin@${org}.example` })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+const tenant = (org: string, name: string): Promise<string> => bearer({ org_id: org, org_name: name, email: `admin@${org}.example` });
 
 /** Boots the app and listens on a free loopback port (raw sockets and fetch need a real server). */
 async function listening(sandbox: Sandbox, env: Record<string, string> = {}): Promise<{ svc: TestService; base: string; port: number }> {
   const svc = await startService(sandbox.url, { RATE_LIMIT_PER_TENANT: '10000', ...env });
-  await svc.app.listen(0, '127.0.0.1');
-  const { port } = svc.app.getHttpServer().address() as AddressInfo;
-  return { svc, base: `http://127.0.0.1:${port}`, port };
+  return { svc, ...(await svc.listen()) };
 }
 
 interface RawAnswer {
@@ -75,7 +69,7 @@ describe('the HTTP edge: bodies, media types, methods, framework errors, CORS, C
   beforeAll(async () => {
     sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
     ({ svc, base, port } = await listening(sandbox, { HTTP_CORS_ORIGINS: 'https://app.example' }));
-    auth = `Bearer ${await tokenFor('org_edge', 'Edge Inc')}`;
+    auth = await tenant('org_edge', 'Edge Inc');
   });
   afterAll(async () => {
     await svc?.close();
@@ -255,7 +249,7 @@ describe('the HTTP edge: bodies, media types, methods, framework errors, CORS, C
       const [first] = Object.values(examples);
       const res = await fetch(`${base}/v1/connect-sessions`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${await tokenFor(`org_${Date.now()}`, 'Fresh Tenant')}`, 'content-type': 'application/json' },
+        headers: { authorization: await tenant(`org_${Date.now()}`, 'Fresh Tenant'), 'content-type': 'application/json' },
         body: JSON.stringify(first.value),
       });
       expect(res.status).toBe(201);
@@ -327,7 +321,7 @@ describe('slow clients (HTTP_REQUEST_TIMEOUT_MS)', () => {
     sandbox.injectFault({ method: 'POST', path: '/connect_sessions', delayMs: 1_200 });
     const res = await fetch(`${base}/v1/connect-sessions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await tokenFor('org_slow', 'Slow Inc')}`, 'content-type': 'application/json' },
+      headers: { authorization: await tenant('org_slow', 'Slow Inc'), 'content-type': 'application/json' },
       body: '{}',
     });
     expect(res.status).toBe(201);

@@ -1,19 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
-import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
+import { startService, TestService } from './support/app';
+import { TEST_STACKONE_KEY } from './support/config';
+import { bearer as signedBearer } from './support/jwt';
 import { RedisServer } from './support/redis-server';
 
 const REDIS_PASSWORD = 'redis-outage-test-password-5c1e';
 /** Generous against a 300 ms command timeout, far below "hangs": each answer must come within it. */
 const ANSWER_WITHIN_MS = 3_000;
 
-const bearer = (org: string): Promise<string> =>
-  new SignJWT({ org_id: org, org_name: org.toUpperCase(), email: 'ops@outage.example' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(TEST_JWT_SECRET))
-    .then((t) => `Bearer ${t}`);
+const bearer = (org: string): Promise<string> => signedBearer({ org_id: org, org_name: org.toUpperCase(), email: 'ops@outage.example' });
 
 /**
  * The real app on a private redis-server that the test kills (SIGKILL) and hangs (SIGSTOP) while

@@ -1,15 +1,13 @@
-import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
+import { bearer as signedBearer } from './support/jwt';
 import { ServiceProcess, startServiceProcess } from './support/processes';
 import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from './support/redis';
 
 const SECRET = 'replica-test-secret-0123456789-abcdef';
 const KEY = 'sk_replica_stackone_key';
 
-const bearer = async (org: string): Promise<string> =>
-  `Bearer ${await new SignJWT({ org_id: org, org_name: org.toUpperCase() }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('10m').sign(new TextEncoder().encode(SECRET))}`;
+const bearer = (org: string): Promise<string> => signedBearer({ org_id: org, org_name: org.toUpperCase() }, { secret: SECRET });
 
 /**
  * Two service processes (dist/main.js) on one real Redis, behind no balancer: the test alternates
@@ -18,16 +16,14 @@ const bearer = async (org: string): Promise<string> =>
 describeWithRedis('two replicas sharing Redis', () => {
   let sandbox: Sandbox;
   let replicas: ServiceProcess[];
-  let prefix: string | undefined;
 
   async function start(env: Record<string, string>): Promise<ServiceProcess[]> {
-    prefix = redisTestPrefix();
     const common = {
       STACKONE_API_KEY: KEY,
       STACKONE_BASE_URL: sandbox.url,
       AUTH_JWT_SECRET: SECRET,
       REDIS_URL: redisUrl as string,
-      REDIS_KEY_PREFIX: prefix,
+      REDIS_KEY_PREFIX: redisTestPrefix(),
       ...env,
     };
     return Promise.all([startServiceProcess(common), startServiceProcess(common)]);
@@ -43,15 +39,9 @@ describeWithRedis('two replicas sharing Redis', () => {
   afterEach(async () => {
     await Promise.all((replicas ?? []).map((r) => r.stop()));
     sandbox.reset();
-    if (prefix) {
-      const redis = new Redis(redisUrl as string);
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-      await redis.quit();
-    }
+    await cleanUpRedisKeys();
   });
   afterAll(async () => {
-    await cleanUpRedisKeys();
     await sandbox?.close();
   });
 

@@ -1,16 +1,13 @@
-import { SignJWT } from 'jose';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
-import { startService, TEST_JWT_SECRET, TEST_STACKONE_KEY, TestService } from './support/app';
+import { startService, TestService } from './support/app';
+import { TEST_STACKONE_KEY } from './support/config';
+import { bearer as signedBearer, TEST_JWT_SECRET } from './support/jwt';
+import { counterValue } from './support/metrics';
 import { startServiceProcess } from './support/processes';
 
-const bearer = (): Promise<string> =>
-  new SignJWT({ org_id: 'org_r', org_name: 'Resilient Inc', email: 'r@r.example' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(TEST_JWT_SECRET))
-    .then((t) => `Bearer ${t}`);
+const bearer = (): Promise<string> => signedBearer({ org_id: 'org_r', org_name: 'Resilient Inc', email: 'r@r.example' });
 
 /** Sockets this process holds open, from /proc (Linux). */
 const openSockets = (): number => readdirSync('/proc/self/fd').filter((fd) => {
@@ -63,10 +60,17 @@ describe('resilience through the service (sandbox fault injection)', () => {
   });
 
   it('counts retries and upstream outcomes in /metrics', async () => {
+    // Its own request, read as a delta: the test stands alone, whatever earlier tests counted.
+    const created = { method: 'POST', route: '/v1/connect-sessions', status: '201' };
+    const ok = { operation: 'createConnectSession', outcome: 'ok' };
+    const before = (await svc.http().get('/metrics').expect(200)).text;
+    await post().expect(201);
     const text = (await svc.http().get('/metrics').expect(200)).text;
     expect(text).toMatch(/http_requests_total\{method="POST",route="\/v1\/connect-sessions",status="201"\} \d+/);
     expect(text).toMatch(/stackone_calls_total\{operation="createConnectSession",outcome="ok"\} \d+/);
     expect(text).toMatch(/http_request_duration_seconds_bucket/);
+    expect(counterValue(text, 'http_requests_total', created) - counterValue(before, 'http_requests_total', created)).toBe(1);
+    expect(counterValue(text, 'stackone_calls_total', ok) - counterValue(before, 'stackone_calls_total', ok)).toBe(1);
   });
 });
 
@@ -129,10 +133,13 @@ describe('retries through the service', () => {
 
   it('429 with Retry-After: 1, then success → 201 after about a second', async () => {
     sandbox.injectFault({ path: '/connect_sessions', status: 429, retryAfter: 1, count: 1 });
+    const retries = async (): Promise<number> =>
+      counterValue((await svc.http().get('/metrics')).text, 'stackone_retries_total', { operation: 'createConnectSession', reason: '429' });
+    const before = await retries();
     const started = Date.now();
     await post().expect(201);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    expect((await svc.http().get('/metrics')).text).toMatch(/stackone_retries_total\{operation="createConnectSession",reason="429"\} 1/);
+    expect((await retries()) - before).toBe(1);
   });
 
   it('a burst of 503s shorter than the retry budget → 201', async () => {
@@ -160,9 +167,7 @@ describe('bounded loopback load', () => {
   it('serves 3,000 requests at 32 in flight with no errors and no growth in open sockets', async () => {
     const sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
     const svc = await startService(sandbox.url, { RATE_LIMIT_PER_TENANT: '1000000', STACKONE_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'warn' });
-    const server = await svc.app.listen(0, '127.0.0.1');
-    const { port } = (svc.app.getHttpServer().address() as { port: number });
-    void server;
+    const { port } = await svc.listen();
     const auth = await bearer();
     const body = JSON.stringify({ provider: 'hibob', originUsername: 'load@r.example' });
     const one = (): Promise<number> =>

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
-import { freePort, stopChild } from './support/processes';
+import { freePort, launchNode } from './support/processes';
+import { basicAuth } from './support/stackone-stand-in';
 
 const KEY = 'sandbox-e2e-key';
-const basic = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+const basic = basicAuth(KEY);
 
 describe('the StackOne sandbox, as a newcomer meets it', () => {
   let sandbox: Sandbox;
@@ -56,18 +55,13 @@ describe('the StackOne sandbox, as a newcomer meets it', () => {
 
 describe('npm run start:sandbox (dist-sandbox/sandbox/main.js)', () => {
   async function banner(env: Record<string, string>): Promise<string> {
-    const child = spawn(process.execPath, [join(__dirname, '..', 'dist-sandbox', 'sandbox', 'main.js')], {
-      env: { PATH: process.env.PATH ?? '', SANDBOX_PORT: String(await freePort()), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const sandbox = await launchNode([join(__dirname, '..', 'dist-sandbox', 'sandbox', 'main.js')], {
+      env: { SANDBOX_PORT: String(await freePort()), ...env },
+      readyOutput: /control API/,
     });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const deadline = Date.now() + 15_000;
-    while (!output.includes('control API') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await stopChild(child);
-    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-    return output;
+    await sandbox.stop();
+    await sandbox.closed;
+    return sandbox.output();
   }
 
   it('says which API key it accepts by default', async () => {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
-import { TEST_JWT_SECRET, TEST_STACKONE_KEY } from './support/app';
+import { TEST_STACKONE_KEY } from './support/config';
+import { TEST_JWT_SECRET } from './support/jwt';
 import { ServiceProcess, startServiceProcess } from './support/processes';
 
 /** Resolves with whether the child exited within `ms` ('close': after its output is read, unlike 'exit'). */

@@ -1,8 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { launchNode } from './support/processes';
 
 const root = join(__dirname, '..');
 
@@ -19,15 +19,13 @@ async function jest(specs: string[], env: Record<string, string>): Promise<{ sum
   const dir = mkdtempSync(join(tmpdir(), 'scs-meta-'));
   const out = join(dir, 'result.json');
   try {
-    const child = spawn(
-      process.execPath,
-      [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--ci', '--json', `--outputFile=${out}`, ...specs],
-      { cwd: root, env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '--experimental-vm-modules', CHROMIUM_PATH: join(dir, 'no-chromium'), ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await once(child, 'exit');
-    return { summary: JSON.parse(readFileSync(out, 'utf8')) as JestJson, stderr };
+    const jestRun = await launchNode([join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--ci', '--json', `--outputFile=${out}`, ...specs], {
+      cwd: root,
+      env: { NODE_OPTIONS: '--experimental-vm-modules', CHROMIUM_PATH: join(dir, 'no-chromium'), ...env },
+      stdout: 'ignore',
+    });
+    await jestRun.closed;
+    return { summary: JSON.parse(readFileSync(out, 'utf8')) as JestJson, stderr: jestRun.output() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -58,6 +56,33 @@ describe('suites that cannot run here', () => {
     expect(statuses(summary, redisSpec)).toEqual(['failed']);
     expect(statuses(summary, browserSpec)).toEqual(['failed']);
     expect(summary.success).toBe(false);
+  }, 60_000);
+});
+
+describe('npm run test:unit / test:e2e / npm test', () => {
+  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  /** The specs the script's Jest command would run (`--listTests`), relative to the root. */
+  const listed = (script: string): string[] => {
+    const args = scripts[script].replace(/^NODE_OPTIONS=\S+ jest /, '').split(' ');
+    const out = spawnSync(process.execPath, [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...args, '--listTests'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '--experimental-vm-modules' },
+      encoding: 'utf8',
+    });
+    return out.stdout.split('\n').filter((l) => l.startsWith('/')).map((l) => l.slice(root.length + 1)).sort();
+  };
+
+  it('test:unit runs the specs next to the code, test:e2e those in test/, npm test each of them once', () => {
+    const unit = listed('test:unit');
+    const e2e = listed('test:e2e');
+    const all = listed('test');
+    expect(unit.length).toBeGreaterThan(10);
+    expect(unit.every((f) => f.startsWith('src/') && f.endsWith('.spec.ts'))).toBe(true);
+    expect(e2e.length).toBeGreaterThan(10);
+    expect(e2e.every((f) => f.startsWith('test/') && f.endsWith('.e2e-spec.ts'))).toBe(true);
+    expect(e2e).toContain('test/test-support.e2e-spec.ts');
+    expect(all).toEqual([...unit, ...e2e].sort());
+    expect(new Set(all).size).toBe(all.length);
   }, 60_000);
 });
 

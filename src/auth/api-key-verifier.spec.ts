@@ -1,7 +1,6 @@
 import { HttpException } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { AllConfig, ApiKeyEntry } from '../config/config.types';
-import { loadConfig } from '../config/load-config';
+import { testConfig, testConfigService } from '../../test/support/config';
 import { sha256Hex } from '../../test/support/jwt';
 import { ApiKeyVerifier, MAX_API_KEY_LENGTH } from './api-key-verifier';
 import { TENANT_NAME_RULE } from './tenant';
@@ -15,9 +14,9 @@ const entries = (): ApiKeyEntry[] => [
 ];
 
 function build(apiKeys: ApiKeyEntry[] = entries(), withJwt = true): ApiKeyVerifier {
-  const base = loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'api-key-test-secret-0123456789-abcdef' });
+  const base = testConfig({ AUTH_JWT_SECRET: 'api-key-test-secret-0123456789-abcdef' });
   const config: AllConfig = { ...base, auth: { ...base.auth, jwt: withJwt ? base.auth.jwt : undefined, apiKeys } };
-  return new ApiKeyVerifier(new ConfigService<AllConfig, true>(config));
+  return new ApiKeyVerifier(testConfigService(config));
 }
 
 function refusal(fn: () => unknown): { status: number; message: string; headers?: Record<string, string> } {

@@ -1,8 +1,6 @@
 import { ExecutionContext, HttpException, InternalServerErrorException } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import { AllConfig } from '../config/config.types';
-import { loadConfig } from '../config/load-config';
+import { testConfigService } from '../../test/support/config';
 import { secretKey, sha256Hex, sign } from '../../test/support/jwt';
 import { ApiKeyVerifier } from './api-key-verifier';
 import { AuthGuard } from './auth.guard';
@@ -16,17 +14,14 @@ const BOUND_KEY = 'svc_bound_key_0f3c9a';
 const BATCH_KEY = 'svc_batch_key_77b1e2';
 
 function buildGuard(env: Record<string, string> = {}): AuthGuard {
-  const config = new ConfigService<AllConfig, true>(
-    loadConfig({
-      STACKONE_API_KEY: 'k',
-      AUTH_JWT_SECRET: SECRET,
-      AUTH_API_KEYS: JSON.stringify([
-        { name: 'billing', sha256: sha256Hex(BOUND_KEY), tenantId: 'org_bound', tenantName: 'Bound Org' },
-        { name: 'batch', sha256: sha256Hex(BATCH_KEY), actForAnyTenant: true },
-      ]),
-      ...env,
-    }),
-  );
+  const config = testConfigService({
+    AUTH_JWT_SECRET: SECRET,
+    AUTH_API_KEYS: JSON.stringify([
+      { name: 'billing', sha256: sha256Hex(BOUND_KEY), tenantId: 'org_bound', tenantName: 'Bound Org' },
+      { name: 'batch', sha256: sha256Hex(BATCH_KEY), actForAnyTenant: true },
+    ]),
+    ...env,
+  });
   return new AuthGuard(new Reflector(), new JwtVerifier(config), new ApiKeyVerifier(config));
 }
 
@@ -109,9 +104,9 @@ describe(AuthGuard.name, () => {
   });
 
   it('refuses an Authorization header just over 8 KiB with the generic body, before the verifier sees it', async () => {
-    const jwt = new JwtVerifier(new ConfigService<AllConfig, true>(loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: SECRET })));
+    const jwt = new JwtVerifier(testConfigService({ AUTH_JWT_SECRET: SECRET }));
     const verify = jest.spyOn(jwt, 'verify');
-    const guard = new AuthGuard(new Reflector(), jwt, new ApiKeyVerifier(new ConfigService<AllConfig, true>(loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: SECRET }))));
+    const guard = new AuthGuard(new Reflector(), jwt, new ApiKeyVerifier(testConfigService({ AUTH_JWT_SECRET: SECRET })));
     const err = await refusal(guard, { authorization: `Bearer ${'a'.repeat(8193)}` });
     expect([err.getStatus(), err.message]).toEqual([401, 'The bearer token is invalid or expired.']);
     expect(verify).not.toHaveBeenCalled();
@@ -181,13 +176,14 @@ describe(AuthGuard.name, () => {
     it('refuses API keys when none are configured, and bearer tokens when JWT is not configured', async () => {
       const jwtOnly = new AuthGuard(
         new Reflector(),
-        new JwtVerifier(new ConfigService<AllConfig, true>(loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: SECRET }))),
-        new ApiKeyVerifier(new ConfigService<AllConfig, true>(loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: SECRET }))),
+        new JwtVerifier(testConfigService({ AUTH_JWT_SECRET: SECRET })),
+        new ApiKeyVerifier(testConfigService({ AUTH_JWT_SECRET: SECRET })),
       );
       expect((await refusal(jwtOnly, { 'x-api-key': BOUND_KEY })).getStatus()).toBe(401);
-      const keysOnlyConfig = new ConfigService<AllConfig, true>(
-        loadConfig({ STACKONE_API_KEY: 'k', AUTH_API_KEYS: JSON.stringify([{ name: 'a', sha256: sha256Hex(BOUND_KEY), tenantId: 't', tenantName: 'T' }]) }),
-      );
+      const keysOnlyConfig = testConfigService({
+        AUTH_JWT_SECRET: undefined,
+        AUTH_API_KEYS: JSON.stringify([{ name: 'a', sha256: sha256Hex(BOUND_KEY), tenantId: 't', tenantName: 'T' }]),
+      });
       const keysOnly = new AuthGuard(new Reflector(), new JwtVerifier(keysOnlyConfig), new ApiKeyVerifier(keysOnlyConfig));
       const err = await refusal(keysOnly, { authorization: `Bearer ${await sign({ org_id: 'o', org_name: 'O' }, secretKey(SECRET))}` });
       expect(err.getStatus()).toBe(401);

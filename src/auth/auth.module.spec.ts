@@ -1,11 +1,9 @@
-import { Controller, Get, Global, Logger, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { Controller, Get, Logger } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
 import { ProblemDetailsFilter } from '../common/problem-details.filter';
-import { AllConfig } from '../config/config.types';
-import { loadConfig } from '../config/load-config';
+import { testConfigModule } from '../../test/support/config';
 import { rawToken, sha256Hex, signHs256 } from '../../test/support/jwt';
 import { ApiKeyVerifier } from './api-key-verifier';
 import { ApiTenantAuth } from './api-tenant-auth.decorator';
@@ -40,24 +38,16 @@ class ProbeController {
   }
 }
 
-function testConfigModule(config: AllConfig): new () => unknown {
-  @Global()
-  @Module({ providers: [{ provide: ConfigService, useValue: new ConfigService<AllConfig, true>(config) }], exports: [ConfigService] })
-  class TestConfigModule {}
-  return TestConfigModule;
-}
-
 describe(AuthModule.name, () => {
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    const config = loadConfig({
-      STACKONE_API_KEY: 'k',
+    const config = testConfigModule({
       AUTH_JWT_SECRET: SECRET,
       AUTH_API_KEYS: JSON.stringify([{ name: 'billing', sha256: sha256Hex(BOUND_KEY), tenantId: 'org_bound', tenantName: 'Bound Org' }]),
     });
-    const moduleRef = await Test.createTestingModule({ imports: [testConfigModule(config), AuthModule], controllers: [ProbeController] }).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [config, AuthModule], controllers: [ProbeController] }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
     app.useGlobalFilters(new ProblemDetailsFilter());
     await app.init();

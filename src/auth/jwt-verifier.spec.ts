@@ -1,9 +1,9 @@
-import { ConsoleLogger, HttpException, Logger, LoggerService } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { ConsoleLogger, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AllConfig } from '../config/config.types';
-import { loadConfig, RawEnv } from '../config/load-config';
+import { RawEnv } from '../config/load-config';
+import { testConfigService } from '../../test/support/config';
 import { ecKeyPair, JwksServer, publicJwk, rawToken, rsaKeyPair, secretKey, sign, startJwksServer } from '../../test/support/jwt';
+import { LogCapture } from '../../test/support/logs';
 import { IDENTITY_KEYS_UNAVAILABLE, INVALID_TOKEN } from './auth.errors';
 import { JWKS_COOLDOWN_MS, JWKS_TIMEOUT_MS, JwtVerifier, MAX_TOKEN_LENGTH } from './jwt-verifier';
 import { TENANT_ID_RULE, TENANT_NAME_RULE } from './tenant';
@@ -11,8 +11,8 @@ import { TENANT_ID_RULE, TENANT_NAME_RULE } from './tenant';
 const SECRET = 'unit-test-secret-0123456789-abcdefghij';
 const claims = { org_id: 'org_1', org_name: 'Acme Inc', email: 'jane@acme.example', sub: 'user_1' };
 
-const verifier = (env: RawEnv): JwtVerifier =>
-  new JwtVerifier(new ConfigService<AllConfig, true>(loadConfig({ STACKONE_API_KEY: 'k', ...env })));
+// Each test names its auth mode, so the toolkit's default secret is left out.
+const verifier = (env: RawEnv): JwtVerifier => new JwtVerifier(testConfigService({ AUTH_JWT_SECRET: undefined, ...env }));
 
 /** The status and detail an error would produce, or 'ok'. */
 async function outcome(sut: JwtVerifier, token: string): Promise<{ status: number; detail: string } | 'ok'> {
@@ -29,19 +29,7 @@ const refusedAsInvalid = { status: 401, detail: INVALID_TOKEN };
 const keysUnavailable = { status: 503, detail: IDENTITY_KEYS_UNAVAILABLE };
 
 /** Every line any Nest Logger writes while this file runs (also keeps the test output quiet). */
-class CapturedLogs implements LoggerService {
-  readonly lines: string[] = [];
-  private add = (...parts: unknown[]): void => {
-    this.lines.push(parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' '));
-  };
-  log = this.add;
-  error = this.add;
-  warn = this.add;
-  debug = this.add;
-  verbose = this.add;
-  fatal = this.add;
-}
-const logs = new CapturedLogs();
+const logs = new LogCapture();
 
 /** Runs `fn` with the wall clock (Date only; timers stay real) set to `epochMs`. */
 async function atTime<T>(epochMs: number, fn: () => Promise<T>): Promise<T> {
@@ -399,7 +387,7 @@ describe('verified-token cache', () => {
 
 describe('logging', () => {
   it('never writes a token, its parts or the secret to the logs, whatever the failure', async () => {
-    logs.lines.length = 0;
+    logs.clear();
     const hs = verifier({ AUTH_JWT_SECRET: SECRET });
     const tokens = [
       await sign(claims, secretKey(SECRET)),
@@ -417,7 +405,7 @@ describe('logging', () => {
     expect(await outcome(remote, rsToken)).toEqual(keysUnavailable);
     await jwks.close();
     expect(logs.lines.length).toBeGreaterThan(0);
-    const text = logs.lines.join('\n');
+    const text = logs.text();
     for (const token of tokens) {
       for (const part of token.split('.').filter((p) => p.length > 8)) expect(text).not.toContain(part);
     }

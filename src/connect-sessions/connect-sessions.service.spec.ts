@@ -1,14 +1,12 @@
 import { NotFoundException } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { AccountsService } from '../accounts/accounts.service';
 import { Tenant } from '../auth/tenant';
-import { AllConfig } from '../config/config.types';
-import { loadConfig } from '../config/load-config';
 import { MetricsService } from '../observability/metrics.service';
 import { StackOneApiError } from '../stackone/stackone-api.error';
 import { StackOneHttpService } from '../stackone/stackone-http.service';
 import { ConnectSessionTokenAuthLinkWire, LinkedAccountWire } from '../stackone/stackone.types';
+import { testConfigModule } from '../../test/support/config';
 import { ConnectSessionsService } from './connect-sessions.service';
 
 const tenant: Tenant = { id: 'org_1', name: 'Acme Inc', username: 'jane@acme.example', via: 'jwt', principal: 'user-1' };
@@ -47,14 +45,13 @@ describe(ConnectSessionsService.name, () => {
 
   beforeEach(async () => {
     stackone = { createConnectSession: jest.fn(), listAccounts: jest.fn(), getAccount: jest.fn() };
-    const config = loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'a-test-secret-of-at-least-32-characters!' });
     const moduleRef = await Test.createTestingModule({
+      imports: [testConfigModule()],
       providers: [
         ConnectSessionsService,
         AccountsService,
         MetricsService,
         { provide: StackOneHttpService, useValue: stackone },
-        { provide: ConfigService, useValue: new ConfigService<AllConfig, true>(config) },
       ],
     }).compile();
     sut = moduleRef.get(ConnectSessionsService);

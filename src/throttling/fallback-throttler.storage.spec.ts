@@ -1,10 +1,8 @@
-import { ConfigService } from '@nestjs/config';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import { EventEmitter } from 'node:events';
-import { AllConfig } from '../config/config.types';
-import { loadConfig } from '../config/load-config';
 import { RedisHealth } from '../redis/redis-health';
+import { testConfigService } from '../../test/support/config';
 import { FallbackThrottlerStorage } from './fallback-throttler.storage';
 import { MemoryThrottlerStorage } from './memory-throttler.storage';
 
@@ -14,7 +12,7 @@ function fakeClient(): EventEmitter & { status: string; options: object; ping: j
 }
 
 function makeHealth(client: ReturnType<typeof fakeClient>): RedisHealth {
-  const config = new ConfigService<AllConfig, true>(loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'throttler-test-secret-0123456789abcdef', REDIS_URL: 'redis://127.0.0.1:1' }));
+  const config = testConfigService({ REDIS_URL: 'redis://127.0.0.1:1' });
   return new RedisHealth(client as unknown as Redis, config);
 }
 

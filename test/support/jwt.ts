@@ -1,7 +1,15 @@
-import { createHash, generateKeyPairSync, KeyObject } from 'node:crypto';
+// Tokens for the specs and for bench/ (loaded there with Node's type stripping: `import type` for
+// types, no TS-only runtime syntax, no relative imports).
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, Server } from 'node:http';
-import { exportJWK, JWK, SignJWT } from 'jose';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { exportJWK, SignJWT } from 'jose';
+import type { JWK } from 'jose';
+
+/** The secret of the apps the e2e specs boot (test/support/app.ts) and of tenantToken(). */
+export const TEST_JWT_SECRET = 'test-only-jwt-secret-0123456789abcdef0123';
 
 export const sha256Hex = (value: string): string => createHash('sha256').update(value).digest('hex');
 
@@ -46,6 +54,19 @@ export const secretKey = (secret: string): Uint8Array => new TextEncoder().encod
 /** An HS256 token for secret-mode apps (exp in 5 minutes unless opts say otherwise). */
 export const signHs256 = (claims: Record<string, unknown>, secret: string, opts: Omit<SignOptions, 'alg'> = {}): Promise<string> =>
   sign(claims, secretKey(secret), { ...opts, alg: 'HS256' });
+
+/**
+ * A tenant's HS256 token, e.g. `tenantToken({ org_id: 'org_a', org_name: 'Tenant A' })`: signed with
+ * TEST_JWT_SECRET unless `secret` says otherwise, valid for 10 minutes unless `expiresIn` does.
+ */
+export const tenantToken = (claims: Record<string, unknown>, opts: Omit<SignOptions, 'alg'> & { secret?: string } = {}): Promise<string> => {
+  const { secret = TEST_JWT_SECRET, ...rest } = opts;
+  return signHs256(claims, secret, { expiresIn: '10m', ...rest });
+};
+
+/** `Bearer <tenantToken(...)>`, for an Authorization header. */
+export const bearer = async (claims: Record<string, unknown>, opts: Omit<SignOptions, 'alg'> & { secret?: string } = {}): Promise<string> =>
+  `Bearer ${await tenantToken(claims, opts)}`;
 
 export const signRs256 = (claims: Record<string, unknown>, privateKey: KeyObject, opts: Omit<SignOptions, 'alg'> = {}): Promise<string> =>
   sign(claims, privateKey, { ...opts, alg: 'RS256' });

@@ -1,7 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
-import { freePort } from './processes';
+import { freePort, launch } from './processes';
 
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
 
@@ -38,7 +38,7 @@ export class RedisServer {
   async restart(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
     if (this.password) args.push('--requirepass', this.password);
-    this.child = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
+    this.child = (await launch(REDIS_SERVER, args, { stdout: 'ignore', stderr: 'ignore' })).child;
     this.stopped = false;
     const deadline = Date.now() + 5_000;
     while (!(await this.answers())) {

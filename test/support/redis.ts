@@ -23,13 +23,14 @@ export function describeWithRedis(name: string, body: () => void): void {
  * This test run's key namespace (`test:<run id>:`), shared by every spec of one run through the
  * environment set in test/support/global-setup.ts; the global teardown checks it is empty.
  */
-export const RUN_KEY_NAMESPACE = `test:${process.env.SCS_TEST_RUN_ID ?? randomUUID()}:`;
+const fallbackRunId = randomUUID();
+export const runKeyNamespace = (): string => `test:${process.env.SCS_TEST_RUN_ID ?? fallbackRunId}:`;
 
 const created = new Set<string>();
 
 /** A fresh key prefix for one test's Redis keys, remembered so cleanUpRedisKeys can delete them. */
 export function redisTestPrefix(): string {
-  const prefix = `${RUN_KEY_NAMESPACE}${randomUUID()}:`;
+  const prefix = `${runKeyNamespace()}${randomUUID()}:`;
   created.add(prefix);
   return prefix;
 }
@@ -46,10 +47,15 @@ export async function scanKeys(redis: Redis, pattern: string): Promise<string[]>
   return keys;
 }
 
+/** A short-lived client for test bookkeeping: bounded waits, so a dead Redis fails the step instead of hanging it. */
+export function testRedisClient(url: string): Redis {
+  return new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5_000, commandTimeout: 5_000 });
+}
+
 /** Deletes every key under the prefixes this spec file made; pass a client or let it open one. */
 export async function cleanUpRedisKeys(client?: Redis): Promise<number> {
   if (!redisUrl || created.size === 0) return 0;
-  const redis = client ?? new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5_000, commandTimeout: 5_000 });
+  const redis = client ?? testRedisClient(redisUrl);
   try {
     let deleted = 0;
     for (const prefix of created) {
