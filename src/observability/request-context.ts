@@ -1,7 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ClsStore } from 'nestjs-cls';
 
-/** Per-request facts gathered along the way for the request's log line. */
-export interface RequestContext {
+/**
+ * Per-request facts gathered along the way for the request's log line: the nestjs-cls store,
+ * entered by the request-logging onRequest hook (see request-logging.ts).
+ */
+export interface RequestContext extends ClsStore {
   /**
    * Sum of the request's StackOne call durations. Calls can overlap (the account-action look-up
    * runs beside the session creation), so this may exceed the request's own latency.
@@ -10,5 +13,3 @@ export interface RequestContext {
   upstreamAttempts: number;
   upstreamCalls: number;
 }
-
-export const requestContext = new AsyncLocalStorage<RequestContext>();
