@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { ClsModule } from 'nestjs-cls';
 import type { Logger as PinoLogger } from 'pino';
 import { AuthModule } from './auth/auth.module';
 import { HttpEdgeModule } from './common/http-edge.module';
@@ -31,9 +30,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [(): AllConfig => config] }),
-        // The request context; entered by ObservabilityModule's onRequest hook rather than
-        // nestjs-cls's middleware, which on Fastify runs later (through middie) and costs more.
-        ClsModule.forRoot({ global: true }),
         ObservabilityModule.forRoot(rootLogger),
         HttpEdgeModule,
         RedisModule,

@@ -1,12 +1,11 @@
 import { DynamicModule, Global, Inject, Module, NestModule } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { ClsService } from 'nestjs-cls';
 import type { Logger as PinoLogger } from 'pino';
 import { STACKONE_OBSERVER } from '../stackone/stackone.observer';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
-import { RequestContext } from './request-context';
+import { RequestContextStore } from './request-context';
 import { installRequestLogging } from './request-logging';
 import { StackOneTelemetry } from './stackone-telemetry';
 
@@ -25,7 +24,7 @@ export class ObservabilityModule implements NestModule {
     private readonly adapterHost: HttpAdapterHost,
     @Inject(ROOT_LOGGER) private readonly rootLogger: PinoLogger,
     private readonly metrics: MetricsService,
-    private readonly cls: ClsService<RequestContext>,
+    private readonly requestContext: RequestContextStore,
   ) {}
 
   static forRoot(rootLogger: PinoLogger): DynamicModule {
@@ -35,6 +34,7 @@ export class ObservabilityModule implements NestModule {
       providers: [
         { provide: ROOT_LOGGER, useValue: rootLogger },
         MetricsService,
+        RequestContextStore,
         StackOneTelemetry,
         { provide: STACKONE_OBSERVER, useExisting: StackOneTelemetry },
       ],
@@ -44,6 +44,6 @@ export class ObservabilityModule implements NestModule {
 
   configure(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    installRequestLogging(fastify, this.rootLogger, this.metrics, this.cls);
+    installRequestLogging(fastify, this.rootLogger, this.metrics, this.requestContext);
   }
 }

@@ -1,28 +1,29 @@
 import { Test } from '@nestjs/testing';
-import { ClsModule, ClsService } from 'nestjs-cls';
 import { MetricsService } from './metrics.service';
-import { RequestContext } from './request-context';
+import { RequestContext, RequestContextStore } from './request-context';
 import { StackOneTelemetry } from './stackone-telemetry';
 
 describe(StackOneTelemetry.name, () => {
   let sut: StackOneTelemetry;
-  let cls: ClsService<RequestContext>;
+  let requestContext: RequestContextStore;
   let metrics: MetricsService;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [ClsModule.forRoot({ global: true })], providers: [MetricsService, StackOneTelemetry] }).compile();
+    const moduleRef = await Test.createTestingModule({ providers: [MetricsService, RequestContextStore, StackOneTelemetry] }).compile();
     sut = moduleRef.get(StackOneTelemetry);
-    cls = moduleRef.get(ClsService);
+    requestContext = moduleRef.get(RequestContextStore);
     metrics = moduleRef.get(MetricsService);
   });
 
-  it("adds each completed call to the current request's context (nestjs-cls store)", () => {
-    const context: RequestContext = { upstreamMs: 0, upstreamAttempts: 0, upstreamCalls: 0 };
-    cls.runWith(context, () => {
+  it("adds each completed call to the current request's context", () => {
+    let seen: RequestContext | undefined;
+    requestContext.enter(() => {
       sut.onCallComplete({ operation: 'createConnectSession', outcome: 'success', attempts: 2, durationMs: 12.5 });
       sut.onCallComplete({ operation: 'listAccounts', outcome: 'success', attempts: 1, durationMs: 3 });
+      seen = requestContext.current();
     });
-    expect(context).toEqual({ upstreamMs: 15.5, upstreamAttempts: 3, upstreamCalls: 2 });
+    expect(seen).toEqual({ upstreamMs: 15.5, upstreamAttempts: 3, upstreamCalls: 2 });
+    expect(requestContext.current()).toBeUndefined();
   });
 
   it('only counts the call in the metrics outside a request', async () => {

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ClsService } from 'nestjs-cls';
 import { StackOneObserver } from '../stackone/stackone.observer';
 import { MetricsService } from './metrics.service';
-import { RequestContext } from './request-context';
+import { RequestContextStore } from './request-context';
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
@@ -11,7 +10,7 @@ const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 export class StackOneTelemetry implements StackOneObserver {
   constructor(
     private readonly metrics: MetricsService,
-    private readonly cls: ClsService<RequestContext>,
+    private readonly requestContext: RequestContextStore,
   ) {}
 
   onAttempt(e: { operation: string; attempt: number; status?: number; outcome: string; durationMs: number }): void {
@@ -30,7 +29,7 @@ export class StackOneTelemetry implements StackOneObserver {
     this.metrics.upstreamCalls.inc({ operation: e.operation, outcome: e.outcome });
     this.metrics.upstreamDuration.observe({ operation: e.operation, outcome: e.outcome }, e.durationMs / 1000);
     // Joins the current request's log line; outside a request there is nothing to enrich.
-    const ctx = this.cls.get() as RequestContext | undefined;
+    const ctx = this.requestContext.current();
     if (ctx) {
       ctx.upstreamCalls += 1;
       ctx.upstreamAttempts += e.attempts;
