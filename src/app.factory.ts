@@ -4,14 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
-import { LifecycleService } from './health/lifecycle.service';
 import { createRootLogger, PinoNestLogger } from './observability/logging';
-import { installRequestLogging } from './observability/request-logging';
-import { MetricsService } from './observability/metrics.service';
-import { createValidationPipe } from './common/request-validation.error';
-import { installSecurityHeaders } from './common/security-headers';
-import { clientErrorHandler, connectionsCheckingInterval, frameworkErrorHandler, installMethodNotAllowed } from './common/http-edge';
-import { installJsonBodyParser } from './common/json-body';
+import { clientErrorHandler, connectionsCheckingInterval, frameworkErrorHandler } from './common/http-edge';
 import { AllConfig } from './config/config.types';
 import { setupSwagger } from './swagger';
 
@@ -34,7 +28,11 @@ export interface CreateAppOptions {
   logDestination?: DestinationStream;
 }
 
-/** Builds the whole service (used by main.ts, the e2e tests and the benchmark alike). */
+/**
+ * Builds the whole service (used by main.ts, the e2e tests and the benchmark alike): the Fastify
+ * adapter's options (they exist before any module), then the modules, which install their own
+ * hooks, filter and pipe (see app.module.ts), CORS and the API docs.
+ */
 export async function createApp(config: AllConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
@@ -50,35 +48,21 @@ export async function createApp(config: AllConfig, options: CreateAppOptions = {
     frameworkErrors: frameworkErrorHandler,
   });
   const rootLogger = createRootLogger(config, options.logDestination);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, rootLogger), adapter, {
     logger: new PinoNestLogger(rootLogger),
-    // Nest's parsers would accept forms; installJsonBodyParser registers the only one.
+    // Nest's parsers would accept forms; HttpEdgeModule registers the only one.
     bodyParser: false,
   });
-  const metrics = app.get(MetricsService);
-  const fastify = app.getHttpAdapter().getInstance();
-  installSecurityHeaders(fastify);
-  installRequestLogging(fastify, rootLogger, metrics);
-  installJsonBodyParser(fastify, config.http.bodyLimitBytes);
-  const corsOn = config.http.corsOrigins.length > 0;
-  installMethodNotAllowed(fastify, corsOn ? ['OPTIONS'] : []);
-  const lifecycle = app.get(LifecycleService);
-  fastify.addHook('onSend', (_request, reply, payload, done) => {
-    // While draining, answers close their connection so keep-alive clients move to another replica
-    // and the server can finish closing once in-flight requests are done.
-    if (lifecycle.isDraining()) void reply.header('connection', 'close');
-    done(null, payload);
-  });
-  if (corsOn) {
+  if (config.http.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.http.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
       exposedHeaders: ['X-Request-Id', 'Retry-After'],
     });
   }
-  app.useGlobalPipes(createValidationPipe());
-  setupSwagger(app);
   await app.init();
-  await fastify.ready();
+  // After init: the docs' routes then reach HttpEdgeModule's 405 like every other route.
+  setupSwagger(app);
+  await app.getHttpAdapter().getInstance().ready();
   return app;
 }

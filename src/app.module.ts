@@ -1,8 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import type { Logger as PinoLogger } from 'pino';
 import { AuthModule } from './auth/auth.module';
+import { HttpEdgeModule } from './common/http-edge.module';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { createValidationPipe } from './common/request-validation.error';
 import { AllConfig } from './config/config.types';
 import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module';
 import { HealthModule } from './health/health.module';
@@ -12,15 +15,23 @@ import { RedisModule } from './redis/redis.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { AccountsModule } from './accounts/accounts.module';
 
+/**
+ * The whole service. Global pieces: the problem+json filter and the validation pipe below, the
+ * AuthGuard (APP_GUARD in AuthModule), and the Fastify hooks each module installs for itself in its
+ * `configure()`: ObservabilityModule (request id, request context, log line, HTTP metrics),
+ * HttpEdgeModule (security headers, JSON-only body parser, 405) and HealthModule (connection: close
+ * while draining). Their order on a request follows this list of imports.
+ */
 @Module({})
 export class AppModule {
-  /** The configuration is loaded and validated before the module graph exists (see app.factory.ts). */
-  static forRoot(config: AllConfig): DynamicModule {
+  /** The configuration is loaded and validated, and the root logger made, before the module graph exists (see app.factory.ts). */
+  static forRoot(config: AllConfig, rootLogger: PinoLogger): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [(): AllConfig => config] }),
-        ObservabilityModule,
+        ObservabilityModule.forRoot(rootLogger),
+        HttpEdgeModule,
         RedisModule,
         AuthModule,
         ThrottlingModule,
@@ -29,7 +40,10 @@ export class AppModule {
         AccountsModule,
         ProvidersModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
     };
   }
 }

@@ -324,3 +324,63 @@ describe('a session StackOne made for another owner (local stand-in answering wi
     expect(res.body).toMatchObject({ token: FOREIGN_TOKEN, originOwnerId: 'org_acme' });
   });
 });
+
+describe('POST /v1/connect-sessions with Idempotency-Key (the @Idempotent interceptor in the real app)', () => {
+  let sandbox: Sandbox;
+  let svc: TestService;
+  let bearer: string;
+  const post = (key: string | undefined, body: unknown, query = '') => {
+    const req = svc.http().post(`/v1/connect-sessions${query}`).set('Authorization', bearer);
+    return (key === undefined ? req : req.set('Idempotency-Key', key)).send(body as object);
+  };
+
+  beforeAll(async () => {
+    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    svc = await startService(sandbox.url, { STACKONE_MAX_RETRIES: '0', STACKONE_TIMEOUT_MS: '1500' });
+    bearer = `Bearer ${await token()}`;
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await sandbox?.close();
+  });
+  beforeEach(() => sandbox.reset());
+
+  it('replays the first answer with Idempotent-Replayed: true, 201 and no-store, calling StackOne once', async () => {
+    const first = await post('e2e-replay-1', { provider: 'hibob' }).expect(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await post('e2e-replay-1', { provider: 'hibob' }).expect(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers['cache-control']).toBe('no-store');
+    expect(again.body).toEqual(first.body);
+    expect(sessionCalls(sandbox)).toHaveLength(1);
+  });
+
+  it('answers 422 problem+json for the same key with another body, without calling StackOne', async () => {
+    await post('e2e-422', { provider: 'hibob' }).expect(201);
+    const res = await post('e2e-422', { provider: 'greenhouse' }).expect(422);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.detail).toMatch(/different request body/);
+    expect(sessionCalls(sandbox)).toHaveLength(1);
+  });
+
+  it('answers 422 for a malformed key and leaves requests without a key alone', async () => {
+    await post('has space', { provider: 'hibob' }).expect(422);
+    const plain = await post(undefined, { provider: 'hibob' }).expect(201);
+    expect(plain.headers['idempotent-replayed']).toBeUndefined();
+    expect(sessionCalls(sandbox)).toHaveLength(1);
+  });
+
+  it('validates the body before the key: an invalid body is 400, even under a key used before or malformed', async () => {
+    await post('e2e-400', { provider: 'hibob' }).expect(201);
+    const reused = await post('e2e-400', { provider: 'hibob', unknownField: 1 }).expect(400);
+    expect(reused.body.errors).toEqual([expect.objectContaining({ field: 'unknownField' })]);
+    await post('has space', { nope: true }).expect(400);
+  });
+
+  it('refuses the owner in the query string (400) even when the key and body would replay', async () => {
+    await post('e2e-owner', { provider: 'hibob' }).expect(201);
+    const res = await post('e2e-owner', { provider: 'hibob' }, '?origin_owner_id=org_evil').expect(400);
+    expect(res.body.errors).toEqual([{ field: 'origin_owner_id', message: res.body.detail }]);
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
+  });
+});

@@ -105,7 +105,8 @@ export function installMethodNotAllowed(fastify: FastifyInstance, alwaysAllowed:
     const allowed = match ? methodsByPath.get(match.store as string) : undefined;
     if (!allowed || allowed.has(request.method)) return done();
     const allow = METHODS.filter((m) => allowed.has(m)).join(', ');
-    void reply.header('allow', allow);
+    // Set here too, so the answer does not depend on the request-id hook having run first.
+    void reply.header('x-request-id', String(request.id)).header('allow', allow);
     sendProblem(reply, request, {
       status: 405,
       slug: 'method-not-allowed',

@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError } from './problem';
 
 /** Thrown by the global ValidationPipe; the problem filter turns `errors` into problem+json `errors[]`. */
@@ -24,20 +24,6 @@ export const OWNER_NOT_IN_QUERY =
 
 /** Every spelling of the owner a caller might try; each is refused wherever it appears. */
 export const OWNER_FIELDS = ['originOwnerId', 'originOwnerName', 'originOwnerIds', 'origin_owner_id', 'origin_owner_name', 'origin_owner_ids'] as const;
-
-/**
- * For routes that otherwise ignore their query string (POST /v1/connect-sessions): owner fields
- * there are refused, saying where they were found, rather than silently ignored.
- */
-@Injectable()
-export class OwnerNotInQueryPipe implements PipeTransform<unknown, unknown> {
-  transform(query: unknown): unknown {
-    if (query === null || typeof query !== 'object') return query;
-    const found = OWNER_FIELDS.filter((field) => Object.prototype.hasOwnProperty.call(query, field));
-    if (found.length > 0) throw new RequestValidationError(found.map((field) => ({ field, message: OWNER_NOT_IN_QUERY })), OWNER_NOT_IN_QUERY);
-    return query;
-  }
-}
 
 function flatten(errors: ValidationError[], prefix: string): FieldError[] {
   const out: FieldError[] = [];

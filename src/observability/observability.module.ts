@@ -1,13 +1,49 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Module, NestModule } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
 import { STACKONE_OBSERVER } from '../stackone/stackone.observer';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { RequestContextStore } from './request-context';
+import { installRequestLogging } from './request-logging';
 import { StackOneTelemetry } from './stackone-telemetry';
 
+/** The process's root pino logger (made before Nest, so Nest's own messages use it too). */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+/**
+ * Metrics, the request log line and the request context. The per-request part is a pair of Fastify
+ * hooks, installed from `configure()`: Nest calls it before it registers routes, and hooks (unlike
+ * Nest middleware or interceptors) also see 404s, 405s and errors raised before routing.
+ */
 @Global()
-@Module({
-  controllers: [MetricsController],
-  providers: [MetricsService, StackOneTelemetry, { provide: STACKONE_OBSERVER, useExisting: StackOneTelemetry }],
-  exports: [MetricsService, STACKONE_OBSERVER],
-})
-export class ObservabilityModule {}
+@Module({})
+export class ObservabilityModule implements NestModule {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(ROOT_LOGGER) private readonly rootLogger: PinoLogger,
+    private readonly metrics: MetricsService,
+    private readonly requestContext: RequestContextStore,
+  ) {}
+
+  static forRoot(rootLogger: PinoLogger): DynamicModule {
+    return {
+      module: ObservabilityModule,
+      controllers: [MetricsController],
+      providers: [
+        { provide: ROOT_LOGGER, useValue: rootLogger },
+        MetricsService,
+        RequestContextStore,
+        StackOneTelemetry,
+        { provide: STACKONE_OBSERVER, useExisting: StackOneTelemetry },
+      ],
+      exports: [ROOT_LOGGER, MetricsService, STACKONE_OBSERVER],
+    };
+  }
+
+  configure(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    installRequestLogging(fastify, this.rootLogger, this.metrics, this.requestContext);
+  }
+}

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { namedFieldsLogger } from './logging';
 import { MetricsService } from './metrics.service';
-import { RequestContext, requestContext } from './request-context';
+import { RequestContextStore } from './request-context';
 
 const QUIET = /^\/(health\/|metrics)/;
 
@@ -12,12 +12,11 @@ const QUIET = /^\/(health\/|metrics)/;
  * The line is built from named fields only, so headers and bodies never reach it (and it is
  * written without the redaction pass: see `namedFieldsLogger`).
  */
-export function installRequestLogging(fastify: FastifyInstance, rootLogger: PinoLogger, metrics: MetricsService): void {
+export function installRequestLogging(fastify: FastifyInstance, rootLogger: PinoLogger, metrics: MetricsService, context: RequestContextStore): void {
   const logger = namedFieldsLogger(rootLogger);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', String(request.id));
-    const context: RequestContext = { upstreamMs: 0, upstreamAttempts: 0, upstreamCalls: 0 };
-    requestContext.run(context, done);
+    context.enter(done);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -30,7 +29,7 @@ export function installRequestLogging(fastify: FastifyInstance, rootLogger: Pino
     if (QUIET.test(path) && status < 400) return done();
     const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
     if (logger.isLevelEnabled(level)) {
-      const ctx = requestContext.getStore();
+      const ctx = context.current();
       logger[level](
         {
           reqId: request.id,

@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { StackOneObserver } from '../stackone/stackone.observer';
 import { MetricsService } from './metrics.service';
-import { requestContext } from './request-context';
+import { RequestContextStore } from './request-context';
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 /** Feeds StackOne call events into metrics and into the current request's log line. */
 @Injectable()
 export class StackOneTelemetry implements StackOneObserver {
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly requestContext: RequestContextStore,
+  ) {}
 
   onAttempt(e: { operation: string; attempt: number; status?: number; outcome: string; durationMs: number }): void {
     this.metrics.upstreamAttempts.inc({ operation: e.operation, outcome: e.outcome, status: String(e.status ?? 'none') });
@@ -26,7 +29,7 @@ export class StackOneTelemetry implements StackOneObserver {
     this.metrics.upstreamCalls.inc({ operation: e.operation, outcome: e.outcome });
     this.metrics.upstreamDuration.observe({ operation: e.operation, outcome: e.outcome }, e.durationMs / 1000);
     // Joins the current request's log line; outside a request there is nothing to enrich.
-    const ctx = requestContext.getStore();
+    const ctx = this.requestContext.current();
     if (ctx) {
       ctx.upstreamCalls += 1;
       ctx.upstreamAttempts += e.attempts;
