@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import type { Logger as PinoLogger } from 'pino';
+import { AccountEventsModule } from './account-events/account-events.module';
 import { AuthModule } from './auth/auth.module';
 import { HttpEdgeModule } from './common/http-edge.module';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
@@ -33,6 +34,7 @@ export class AppModule {
         ObservabilityModule.forRoot(rootLogger),
         HttpEdgeModule,
         RedisModule,
+        AccountEventsModule,
         AuthModule,
         ThrottlingModule,
         HealthModule,
