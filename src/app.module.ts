@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProvidersModule } from './providers/providers.module';
 import { RedisModule } from './redis/redis.module';
+import { StackOneProblemFilter } from './stackone/stackone-problem.filter';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { AccountsModule } from './accounts/accounts.module';
 
@@ -29,7 +30,7 @@ export class AppModule {
         AccountsModule,
         ProvidersModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+      providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }, { provide: APP_FILTER, useClass: StackOneProblemFilter }],
     };
   }
 }
