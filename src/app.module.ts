@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProvidersModule } from './providers/providers.module';
 import { RedisModule } from './redis/redis.module';
+import { StackOneProblemFilter } from './stackone/stackone-problem.filter';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { AccountsModule } from './accounts/accounts.module';
 
@@ -44,6 +45,8 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        // Tried first (Nest tries the last-registered global filter first): StackOne's failures.
+        { provide: APP_FILTER, useClass: StackOneProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };

@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { ProblemException } from '../common/problem.exception';
 import { AllConfig, ApiKeyEntry } from '../config/config.types';
 import { testConfig, testConfigService } from '../../test/support/config';
 import { sha256Hex } from '../../test/support/jwt';
@@ -24,7 +25,7 @@ function refusal(fn: () => unknown): { status: number; message: string; headers?
     fn();
   } catch (err) {
     if (!(err instanceof HttpException)) throw err;
-    return { status: err.getStatus(), message: err.message, headers: (err as { headers?: Record<string, string> }).headers };
+    return { status: err.getStatus(), message: err.message, headers: err instanceof ProblemException ? err.headers : undefined };
   }
   throw new Error('expected a refusal');
 }

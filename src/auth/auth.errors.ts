@@ -1,4 +1,5 @@
-import { BadRequestException, ForbiddenException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException } from '@nestjs/common';
+import { ProblemException } from '../common/problem.exception';
 
 export const AUTH_REALM = 'stackone-connect-service';
 
@@ -17,23 +18,15 @@ export function challenge(methods: { jwt: boolean; apiKey: boolean }, error?: 'i
   return parts.join(', ');
 }
 
-/**
- * 401 with WWW-Authenticate. The problem filter copies `headers` onto the answer and uses the
- * message as `detail`; messages never contain any part of a credential.
- */
-export class AuthenticationError extends UnauthorizedException {
-  readonly headers: Record<string, string>;
-
+/** 401 with WWW-Authenticate; the message is the problem's `detail` and never holds any part of a credential. */
+export class AuthenticationError extends ProblemException {
   constructor(message: string, wwwAuthenticate: string) {
-    super({ message, error: 'Unauthorized', statusCode: 401 });
-    this.headers = { 'WWW-Authenticate': wwwAuthenticate };
+    super({ status: 401, detail: message, headers: { 'WWW-Authenticate': wwwAuthenticate } });
   }
 }
 
 /** 403: the credential is valid but may not act for the tenant the request names. */
 export class TenantForbiddenError extends ForbiddenException {
-  readonly headers: Record<string, string> = {};
-
   constructor(message: string) {
     super({ message, error: 'Forbidden', statusCode: 403 });
   }
@@ -47,10 +40,8 @@ export class TenantHeaderError extends BadRequestException {
 }
 
 /** The identity provider's keys could not be fetched: not the caller's fault, and no detail leaks. */
-export class IdentityKeysUnavailableError extends ServiceUnavailableException {
-  readonly headers: Record<string, string> = { 'Retry-After': '5' };
-
+export class IdentityKeysUnavailableError extends ProblemException {
   constructor() {
-    super({ message: IDENTITY_KEYS_UNAVAILABLE, error: 'Service Unavailable', statusCode: 503 });
+    super({ status: 503, detail: IDENTITY_KEYS_UNAVAILABLE, headers: { 'Retry-After': '5' } });
   }
 }

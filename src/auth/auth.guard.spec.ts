@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { testConfigService } from '../../test/support/config';
 import { secretKey, sha256Hex, sign } from '../../test/support/jwt';
 import { ApiKeyVerifier } from './api-key-verifier';
+import { AuthenticationError } from './auth.errors';
 import { AuthGuard } from './auth.guard';
 import { tenantFrom } from './current-tenant.decorator';
 import { JwtVerifier } from './jwt-verifier';
@@ -65,7 +66,7 @@ describe(AuthGuard.name, () => {
   it('refuses a request without a credential: 401 with WWW-Authenticate for both methods', async () => {
     const err = await refusal(sut, {});
     expect(err.getStatus()).toBe(401);
-    const www = (err as unknown as { headers: Record<string, string> }).headers['WWW-Authenticate'];
+    const www = (err as AuthenticationError).headers['WWW-Authenticate'];
     expect(www).toMatch(/^Bearer realm=/);
     expect(www).toMatch(/ApiKey realm=/);
   });
@@ -97,7 +98,7 @@ describe(AuthGuard.name, () => {
   it('challenges with error="invalid_token" for a bad bearer token, and keeps token text out of the message', async () => {
     const token = await sign({ org_id: 'o1', org_name: 'One' }, secretKey(`${SECRET}-other`));
     const err = await refusal(sut, { authorization: `Bearer ${token}` });
-    expect((err as unknown as { headers: Record<string, string> }).headers['WWW-Authenticate']).toBe(
+    expect((err as AuthenticationError).headers['WWW-Authenticate']).toBe(
       'Bearer realm="stackone-connect-service", error="invalid_token", ApiKey realm="stackone-connect-service", header="X-API-Key"',
     );
     expect(err.message).toBe('The bearer token is invalid or expired.');
@@ -187,7 +188,7 @@ describe(AuthGuard.name, () => {
       const keysOnly = new AuthGuard(new Reflector(), new JwtVerifier(keysOnlyConfig), new ApiKeyVerifier(keysOnlyConfig));
       const err = await refusal(keysOnly, { authorization: `Bearer ${await sign({ org_id: 'o', org_name: 'O' }, secretKey(SECRET))}` });
       expect(err.getStatus()).toBe(401);
-      expect((err as unknown as { headers: Record<string, string> }).headers['WWW-Authenticate']).toMatch(/^ApiKey/);
+      expect((err as AuthenticationError).headers['WWW-Authenticate']).toMatch(/^ApiKey/);
     });
   });
 });

@@ -1,22 +1,13 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { StackOneApiError } from '../stackone/stackone-api.error';
 import { PROBLEM_CONTENT_TYPE, ProblemDetails, problemType } from './problem';
-import { RequestValidationError } from './request-validation.error';
-
-interface ProblemSpec {
-  status: number;
-  slug: string;
-  title: string;
-  detail?: string;
-  errors?: ProblemDetails['errors'];
-  headers?: Record<string, string>;
-}
+import { Problem, ProblemException, slugFor } from './problem.exception';
 
 /**
- * The single place that writes error answers: every exception (ours, Nest's, Fastify's, StackOne's,
- * or unexpected) becomes RFC 9457 application/problem+json with the request id.
+ * The single place that writes error answers: every exception (a ProblemException, Nest's,
+ * Fastify's, or unexpected) becomes RFC 9457 application/problem+json with the request id.
+ * Features map their own errors to a ProblemException; this filter knows none of them.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -26,16 +17,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const spec = this.toSpec(exception);
-    if (spec.status >= 500) this.log(exception, spec, request);
-    sendProblem(reply, request, spec);
+    const problem = this.toProblem(exception);
+    if (problem.status >= 500) this.log(exception, problem, request);
+    sendProblem(reply, request, problem);
   }
 
-  toSpec(exception: unknown): ProblemSpec {
-    if (exception instanceof StackOneApiError) return stackOneProblem(exception, this.logger);
-    if (exception instanceof RequestValidationError) {
-      return { status: 400, slug: 'validation', title: 'Request validation failed', detail: exception.message, errors: exception.errors };
-    }
+  toProblem(exception: unknown): Problem {
+    if (exception instanceof ProblemException) return exception.toProblem();
     // Fastify's own errors (body parsing, media type) arrive wrapped in an HttpException by Nest's adapter.
     const fastifyError = fastifyErrorOf(exception);
     if (fastifyError) {
@@ -44,13 +32,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      return {
-        status,
-        slug: slugFor(status),
-        title: STATUS_CODES[status] ?? 'Error',
-        detail: detailOf(exception),
-        headers: headersOf(exception),
-      };
+      return { status, slug: slugFor(status), title: STATUS_CODES[status] ?? 'Error', detail: detailOf(exception) };
     }
     const fastifyStatus = fastifyErrorStatus(exception);
     if (fastifyStatus !== undefined) {
@@ -64,19 +46,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     return { status: 500, slug: 'internal', title: 'Internal Server Error', detail: 'An unexpected error occurred.' };
   }
 
-  private log(exception: unknown, spec: ProblemSpec, request: FastifyRequest): void {
+  private log(exception: unknown, problem: Problem, request: FastifyRequest): void {
     const where = `${request.method} ${routeOf(request)} [${String(request.id)}]`;
-    if (exception instanceof StackOneApiError) {
-      // Safe to log whole: it carries no headers, credentials or upstream bodies.
-      this.logger.warn(`${where} → ${spec.status}: ${exception.message}`);
-    } else if (spec.status === 500) {
+    if (exception instanceof ProblemException && exception.cause instanceof Error) {
+      // A dependency's failure: its message is safe by ProblemException's contract.
+      this.logger.warn(`${where} → ${problem.status}: ${exception.cause.message}`);
+    } else if (problem.status === 500) {
       const err = exception instanceof Error ? exception : new Error(String(exception));
       this.logger.error(`${where} → 500: ${err.name}: ${err.message}`, err.stack);
     }
   }
 }
 
-export function sendProblem(reply: FastifyReply, request: FastifyRequest, spec: ProblemSpec): void {
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, spec: Problem): void {
   if (reply.sent) return;
   const body: ProblemDetails = {
     type: problemType(spec.slug),
@@ -98,11 +80,6 @@ function routeOf(request: FastifyRequest): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-function slugFor(status: number): string {
-  const text = STATUS_CODES[status] ?? 'error';
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-}
-
 function detailOf(exception: HttpException): string | undefined {
   const response = exception.getResponse();
   if (typeof response === 'string') return response;
@@ -110,12 +87,6 @@ function detailOf(exception: HttpException): string | undefined {
   if (Array.isArray(message)) return message.join('; ');
   if (typeof message === 'string') return message;
   return exception.message;
-}
-
-function headersOf(exception: unknown): Record<string, string> | undefined {
-  const headers = (exception as { headers?: unknown }).headers;
-  if (!headers || typeof headers !== 'object') return undefined;
-  return Object.fromEntries(Object.entries(headers).filter(([, v]) => typeof v === 'string'));
 }
 
 interface FastifyLikeError {
@@ -151,51 +122,3 @@ function fastifyDetail(e: FastifyLikeError, status: number): string {
       return status < 500 && e.message ? e.message : 'The request could not be processed.';
   }
 }
-
-/**
- * The longest Retry-After this service sends. StackOne's own value is passed on, but an HTTP-date
- * years ahead (seen: 2099 → 2,300,624,317 s) overflows some clients' timers into a hot retry loop.
- */
-export const MAX_RETRY_AFTER_SECONDS = 3600;
-
-function retryAfterHeader(seconds: number | undefined): Record<string, string> | undefined {
-  if (seconds === undefined) return undefined;
-  const bounded = Number.isFinite(seconds) ? Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(seconds))) : MAX_RETRY_AFTER_SECONDS;
-  return { 'retry-after': String(bounded) };
-}
-
-/** StackOne failures, mapped to what the caller can act on. Upstream bodies are never passed through. */
-export function stackOneProblem(error: StackOneApiError, logger: Logger): ProblemSpec {
-  const { status, upstreamMessage, retryAfterSeconds } = error.options;
-  switch (error.kind) {
-    case 'timeout':
-      return { status: 504, slug: 'upstream-timeout', title: 'StackOne did not answer in time', detail: 'StackOne did not answer within the time budget; try again.' };
-    case 'network':
-      return { status: 502, slug: 'upstream-unavailable', title: 'StackOne could not be reached', detail: 'The connection to StackOne failed; try again.' };
-    case 'invalid-response':
-      return { status: 502, slug: 'upstream-invalid-response', title: 'StackOne answered unexpectedly', detail: 'StackOne sent an answer this service could not use.' };
-    case 'circuit-open':
-      return { status: 503, slug: 'upstream-circuit-open', title: 'StackOne is failing', detail: 'StackOne has been failing; calls are paused briefly. Try again after Retry-After seconds.', headers: retryAfterHeader(retryAfterSeconds ?? 1) };
-    case 'rate-limited':
-      return { status: 503, slug: 'upstream-rate-limited', title: 'StackOne request budget exhausted', detail: 'This service has used its StackOne request budget for now. Try again after Retry-After seconds.', headers: retryAfterHeader(retryAfterSeconds ?? 1) };
-    case 'tenant-rate-limited':
-      return { status: 429, slug: 'tenant-upstream-budget', title: 'Tenant StackOne budget exhausted', detail: "Your tenant has used its share of this service's StackOne request budget for now. Try again after Retry-After seconds.", headers: retryAfterHeader(retryAfterSeconds ?? 1) };
-    case 'http':
-      break;
-  }
-  if (status === 400 || status === 422) {
-    return { status: 422, slug: 'upstream-rejected', title: 'StackOne rejected the request', detail: upstreamMessage ?? 'StackOne rejected the request.' };
-  }
-  if (status === 404) {
-    return { status: 404, slug: 'not-found', title: 'Not Found', detail: 'The requested resource does not exist.' };
-  }
-  if (status === 401 || status === 403) {
-    logger.error(`StackOne refused this service's API key on ${error.operation} (${status}): check STACKONE_API_KEY and the project's permissions.`);
-    return { status: 502, slug: 'upstream-misconfigured', title: 'This service is misconfigured', detail: 'The service could not authenticate to StackOne. Its operators have been alerted.' };
-  }
-  if (status === 429) {
-    return { status: 429, slug: 'upstream-rate-limited', title: 'StackOne is rate limiting', detail: 'StackOne is rate limiting this service; try again after Retry-After seconds.', headers: retryAfterHeader(retryAfterSeconds ?? 1) };
-  }
-  return { status: 502, slug: 'upstream-error', title: 'StackOne failed', detail: `StackOne answered ${status ?? 'an error'}; try again later.` };
-}
-

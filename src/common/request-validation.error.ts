@@ -1,13 +1,13 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError } from './problem';
+import { ProblemException } from './problem.exception';
 
-/** Thrown by the global ValidationPipe; the problem filter turns `errors` into problem+json `errors[]`. */
-export class RequestValidationError extends BadRequestException {
-  constructor(
-    readonly errors: FieldError[],
-    detail = 'The request is invalid; see errors[] for each field.',
-  ) {
-    super(detail);
+/** Thrown by the global ValidationPipe: a 400 problem whose `errors[]` names each field. */
+export class RequestValidationError extends ProblemException {
+  declare readonly errors: FieldError[];
+
+  constructor(errors: FieldError[], detail = 'The request is invalid; see errors[] for each field.') {
+    super({ status: 400, slug: 'validation', title: 'Request validation failed', detail, errors });
   }
 
   static fromValidationErrors(errors: ValidationError[]): RequestValidationError {

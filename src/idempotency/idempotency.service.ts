@@ -1,8 +1,9 @@
-import { ConflictException, HttpException, Inject, Injectable, ServiceUnavailableException, UnprocessableEntityException } from '@nestjs/common';
+import { ConflictException, HttpException, Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Tenant } from '../auth/tenant';
+import { ProblemException } from '../common/problem.exception';
 import { AllConfig } from '../config/config.types';
 import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisClient } from '../redis/redis.module';
@@ -17,15 +18,13 @@ export const IDEMPOTENCY_RETRY_AFTER_SECONDS = 5;
  * 503 + Retry-After: without the store a retry could not be recognised, so the request is refused
  * before StackOne is called rather than risk a duplicate session.
  */
-export class IdempotencyUnavailableError extends ServiceUnavailableException {
-  readonly headers: Record<string, string> = { 'Retry-After': String(IDEMPOTENCY_RETRY_AFTER_SECONDS) };
-
+export class IdempotencyUnavailableError extends ProblemException {
   constructor(reason: 'unreachable' | 'full') {
     const message =
       reason === 'full'
         ? 'Too many Idempotency-Key requests are in flight to accept another one; retry after Retry-After seconds.'
         : 'Idempotency-Key requests cannot be checked right now; retry after Retry-After seconds (requests without the header are served).';
-    super({ message, error: 'Service Unavailable', statusCode: 503 });
+    super({ status: 503, detail: message, headers: { 'Retry-After': String(IDEMPOTENCY_RETRY_AFTER_SECONDS) } });
   }
 }
 

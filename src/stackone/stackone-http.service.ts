@@ -2,36 +2,23 @@ import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
-import {
-  BrokenCircuitError,
-  circuitBreaker,
-  CircuitBreakerPolicy,
-  CircuitState,
-  ConsecutiveBreaker,
-  DelegateBackoff,
-  handleWhen,
-  IRetryBackoffContext,
-  retry,
-} from 'cockatiel';
+import { BrokenCircuitError, circuitBreaker, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, handleWhen, retry, RetryPolicy } from 'cockatiel';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AllConfig, StackOneConfig } from '../config/config.types';
 import { OutboundBudget } from './outbound-budget';
-import { StackOneApiError } from './stackone-api.error';
+import { StackOneApiError, StackOneFailureKind } from './stackone-api.error';
 import { AttemptOutcome, STACKONE_OBSERVER, StackOneObserver } from './stackone.observer';
 import {
   ConnectorMetaWire,
   ConnectSessionCreateWire,
   ConnectSessionTokenAuthLinkWire,
-  ConnectSessionWire,
   LinkedAccountWire,
   ListAccountsQueryWire,
   PatchAccountWire,
 } from './stackone.types';
-import { pathSegment, TransportError } from './undici-adapter';
 import {
-  isConnectSession,
-  isConnectSessionTokenAuthLink,
-  isConnector,
   isConnectorList,
+  isConnectSessionTokenAuthLink,
   isLinkedAccount,
   isLinkedAccountList,
   parseRetryAfter,
@@ -39,30 +26,40 @@ import {
   upstreamRequestId,
 } from './stackone.wire-checks';
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
 type Check<T> = (data: unknown) => data is T;
+type UpstreamRequest = Pick<AxiosRequestConfig, 'method' | 'url' | 'data' | 'headers'>;
 
 /** Statuses worth another attempt; 500/501 and every other 4xx are answers, not blips. */
 const RETRYABLE_STATUS = new Set([408, 429, 502, 503, 504]);
 const BACKOFF = { initialMs: 100, maxMs: 2_000 };
+const JSON_BODY = { 'Content-Type': 'application/json' };
+
+/** One call: its deadline, and what its attempts have seen. */
+interface Call {
+  readonly operation: string;
+  readonly tenantId: string | undefined;
+  readonly deadline: number;
+  /** Aborted at the deadline, or when the last answer cannot be retried within it: no further attempt. */
+  readonly ended: AbortController;
+  attempts: number;
+  /** The breaker's state as the first attempt began: a change means another call opened it. */
+  breakerAtStart?: CircuitState;
+  /** The last attempt's failure (StackOne's answer, or the connection's): what retry and breaker judge. */
+  lastAnswer?: StackOneApiError;
+  /** The error the caller gets when the breaker was shown `lastAnswer` instead. */
+  outcome?: unknown;
+}
 
 /**
- * The only code that talks to StackOne. Typed methods in and out; every failure becomes one
- * StackOneApiError (never an AxiosError, which carries the Authorization header).
+ * The only code that talks to StackOne: typed methods over one transport call (`call`). Every
+ * failure leaves as one StackOneApiError, never an AxiosError (which carries the Authorization header).
  *
- * Per call: one total deadline (an AbortSignal that ends every attempt, backoff and limiter wait,
- * including a slow-drip body) → circuit breaker pre-check → outbound budget point (the tenant's
- * ceiling and the fleet's pool, see OutboundBudget) → circuit breaker (cockatiel) → retry
- * (cockatiel) → one HTTP attempt, each retry taking its own budget point. Tenant-scoped methods
- * take the tenant id as a value; the connector catalogue, shared by every tenant, counts against
- * the fleet's pool only.
- *
- * cockatiel rather than a hand-written loop: it is maintained, typed, and its retry and breaker
- * policies compose (`execute` of one inside the other) with an AbortSignal, so the deadline,
- * backoff, Retry-After and breaker rules stay declarative and testable.
- * The breaker wraps the whole retried call, so it counts consecutive failed calls, not attempts.
- * The first rate limit point is taken outside it so that a refusal by our own limiter is neither a
- * StackOne failure nor (cockatiel treats unhandled errors as success) a half-open probe success.
+ * Per call: one total deadline (an AbortSignal ending every attempt, backoff and budget wait, a
+ * slow-drip body included) → breaker pre-check → outbound budget point → circuit breaker →
+ * retry → one HTTP attempt; each retry takes its own budget point. The breaker (cockatiel) wraps
+ * the retried call, so it counts consecutive failed calls, not attempts; the first budget point is
+ * taken outside it, so our own refusal is neither a StackOne failure nor a half-open probe's success.
+ * Tenant-scoped methods take the tenant id; the connector catalogue counts against the fleet only.
  */
 @Injectable()
 export class StackOneHttpService {
@@ -70,9 +67,9 @@ export class StackOneHttpService {
   private readonly config: StackOneConfig;
   private readonly secrets: readonly string[];
   private readonly breaker: CircuitBreakerPolicy;
-  private breakerOpenedAt = 0;
-  /** How often the breaker has opened: a call stops retrying once it opened after the call began. */
-  private breakerOpenings = 0;
+  private readonly retry: RetryPolicy;
+  /** When the breaker last opened: circuit-open answers carry the cool-down's remainder as Retry-After. */
+  private openedAt = 0;
 
   constructor(
     private readonly http: HttpService,
@@ -84,31 +81,29 @@ export class StackOneHttpService {
     const { apiKey } = this.config;
     this.secrets = [apiKey, Buffer.from(`${apiKey}:`).toString('base64')];
 
-    this.breaker = circuitBreaker(handleWhen((err) => err instanceof FailedCall), {
+    this.breaker = circuitBreaker(handleWhen(countsAgainstBreaker), {
       halfOpenAfter: this.config.breakerCooldownMs,
       breaker: new ConsecutiveBreaker(this.config.breakerFailureThreshold),
     });
     this.breaker.onStateChange((state) => {
-      const name = toBreakerState(state);
-      if (name === 'open') {
-        this.breakerOpenedAt = Date.now();
-        this.breakerOpenings += 1;
-      }
+      const name = state === CircuitState.Closed ? 'closed' : state === CircuitState.HalfOpen ? 'half-open' : 'open';
+      if (name === 'open') this.openedAt = Date.now();
       if (name !== 'half-open') this.logger.warn(`StackOne circuit breaker ${name}`);
       this.notify('onBreakerStateChange', name);
     });
+    // No backoff here: each retry waits in `beforeRetry`, where the call's deadline can cut the wait short.
+    this.retry = retry(
+      handleWhen((err) => this.retryable(err)),
+      { maxAttempts: this.config.maxRetries },
+    );
   }
 
   createConnectSession(tenantId: string, body: ConnectSessionCreateWire): Promise<ConnectSessionTokenAuthLinkWire> {
-    return this.call('createConnectSession', tenantId, { method: 'POST', url: '/connect_sessions', data: body }, isConnectSessionTokenAuthLink);
-  }
-
-  authenticateConnectSession(tenantId: string, token: string): Promise<ConnectSessionWire> {
-    return this.call('authenticateConnectSession', tenantId, { method: 'POST', url: '/connect_sessions/authenticate', data: { token } }, isConnectSession);
+    return this.call('createConnectSession', tenantId, { method: 'POST', url: '/connect_sessions', data: JSON.stringify(body), headers: JSON_BODY }, isConnectSessionTokenAuthLink);
   }
 
   listAccounts(tenantId: string, query: ListAccountsQueryWire): Promise<LinkedAccountWire[]> {
-    return this.call('listAccounts', tenantId, { method: 'GET', url: '/accounts', params: query }, isLinkedAccountList);
+    return this.call('listAccounts', tenantId, { method: 'GET', url: withQuery('/accounts', query) }, isLinkedAccountList);
   }
 
   getAccount(tenantId: string, id: string): Promise<LinkedAccountWire> {
@@ -116,7 +111,7 @@ export class StackOneHttpService {
   }
 
   updateAccount(tenantId: string, id: string, patch: PatchAccountWire): Promise<LinkedAccountWire> {
-    return this.call('updateAccount', tenantId, { method: 'PATCH', url: `/accounts/${pathSegment(id)}`, data: patch }, isLinkedAccount);
+    return this.call('updateAccount', tenantId, { method: 'PATCH', url: `/accounts/${pathSegment(id)}`, data: JSON.stringify(patch), headers: JSON_BODY }, isLinkedAccount);
   }
 
   deleteAccount(tenantId: string, id: string): Promise<LinkedAccountWire> {
@@ -127,106 +122,88 @@ export class StackOneHttpService {
     return this.call('listConnectors', undefined, { method: 'GET', url: '/connectors/meta' }, isConnectorList);
   }
 
-  getConnector(provider: string): Promise<ConnectorMetaWire> {
-    return this.call('getConnector', undefined, { method: 'GET', url: `/connectors/meta/${pathSegment(provider)}` }, isConnector);
-  }
-
-  /** cockatiel's view: stays 'open' after the cool-down until the next call becomes the probe. */
-  breakerState(): BreakerState {
-    return toBreakerState(this.breaker.state);
-  }
-
-  private async call<T>(operation: string, tenantId: string | undefined, request: AxiosRequestConfig, check: Check<T>): Promise<T> {
+  private async call<T>(operation: string, tenantId: string | undefined, request: UpstreamRequest, check: Check<T>): Promise<T> {
     const started = performance.now();
-    const deadline = Date.now() + this.config.timeoutMs;
-    const controller = new AbortController();
-    const { signal } = controller;
-    const timer = setTimeout(() => controller.abort(), this.config.timeoutMs);
-    let attempts = 0;
-    let lastError: StackOneApiError | undefined;
-
-    const policy = retry(
-      handleWhen((err) => this.worthRetrying(err, deadline)),
-      {
-        maxAttempts: this.config.maxRetries,
-        backoff: new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) => backoffDelay(ctx, deadline)),
-      },
-    );
-    const retryListener = policy.onRetry((e) => {
-      const error = 'error' in e ? e.error : undefined;
-      const reason = error instanceof StackOneApiError ? (error.kind === 'http' ? String(error.status) : error.kind) : 'unknown';
-      this.notify('onRetry', { operation, attempt: attempts, delayMs: Math.round(e.delay), reason });
-    });
-
+    const call: Call = { operation, tenantId, deadline: Date.now() + this.config.timeoutMs, ended: new AbortController(), attempts: 0 };
+    const timer = setTimeout(() => call.ended.abort(), this.config.timeoutMs);
     try {
-      this.admitThroughBreaker(operation);
-      await this.budget.take(operation, tenantId, deadline, signal);
-      this.admitThroughBreaker(operation);
-      const openings = this.breakerOpenings;
-      // StackOne's last answer in this call (an error from one HTTP attempt): what the breaker judges.
-      let lastAnswer: StackOneApiError | undefined;
-      const result = await this.breaker.execute(async () => {
-        try {
-          return await policy.execute(async () => {
-            try {
-              // cockatiel's backoff sleep ignores the signal; never start an attempt past the deadline.
-              if (signal.aborted) throw lastError ?? new StackOneApiError('timeout', operation);
-              if (attempts > 0) {
-                this.stopIfBreakerReopened(operation, openings);
-                await this.budget.take(operation, tenantId, deadline, signal);
-                this.stopIfBreakerReopened(operation, openings);
-              }
-              const attempt = ++attempts;
-              try {
-                return await this.attempt(operation, request, check, signal, attempt);
-              } catch (err) {
-                lastAnswer = this.toApiError(err, operation);
-                throw lastAnswer;
-              }
-            } catch (err) {
-              lastError = this.toApiError(err, operation);
-              throw lastError;
-            }
-          }, signal);
-        } catch (err) {
-          // One verdict per call, once its retries are over: a failure when StackOne's last answer
-          // was one, even if the call then ended on our own deadline, budget or breaker.
-          throw lastAnswer !== undefined && countsAgainstBreaker(lastAnswer) ? new FailedCall(err) : err;
-        }
-      });
-      this.notify('onCallComplete', { operation, outcome: 'ok', attempts, durationMs: performance.now() - started });
+      this.admit(operation);
+      await this.budget.take(operation, tenantId, call.deadline, call.ended.signal);
+      // The budget may have waited: the breaker may have opened, or a probe started, meanwhile.
+      this.admit(operation);
+      const result = await this.breaker.execute(() => this.retried(call, request, check));
+      this.notify('onCallComplete', { operation, outcome: 'ok', attempts: call.attempts, durationMs: performance.now() - started });
       return result;
     } catch (err) {
-      const failure = this.toApiError(err instanceof FailedCall ? err.error : err, operation);
-      const error = new StackOneApiError(failure.kind, operation, { ...failure.options, attempts });
-      this.notify('onCallComplete', { operation, outcome: error.kind, attempts, durationMs: performance.now() - started, status: error.status });
+      const error = this.toApiError(call.outcome ?? err, operation);
+      error.options.attempts = call.attempts;
+      this.notify('onCallComplete', { operation, outcome: error.kind, attempts: call.attempts, durationMs: performance.now() - started, status: error.status });
       throw error;
     } finally {
       clearTimeout(timer);
-      retryListener.dispose();
     }
   }
 
-  private async attempt<T>(operation: string, request: AxiosRequestConfig, check: Check<T>, signal: AbortSignal, attempt: number): Promise<T> {
+  /**
+   * The retried call, as the breaker sees it: failed when StackOne's last answer was a failure, even
+   * if the call then ended on our own deadline, budget or breaker (the caller gets that error).
+   */
+  private async retried<T>(call: Call, request: UpstreamRequest, check: Check<T>): Promise<T> {
+    try {
+      return await this.retry.execute(({ attempt }) => this.attempt(call, attempt, request, check), call.ended.signal);
+    } catch (err) {
+      const last = call.lastAnswer;
+      if (last === undefined || err === last || !countsAgainstBreaker(last)) throw err;
+      call.outcome = err;
+      throw last;
+    }
+  }
+
+  private async attempt<T>(call: Call, retryNo: number, request: UpstreamRequest, check: Check<T>): Promise<T> {
+    if (retryNo === 0) call.breakerAtStart = this.breaker.state;
+    else await this.beforeRetry(call);
+    call.attempts += 1;
+    try {
+      return await this.send(call, request, check);
+    } catch (err) {
+      const answer = err as StackOneApiError;
+      call.lastAnswer = answer;
+      // A Retry-After past the deadline: answer now, passing it on, rather than wait and time out.
+      if (this.retryable(answer) && Date.now() + retryAfterMs(answer) >= call.deadline) call.ended.abort();
+      throw answer;
+    }
+  }
+
+  /** The wait before a retry (Retry-After, else full jitter), then the breaker and the budget. */
+  private async beforeRetry(call: Call): Promise<void> {
+    const last = call.lastAnswer as StackOneApiError;
+    const waitMs = last.options.retryAfterSeconds !== undefined ? retryAfterMs(last) : Math.random() * Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** (call.attempts - 1));
+    const delayMs = Math.max(0, Math.min(waitMs, call.deadline - Date.now()));
+    const reason = last.kind === 'http' ? String(last.status) : last.kind;
+    this.notify('onRetry', { operation: call.operation, attempt: call.attempts, delayMs: Math.round(delayMs), reason });
+    await sleep(delayMs, undefined, { signal: call.ended.signal }).catch(() => undefined);
+    // The deadline passed while waiting: the call ends with StackOne's last answer.
+    if (call.ended.signal.aborted) throw last;
+    if (this.breaker.state !== call.breakerAtStart) throw this.circuitOpen(call.operation);
+    await this.budget.take(call.operation, call.tenantId, call.deadline, call.ended.signal);
+  }
+
+  /** One HTTP exchange, reported to the observer, as the parsed body or a StackOneApiError. */
+  private async send<T>(call: Call, request: UpstreamRequest, check: Check<T>): Promise<T> {
+    const { operation } = call;
     const started = performance.now();
     const report = (outcome: AttemptOutcome, status?: number): void =>
-      this.notify('onAttempt', { operation, attempt, status, outcome, durationMs: performance.now() - started });
+      this.notify('onAttempt', { operation, attempt: call.attempts, status, outcome, durationMs: performance.now() - started });
     let response: AxiosResponse<string>;
     try {
-      // The HttpService's axios instance, called for its promise: `http.request()` would wrap it in
-      // an Observable and a CancelToken that is cancelled, building a CanceledError with a stack,
-      // after every answer. Cancellation here is the AbortSignal (the total deadline).
-      response = await this.http.axiosRef.request<string>({ ...request, signal });
+      // axiosRef's promise rather than HttpService's Observable: the deadline's AbortSignal is the cancellation.
+      response = await this.http.axiosRef.request<string>({ ...request, signal: call.ended.signal });
     } catch (err) {
-      // axios swaps an adapter error for its own CanceledError once the signal has fired; anything
-      // else that is not ours (an AxiosError carries the Authorization header) is dropped here.
-      const transport = err instanceof TransportError ? err : new TransportError(signal.aborted ? 'timeout' : 'network', 'unknown');
-      const kind = transport.kind === 'too-large' ? 'invalid-response' : transport.kind;
+      const kind = transportFailure(err, call.ended.signal);
       report(kind);
       throw new StackOneApiError(kind, operation);
     }
-    const { status } = response;
-    const body = typeof response.data === 'string' ? response.data : '';
+    const { status, data: body } = response;
     if (status >= 200 && status < 300) {
       const data = parseJson(body);
       if (!check(data)) {
@@ -253,34 +230,25 @@ export class StackOneHttpService {
   }
 
   /**
-   * Fails fast while the breaker is open (cool-down running) or a half-open probe is in flight:
-   * cockatiel would otherwise park this call until the probe settles, past our own deadline.
+   * Fails fast while the breaker cools down or a half-open probe is in flight: cockatiel would
+   * otherwise park the call until the probe settles, past our own deadline.
    */
-  private admitThroughBreaker(operation: string): void {
+  private admit(operation: string): void {
     const state = this.breaker.state;
-    const remaining = this.breakerOpenedAt + this.config.breakerCooldownMs - Date.now();
-    if (state === CircuitState.HalfOpen || state === CircuitState.Isolated || (state === CircuitState.Open && remaining > 0)) {
-      throw this.circuitOpen(operation);
-    }
-  }
-
-  /** A call that began before another call opened the breaker makes no further attempts. */
-  private stopIfBreakerReopened(operation: string, openingsAtStart: number): void {
-    if (this.breakerOpenings !== openingsAtStart) throw this.circuitOpen(operation);
+    const coolingDown = state === CircuitState.Open && Date.now() < this.openedAt + this.config.breakerCooldownMs;
+    if (coolingDown || state === CircuitState.HalfOpen || state === CircuitState.Isolated) throw this.circuitOpen(operation);
   }
 
   private circuitOpen(operation: string): StackOneApiError {
-    const remaining = this.breakerOpenedAt + this.config.breakerCooldownMs - Date.now();
+    const remaining = this.openedAt + this.config.breakerCooldownMs - Date.now();
     return new StackOneApiError('circuit-open', operation, { retryAfterSeconds: Math.max(1, Math.ceil(remaining / 1000)) });
   }
 
-  private worthRetrying(err: unknown, deadline: number): boolean {
+  /** Network failures and blips, unless their Retry-After is beyond STACKONE_MAX_RETRY_AFTER_MS (then passed on at once). */
+  private retryable(err: unknown): boolean {
     if (!(err instanceof StackOneApiError)) return false;
-    const retryable = err.kind === 'network' || (err.kind === 'http' && RETRYABLE_STATUS.has(err.status ?? 0));
-    if (!retryable) return false;
-    const retryAfterMs = (err.options.retryAfterSeconds ?? 0) * 1000;
-    // A Retry-After we cannot honour inside the cap and the deadline: answer now, passing it on.
-    return retryAfterMs <= this.config.maxRetryAfterMs && Date.now() + retryAfterMs < deadline;
+    const blip = err.kind === 'network' || (err.kind === 'http' && RETRYABLE_STATUS.has(err.status ?? 0));
+    return blip && retryAfterMs(err) <= this.config.maxRetryAfterMs;
   }
 
   private toApiError(err: unknown, operation: string): StackOneApiError {
@@ -303,20 +271,6 @@ export class StackOneHttpService {
   }
 }
 
-function toBreakerState(state: CircuitState): BreakerState {
-  if (state === CircuitState.Closed) return 'closed';
-  return state === CircuitState.HalfOpen ? 'half-open' : 'open';
-}
-
-/** What the breaker counts: one call whose retries ended in a failure that counts against StackOne. */
-class FailedCall extends Error {
-  override readonly name = 'FailedCall';
-
-  constructor(readonly error: unknown) {
-    super('StackOne call failed');
-  }
-}
-
 /** 5xx, timeouts and connection failures open the breaker; 4xx (incl. 429) and broken bodies do not. */
 function countsAgainstBreaker(err: unknown): boolean {
   if (!(err instanceof StackOneApiError)) return false;
@@ -324,17 +278,40 @@ function countsAgainstBreaker(err: unknown): boolean {
   return err.kind === 'timeout' || err.kind === 'network';
 }
 
-/** Retry-After when StackOne sent one (already checked against cap and deadline), else full jitter; never past the deadline. */
-function backoffDelay(ctx: IRetryBackoffContext<unknown>, deadline: number): number {
-  const error = 'error' in ctx.result ? ctx.result.error : undefined;
-  const retryAfter = error instanceof StackOneApiError ? error.options.retryAfterSeconds : undefined;
-  const delay =
-    retryAfter !== undefined ? retryAfter * 1000 : Math.random() * Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** (ctx.attempt - 1));
-  return Math.max(0, Math.min(delay, deadline - Date.now()));
+function retryAfterMs(err: StackOneApiError): number {
+  return (err.options.retryAfterSeconds ?? 0) * 1000;
+}
+
+/** What an exchange that got no usable answer was; undici's errors arrive as they are (axios's CanceledError once the signal fired). */
+function transportFailure(err: unknown, signal: AbortSignal): Extract<StackOneFailureKind, 'timeout' | 'network' | 'invalid-response'> {
+  if (signal.aborted) return 'timeout';
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return 'invalid-response';
+  // Headers/body timeouts are backstops equal to the deadline. A connect timeout means nothing was
+  // sent, so it is a network failure and safe to retry.
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
+  return 'network';
+}
+
+/** Arrays become repeated parameters (`providers=a&providers=b`), as StackOne expects. */
+function withQuery(path: string, params: object): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null) continue;
+    for (const v of Array.isArray(value) ? (value as unknown[]) : [value]) search.append(key, String(v));
+  }
+  const query = search.toString();
+  return query ? `${path}?${query}` : path;
+}
+
+/** A path parameter as one segment: `/`, `?`, `#` encoded, and `.`/`..` can never act as dot segments. */
+function pathSegment(value: string): string {
+  const encoded = encodeURIComponent(value);
+  return encoded === '.' || encoded === '..' ? encoded.replace(/\./g, '%2E') : encoded;
 }
 
 function parseJson(text: string): unknown {
-  if (text.length === 0) return undefined;
+  if (typeof text !== 'string' || text.length === 0) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {

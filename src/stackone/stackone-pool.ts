@@ -1,4 +1,4 @@
-import { Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Pool } from 'undici';
 import { AllConfig } from '../config/config.types';
@@ -14,17 +14,14 @@ const MAX_CONNECTIONS = 64;
 @Injectable()
 export class StackOnePool implements OnApplicationShutdown {
   readonly pool: Pool;
-  /** e.g. `https://api.stackone.com` (no default port, no trailing slash). */
-  readonly origin: string;
-  /** `origin` plus the base URL's path, without a trailing slash. */
-  readonly baseUrl: string;
+  /** The base URL's path without a trailing slash (e.g. '' or '/v1'): every request path starts with it. */
+  readonly basePath: string;
 
   constructor(config: ConfigService<AllConfig, true>) {
-    const { baseUrl, connectTimeoutMs, timeoutMs } = config.get('stackone', { infer: true });
+    const { baseUrl, connectTimeoutMs, timeoutMs, maxResponseBytes } = config.get('stackone', { infer: true });
     const url = new URL(baseUrl);
-    this.origin = url.origin;
-    this.baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-    this.pool = new Pool(this.origin, {
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin, {
       connections: MAX_CONNECTIONS,
       pipelining: 1,
       // Shorter than common load-balancer idle timeouts (60 s), so we close idle sockets first
@@ -35,6 +32,8 @@ export class StackOnePool implements OnApplicationShutdown {
       // Backstops only: the per-call AbortSignal enforces the real total deadline.
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
+      // Memory stays bounded: a longer body ends the connection (UND_ERR_RES_EXCEEDED_MAX_SIZE).
+      maxResponseSize: maxResponseBytes,
     });
   }
 
@@ -47,6 +46,3 @@ export class StackOnePool implements OnApplicationShutdown {
     if (!this.pool.closed && !this.pool.destroyed) await this.pool.close().catch(() => undefined);
   }
 }
-
-@Module({ providers: [StackOnePool], exports: [StackOnePool] })
-export class StackOnePoolModule {}
