@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { createRootLogger, PinoNestLogger } from './observability/logging';
-import { clientErrorHandler, connectionsCheckingInterval, frameworkErrorHandler } from './common/http-edge';
+import { clientErrorHandler, connectionsCheckingInterval, frameworkErrorHandler } from './http-edge/http-edge';
 import { AllConfig } from './config/config.types';
 import { setupSwagger } from './swagger';
 

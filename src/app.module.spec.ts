@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { NOT_AN_OBJECT } from './common/json-body';
+import { NOT_AN_OBJECT } from './http-edge/json-body';
 import { loadConfig } from './config/load-config';
 import { createRootLogger } from './observability/logging';
 import { signHs256 } from '../test/support/jwt';

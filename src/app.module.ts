@@ -4,7 +4,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import type { Logger as PinoLogger } from 'pino';
 import { AccountEventsModule } from './account-events/account-events.module';
 import { AuthModule } from './auth/auth.module';
-import { HttpEdgeModule } from './common/http-edge.module';
+import { HttpEdgeModule } from './http-edge/http-edge.module';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { createValidationPipe } from './common/request-validation.error';
 import { AllConfig } from './config/config.types';

@@ -3,8 +3,8 @@ import FindMyWay from 'find-my-way';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { sendProblem } from './problem-details.filter';
-import { PROBLEM_CONTENT_TYPE, problemType } from './problem';
+import { sendProblem } from '../common/problem-details.filter';
+import { PROBLEM_CONTENT_TYPE, problemType } from '../common/problem';
 import { setSecurityHeaders } from './security-headers';
 
 /** How often Node checks for requests over their time limit (its default, 30 s, would double a 30 s limit). */
