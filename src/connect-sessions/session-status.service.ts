@@ -110,7 +110,7 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
     };
     const ttlMs = Math.max(0, Date.parse(session.expiresAt) - Date.now()) + this.retentionMs;
     if (this.storeIsRedis && !this.health.available()) {
-      this.notRecorded(record, 'Redis unreachable');
+      this.notRecorded(record, 'Redis degraded');
       return;
     }
     try {

@@ -88,7 +88,7 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
     this.metrics?.redisDegraded.set(1);
     const reason = err instanceof Error ? err.message : String(err);
     this.logger.warn(
-      `Redis unreachable (${this.host}): ${reason}. Degraded: per-process throttling and StackOne budget, Idempotency-Key requests answer 503.`,
+      `Redis unreachable (${this.host}): ${reason}. Degraded: per-process throttling and StackOne budget, Idempotency-Key requests and session status reads answer 503, new sessions go unrecorded.`,
     );
   }
 
