@@ -164,6 +164,16 @@ describe('session status (service against the StackOne sandbox, sessions in memo
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
   });
 
+  it('documents both endpoints in Swagger with their answer schemas', async () => {
+    const doc = (await svc.http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
+    };
+    const ok = (path: string): string | undefined => doc.paths[path]?.get?.responses['200']?.content?.['application/json']?.schema.$ref;
+    expect(ok('/v1/connect-sessions')).toBe('#/components/schemas/SessionListResponseDto');
+    expect(ok('/v1/connect-sessions/{sessionId}')).toBe('#/components/schemas/SessionStatusResponseDto');
+    expect(Object.keys(doc.paths['/v1/connect-sessions/{sessionId}'].get.responses)).toEqual(expect.arrayContaining(['400', '404', '503']));
+  });
+
   it('needs credentials', async () => {
     await svc.http().get('/v1/connect-sessions').expect(401);
     await svc.http().get('/v1/connect-sessions/1').expect(401);
