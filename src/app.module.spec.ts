@@ -38,7 +38,7 @@ describe(AppModule.name, () => {
   it('answers 405 with Allow for a known path and another method', async () => {
     const res = await app.inject({ method: 'DELETE', url: '/v1/connect-sessions' });
     expect(res.statusCode).toBe(405);
-    expect(res.headers.allow).toBe('POST');
+    expect(res.headers.allow).toBe('GET, HEAD, POST');
     expect(res.headers['x-request-id']).toEqual(expect.any(String));
     expect(res.headers['content-security-policy']).toBeDefined();
   });

@@ -187,7 +187,8 @@ describe('the HTTP edge: bodies, media types, methods, framework errors, CORS, C
     it.each([
       ['PUT', '/v1/accounts/acc_1', ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH']],
       ['POST', '/v1/accounts', ['GET', 'HEAD', 'OPTIONS']],
-      ['GET', '/v1/connect-sessions', ['OPTIONS', 'POST']],
+      ['DELETE', '/v1/connect-sessions', ['GET', 'HEAD', 'OPTIONS', 'POST']],
+      ['POST', '/v1/connect-sessions/1', ['GET', 'HEAD', 'OPTIONS']],
       ['DELETE', '/v1/providers', ['GET', 'HEAD', 'OPTIONS']],
     ])('%s %s → 405 with Allow', async (method, path, allowed) => {
       const res = await call(path, { method });

@@ -74,6 +74,14 @@ describe('Redis down or hung under a running service', () => {
     expect(Number(keyed.headers['retry-after'])).toBeGreaterThan(0);
     expect(keyed.body.detail).toMatch(/Idempotency-Key/);
     expect(list.status).toBe(200);
+    // Session status cannot be read without Redis; the session just created is still handed out.
+    for (const path of [`/v1/connect-sessions/${(plain.body as { sessionId: string }).sessionId}`, '/v1/connect-sessions']) {
+      const status = await svc.http().get(path).set('Authorization', auth).timeout(ANSWER_WITHIN_MS);
+      expect(status.status).toBe(503);
+      expect(status.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(Number(status.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    expect(svc.logs.text()).toContain(`Session ${(plain.body as { sessionId: string }).sessionId} of tenant org_outage not recorded`);
     expect(await readyMode()).toBe('degraded');
     expect(await degradedGauge()).toBe('1');
   }
@@ -86,6 +94,9 @@ describe('Redis down or hung under a running service', () => {
     const again = await post(key);
     expect([first.status, again.status]).toEqual([201, 201]);
     expect(again.headers['idempotent-replayed']).toBe('true');
+    const status = await svc.http().get(`/v1/connect-sessions/${(first.body as { sessionId: string }).sessionId}`).set('Authorization', auth);
+    expect(status.status).toBe(200);
+    expect(status.body.status).toBe('pending');
   }
 
   it('serves with Redis up: shared mode, Idempotency-Key replays', async () => {

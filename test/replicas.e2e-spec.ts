@@ -78,6 +78,20 @@ describeWithRedis('two replicas sharing Redis', () => {
     expect(sessionCalls()).toBe(2);
   }, 30_000);
 
+  it("share session records: a session created on one replica reads and lists on the other, another tenant's is 404", async () => {
+    replicas = await start({});
+    const a = await bearer('org_a');
+    const created = await post(replicas[0], a, { provider: 'hibob', label: 'shared' });
+    const { sessionId } = (await created.json()) as { sessionId: string };
+    const get = (replica: ServiceProcess, auth: string, path: string): Promise<Response> => fetch(`${replica.url}${path}`, { headers: { authorization: auth } });
+    const read = await get(replicas[1], a, `/v1/connect-sessions/${sessionId}`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ sessionId, status: 'pending', provider: 'hibob', label: 'shared' });
+    const listed = (await (await get(replicas[1], a, '/v1/connect-sessions')).json()) as { data: Array<{ sessionId: string }> };
+    expect(listed.data.map((s) => s.sessionId)).toEqual([sessionId]);
+    expect((await get(replicas[1], await bearer('org_b'), `/v1/connect-sessions/${sessionId}`)).status).toBe(404);
+  }, 30_000);
+
   it('share one outbound StackOne budget', async () => {
     replicas = await start({ STACKONE_RATE_LIMIT_PER_MINUTE: '3', STACKONE_MAX_RETRY_AFTER_MS: '0' });
     const statuses: number[] = [];

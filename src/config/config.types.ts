@@ -88,10 +88,18 @@ export interface RedisConfig {
   commandTimeoutMs: number;
 }
 
+export interface SessionsConfig {
+  /** How long a session record outlives its expiresAt (status reads and listings). */
+  retentionSeconds: number;
+  /** Bound of the in-memory session store (used without Redis); the oldest records go first. */
+  memoryMaxEntries: number;
+}
+
 export interface AllConfig {
   app: AppConfig;
   stackone: StackOneConfig;
   auth: AuthConfig;
   http: HttpConfig;
   redis: RedisConfig;
+  sessions: SessionsConfig;
 }

@@ -142,6 +142,9 @@ export class EnvironmentVariables {
   @IsString() REDIS_KEY_PREFIX = 'scs:';
   @EnvInt(10) REDIS_COMMAND_TIMEOUT_MS = 500;
 
+  @EnvInt(0) SESSION_RETENTION_SECONDS = 604_800;
+  @EnvInt(1) SESSION_MEMORY_MAX_ENTRIES = 10_000;
+
   /** The JWT key sources that are set; a valid configuration has at most one. */
   jwtKeySources(): JwtKeySource[] {
     const sources: JwtKeySource[] = [];

@@ -54,6 +54,7 @@ export function loadConfig(raw: RawEnv): AllConfig {
       idempotencyMemoryMaxBytes: env.IDEMPOTENCY_MEMORY_MAX_BYTES,
     },
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
+    sessions: { retentionSeconds: env.SESSION_RETENTION_SECONDS, memoryMaxEntries: env.SESSION_MEMORY_MAX_ENTRIES },
   };
 }
 

@@ -1,5 +1,5 @@
-import { Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiTenantAuth } from '../auth/api-tenant-auth.decorator';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import { Tenant } from '../auth/tenant';
@@ -9,7 +9,11 @@ import { TenantThrottlerGuard } from '../throttling/tenant-throttler.guard';
 import { ConnectSessionsService } from './connect-sessions.service';
 import { ConnectSessionResponseDto } from './dto/connect-session.response.dto';
 import { CREATE_CONNECT_SESSION_EXAMPLES, CreateConnectSessionDto } from './dto/create-connect-session.dto';
+import { ListSessionsQueryDto } from './dto/list-sessions.query.dto';
+import { SessionListResponseDto, SessionStatusResponseDto } from './dto/session-status.response.dto';
 import { OwnerNotInQueryGuard } from './owner-not-in-query.guard';
+import { SessionIdPipe } from './session-id.pipe';
+import { SessionStatusService } from './session-status.service';
 
 /** A replayed session is never handed out past its own expiry. */
 const untilSessionExpires = (session: ConnectSessionResponseDto): number => Date.parse(session.expiresAt) - Date.now();
@@ -19,7 +23,10 @@ const untilSessionExpires = (session: ConnectSessionResponseDto): number => Date
 @UseGuards(TenantThrottlerGuard)
 @Controller('v1/connect-sessions')
 export class ConnectSessionsController {
-  constructor(private readonly service: ConnectSessionsService) {}
+  constructor(
+    private readonly service: ConnectSessionsService,
+    private readonly status: SessionStatusService,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -36,5 +43,31 @@ export class ConnectSessionsController {
   @ApiProblemResponses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503, 504)
   create(@CurrentTenant() tenant: Tenant, @Body() dto: CreateConnectSessionDto): Promise<ConnectSessionResponseDto> {
     return this.service.create(tenant, dto);
+  }
+
+  @Get()
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: "Your tenant's connect sessions, newest first, one page at a time",
+    description: 'Filter by `status` (pending, completed, expired) and `provider`; `hasMore` says whether to ask for the next page.',
+  })
+  @ApiOkResponse({ type: SessionListResponseDto })
+  @ApiProblemResponses(400, 401, 429, 503)
+  list(@CurrentTenant() tenant: Tenant, @Query() query: ListSessionsQueryDto): Promise<SessionListResponseDto> {
+    return this.status.list(tenant, query);
+  }
+
+  @Get(':sessionId')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Whether one of your sessions was completed',
+    description:
+      'pending until an account is created or updated through it (StackOne webhook), then completed with the account; expired once expiresAt passes pending. Another tenant\'s session answers 404, like an unknown one.',
+  })
+  @ApiParam({ name: 'sessionId', example: '1234' })
+  @ApiOkResponse({ type: SessionStatusResponseDto })
+  @ApiProblemResponses(400, 401, 404, 429, 503)
+  get(@CurrentTenant() tenant: Tenant, @Param('sessionId', SessionIdPipe) sessionId: string): Promise<SessionStatusResponseDto> {
+    return this.status.get(tenant, sessionId);
   }
 }

@@ -11,6 +11,7 @@ import { ConnectSessionTokenAuthLinkWire } from '../stackone/stackone.types';
 import { toConnectSessionResponse, toConnectSessionWire } from './connect-session.mapping';
 import { AccountAction, ConnectSessionResponseDto } from './dto/connect-session.response.dto';
 import { CreateConnectSessionDto } from './dto/create-connect-session.dto';
+import { SessionStatusService } from './session-status.service';
 
 interface PlannedAction {
   accountAction: AccountAction;
@@ -28,6 +29,7 @@ export class ConnectSessionsService {
     private readonly accounts: AccountsService,
     private readonly metrics: MetricsService,
     config: ConfigService<AllConfig, true>,
+    private readonly sessions: SessionStatusService,
   ) {
     this.config = config.get('stackone', { infer: true });
   }
@@ -39,7 +41,9 @@ export class ConnectSessionsService {
       // Ownership first: a foreign or unknown account must never get a session (404 before StackOne is asked).
       const account = await this.accounts.findOwned(tenant, request.accountId);
       const created = this.ownSession(tenant, await this.stackone.createConnectSession(tenant.id, wire));
-      return withPlan(toConnectSessionResponse(created, wire), { accountAction: 'update', accountId: account.id });
+      const response = withPlan(toConnectSessionResponse(created, wire), { accountAction: 'update', accountId: account.id });
+      await this.sessions.record(tenant, response, { relink: true, provider: response.provider ?? account.provider });
+      return response;
     }
     // The provider preview is a read that decides nothing: it runs alongside the creation, so the
     // caller waits one StackOne round trip instead of two. Either failing fails the request.
@@ -47,7 +51,9 @@ export class ConnectSessionsService {
       this.planForProvider(tenant, request),
       this.stackone.createConnectSession(tenant.id, wire).then((session) => this.ownSession(tenant, session)),
     ]);
-    return withPlan(toConnectSessionResponse(created, wire), plan);
+    const response = withPlan(toConnectSessionResponse(created, wire), plan);
+    await this.sessions.record(tenant, response, { relink: false });
+    return response;
   }
 
   /**

@@ -79,6 +79,34 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly sessionsCreated = new Counter({
+    name: 'connect_sessions_created_total',
+    help: 'Connect sessions created, by provider ("none" when the hub lets the person pick)',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sessionsCompleted = new Counter({
+    name: 'connect_sessions_completed_total',
+    help: 'Connect sessions completed by an account event, by provider and action (create: account.created, update: account.updated)',
+    labelNames: ['provider', 'action'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sessionsExpired = new Counter({
+    name: 'connect_sessions_expired_total',
+    help: 'Connect sessions that expired pending, each counted once (when first read as expired, or by the sweep)',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sessionCompletion = new Histogram({
+    name: 'connect_session_completion_seconds',
+    help: 'Time from a connect session being created to its completion',
+    buckets: [10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400, 604800],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

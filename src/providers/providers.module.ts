@@ -7,5 +7,6 @@ import { ProvidersService } from './providers.service';
   imports: [StackOneModule],
   controllers: [ProvidersController],
   providers: [ProvidersService],
+  exports: [ProvidersService],
 })
 export class ProvidersModule {}

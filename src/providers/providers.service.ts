@@ -27,6 +27,15 @@ export class ProvidersService {
     return category ? all.filter((p) => p.category === category) : all;
   }
 
+  /** The provider's category, from the cached list; undefined when unknown or when StackOne cannot be asked. */
+  async categoryOf(provider: string): Promise<string | undefined> {
+    try {
+      return (await this.allowed()).find((p) => p.provider === provider)?.category;
+    } catch {
+      return undefined;
+    }
+  }
+
   private allowed(): Promise<ProviderResponseDto[]> {
     if (this.cached && this.cached.expiresAt > Date.now()) return Promise.resolve(this.cached.providers);
     this.inFlight ??= this.fetch().finally(() => {

@@ -1,0 +1,262 @@
+import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AccountEvent } from '../account-events/account-event';
+import { AccountEvents } from '../account-events/account-events.service';
+import { Tenant } from '../auth/tenant';
+import { AllConfig } from '../config/config.types';
+import { MetricsService } from '../observability/metrics.service';
+import { ProvidersService } from '../providers/providers.service';
+import { RedisHealth } from '../redis/redis-health';
+import { REDIS, RedisClient } from '../redis/redis.client';
+import { ConnectSessionResponseDto } from './dto/connect-session.response.dto';
+import { EXPIRES_IN_BOUNDS } from './dto/create-connect-session.dto';
+import { ListSessionsQueryDto, SESSION_PAGE_SIZE } from './dto/list-sessions.query.dto';
+import { SessionListResponseDto, SessionStatusResponseDto } from './dto/session-status.response.dto';
+import {
+  actionOf,
+  eventKey,
+  eventTimeMs,
+  matchSession,
+  needsProviderCategory,
+  SessionCompletion,
+  SessionRecord,
+  sessionStatus,
+  StoredSession,
+} from './session-record';
+import { MemorySessionStore, RedisSessionStore, SessionStore } from './session.store';
+
+export const SESSION_NOT_FOUND = 'No such connect session for your tenant.';
+export const SESSIONS_RETRY_AFTER_SECONDS = 5;
+/** How often each replica counts sessions that expired without being read. */
+export const EXPIRY_SWEEP_INTERVAL_MS = 15_000;
+const SWEEP_BATCH = 500;
+const READ_BATCH = 200;
+/** The most recent sessions of a tenant an account event is matched against. */
+const MATCH_SCAN_LIMIT = 1_000;
+const COMPLETE_ATTEMPTS = 3;
+
+/** 503 + Retry-After: while Redis is unreachable, session status cannot be read. */
+export class SessionsUnavailableError extends ServiceUnavailableException {
+  readonly headers: Record<string, string> = { 'Retry-After': String(SESSIONS_RETRY_AFTER_SECONDS) };
+
+  constructor() {
+    super({ message: 'Session status cannot be read right now; retry after Retry-After seconds.', error: 'Service Unavailable', statusCode: 503 });
+  }
+}
+
+export interface SessionOrigin {
+  /** The caller asked to re-link `response.accountId`. */
+  relink: boolean;
+  /** Overrides the response's provider (a re-link's account provider). */
+  provider?: string;
+}
+
+/**
+ * Session records, the status API and completion: every session this service creates is recorded
+ * (never its token), account events from the AccountEvents bus complete them (rule: matchSession),
+ * and pending sessions past expiresAt read as expired. Redis when REDIS_URL is set (replicas share
+ * it), memory otherwise. While Redis is down, creation still succeeds unrecorded and reads get 503.
+ */
+@Injectable()
+export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('SessionStatus');
+  private readonly store: SessionStore;
+  private readonly storeIsRedis: boolean;
+  private readonly retentionMs: number;
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping = false;
+
+  constructor(
+    config: ConfigService<AllConfig, true>,
+    @Inject(REDIS) redis: RedisClient,
+    private readonly health: RedisHealth,
+    private readonly metrics: MetricsService,
+    private readonly events: AccountEvents,
+    private readonly providers: ProvidersService,
+  ) {
+    const { retentionSeconds, memoryMaxEntries } = config.get('sessions', { infer: true });
+    const { keyPrefix } = config.get('redis', { infer: true });
+    this.retentionMs = retentionSeconds * 1000;
+    this.store = redis ? new RedisSessionStore(redis, keyPrefix, this.retentionMs) : new MemorySessionStore(memoryMaxEntries);
+    this.storeIsRedis = redis !== null;
+  }
+
+  onModuleInit(): void {
+    this.events.subscribe('session-status', (event) => this.onAccountEvent(event));
+    this.sweepTimer = setInterval(() => void this.sweepExpired(), EXPIRY_SWEEP_INTERVAL_MS).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
+  /** Records a session just created. Never fails: an unrecorded session is logged and counted. */
+  async record(tenant: Tenant, session: ConnectSessionResponseDto, origin: SessionOrigin): Promise<void> {
+    const provider = origin.provider ?? session.provider;
+    this.metrics.sessionsCreated.inc({ provider: provider ?? 'none' });
+    const record: SessionRecord = {
+      tenantId: tenant.id,
+      sessionId: session.sessionId,
+      provider,
+      categories: session.categories,
+      accountId: session.accountId,
+      relink: origin.relink || undefined,
+      label: session.label,
+      accountAction: session.accountAction,
+      createdAt: session.createdAt,
+      expiresAt: session.expiresAt,
+      principal: tenant.principal,
+    };
+    const ttlMs = Math.max(0, Date.parse(session.expiresAt) - Date.now()) + this.retentionMs;
+    if (this.storeIsRedis && !this.health.available()) {
+      this.notRecorded(record, 'Redis degraded');
+      return;
+    }
+    try {
+      await this.store.add(record, ttlMs);
+    } catch (err) {
+      this.health.failed(err);
+      this.notRecorded(record, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  async get(tenant: Tenant, sessionId: string): Promise<SessionStatusResponseDto> {
+    const stored = await this.reach(() => this.store.get(tenant.id, sessionId));
+    if (!stored || stored.record.tenantId !== tenant.id) throw new NotFoundException(SESSION_NOT_FOUND);
+    const now = Date.now();
+    await this.countIfExpired(stored, now);
+    return toView(stored, now);
+  }
+
+  async list(tenant: Tenant, query: ListSessionsQueryDto): Promise<SessionListResponseDto> {
+    const page = query.page ?? 1;
+    const pageSize = query.pageSize ?? SESSION_PAGE_SIZE.default;
+    const skip = (page - 1) * pageSize;
+    const now = Date.now();
+    const found: StoredSession[] = [];
+    let matched = 0;
+    let hasMore = false;
+    await this.reach(async () => {
+      for await (const stored of this.store.newest(tenant.id, READ_BATCH)) {
+        if (stored.record.tenantId !== tenant.id) continue;
+        if (query.provider !== undefined && stored.record.provider !== query.provider) continue;
+        if (query.status !== undefined && sessionStatus(stored, now) !== query.status) continue;
+        matched += 1;
+        if (matched <= skip) continue;
+        if (found.length === pageSize) {
+          hasMore = true;
+          break;
+        }
+        found.push(stored);
+      }
+    });
+    await Promise.all(found.map((s) => this.countIfExpired(s, now)));
+    return { data: found.map((s) => toView(s, now)), page, pageSize, hasMore };
+  }
+
+  /** Completes the session `event` matches, if any. Idempotent; throws when the store cannot be reached (the bus logs it). */
+  async onAccountEvent(event: AccountEvent): Promise<void> {
+    if (event.type !== 'account.created' && event.type !== 'account.updated') return;
+    if (this.storeIsRedis && !this.health.available()) {
+      this.health.fellBack('sessions');
+      throw new Error('session store unreachable: the event completes no session');
+    }
+    try {
+      for (let attempt = 0; attempt < COMPLETE_ATTEMPTS; attempt++) {
+        // Another event may complete the chosen session first: then look again.
+        if (await this.completeOnce(event)) return;
+      }
+    } catch (err) {
+      this.health.failed(err);
+      throw err;
+    }
+  }
+
+  /** Counts sessions that expired unread; every replica sweeps, each session is claimed once. */
+  async sweepExpired(): Promise<void> {
+    if (this.sweeping || (this.storeIsRedis && !this.health.available())) return;
+    this.sweeping = true;
+    try {
+      const expired = await this.store.sweepExpired(Date.now(), SWEEP_BATCH);
+      for (const { provider } of expired) this.metrics.sessionsExpired.inc({ provider: provider ?? 'none' });
+    } catch (err) {
+      this.health.failed(err);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /** False when nothing was completed and another look may find a session (the chosen one was taken). */
+  private async completeOnce(event: AccountEvent): Promise<boolean> {
+    const at = eventTimeMs(event);
+    const sessions: StoredSession[] = [];
+    for await (const stored of this.store.newest(event.tenantId, READ_BATCH)) {
+      // Created more than the longest lifetime before the event: it and all older ones were expired by then.
+      if (Date.parse(stored.record.createdAt) < at - EXPIRES_IN_BOUNDS.max * 1000) break;
+      sessions.push(stored);
+      if (sessions.length >= MATCH_SCAN_LIMIT) break;
+    }
+    const category = sessions.some(needsProviderCategory) ? await this.providers.categoryOf(event.provider) : undefined;
+    const match = matchSession(event, event.tenantId, sessions, category);
+    if (!match) return true;
+    const completion: SessionCompletion = {
+      accountId: event.accountId,
+      completedAt: new Date(at).toISOString(),
+      action: actionOf(event),
+      eventKey: eventKey(event),
+    };
+    if (!(await this.store.complete(match.record, completion))) return false;
+    // The session's own provider label, so completed / created per label is a conversion rate.
+    this.metrics.sessionsCompleted.inc({ provider: match.record.provider ?? 'none', action: completion.action });
+    this.metrics.sessionCompletion.observe(Math.max(0, (at - Date.parse(match.record.createdAt)) / 1000));
+    return true;
+  }
+
+  private async countIfExpired(stored: StoredSession, now: number): Promise<void> {
+    if (sessionStatus(stored, now) !== 'expired') return;
+    try {
+      if (await this.store.claimExpired(stored.record)) this.metrics.sessionsExpired.inc({ provider: stored.record.provider ?? 'none' });
+    } catch (err) {
+      // The sweep counts it later.
+      this.health.failed(err);
+    }
+  }
+
+  /** A store read, or 503 when Redis is known down, fails or times out. */
+  private async reach<R>(op: () => Promise<R>): Promise<R> {
+    if (this.storeIsRedis && !this.health.available()) {
+      this.health.fellBack('sessions');
+      throw new SessionsUnavailableError();
+    }
+    try {
+      return await op();
+    } catch (err) {
+      this.health.failed(err);
+      this.health.fellBack('sessions');
+      throw new SessionsUnavailableError();
+    }
+  }
+
+  private notRecorded(record: SessionRecord, reason: string): void {
+    this.health.fellBack('sessions');
+    // Ids only: the token and hosted link were never part of the record.
+    this.logger.warn(`Session ${record.sessionId} of tenant ${record.tenantId} not recorded (${reason}): its status will read 404.`);
+  }
+}
+
+function toView(stored: StoredSession, now: number): SessionStatusResponseDto {
+  const { record, completion } = stored;
+  return {
+    sessionId: record.sessionId,
+    status: sessionStatus(stored, now),
+    provider: record.provider,
+    categories: record.categories,
+    accountId: completion?.accountId ?? record.accountId,
+    accountAction: completion?.action ?? record.accountAction,
+    label: record.label,
+    createdAt: record.createdAt,
+    expiresAt: record.expiresAt,
+    completedAt: completion?.completedAt,
+  };
+}
