@@ -54,7 +54,7 @@ export class MemorySessionStore implements SessionStore {
     return Promise.resolve(this.read(tenantId, sessionId));
   }
 
-  async *newest(tenantId: string): AsyncIterable<StoredSession> {
+  async *newest(tenantId: string, _batchSize?: number): AsyncIterable<StoredSession> {
     const now = Date.now();
     const entries = [...(this.byTenant.get(tenantId)?.values() ?? [])]
       .filter((e) => e.dropAtMs > now)
