@@ -15,6 +15,7 @@ import { ProvidersModule } from './providers/providers.module';
 import { RedisModule } from './redis/redis.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { AccountsModule } from './accounts/accounts.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The whole service. Global pieces: the problem+json filter and the validation pipe below, the
@@ -41,6 +42,7 @@ export class AppModule {
         ConnectSessionsModule,
         AccountsModule,
         ProvidersModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

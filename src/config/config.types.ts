@@ -88,10 +88,18 @@ export interface RedisConfig {
   commandTimeoutMs: number;
 }
 
+export interface WebhooksConfig {
+  /** StackOne's webhook signing secrets (more than one while rotating); empty: POST /webhooks/stackone answers 404. */
+  secrets: string[];
+  /** A delivery is accepted only while its sent_at is within this many seconds of now; duplicates are remembered as long. */
+  maxAgeSeconds: number;
+}
+
 export interface AllConfig {
   app: AppConfig;
   stackone: StackOneConfig;
   auth: AuthConfig;
   http: HttpConfig;
   redis: RedisConfig;
+  webhooks: WebhooksConfig;
 }

@@ -17,7 +17,7 @@ import { isProviderKey } from '../providers/provider-key';
 import { isStackOneCategory, STACKONE_CATEGORIES, StackOneCategory } from '../stackone/stackone.categories';
 import { AppConfig, JwtKeyMode, JwtKeySource } from './config.types';
 import { EnvBoolean, EnvInt, EnvList, EnvOneOf, EnvRule, EnvUrl, toList } from './env.decorators';
-import { jwtSecretProblem, stackOneApiKeyProblem } from './weak-secrets';
+import { jwtSecretProblem, stackOneApiKeyProblem, webhookSecretsProblem } from './weak-secrets';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -141,6 +141,12 @@ export class EnvironmentVariables {
   @IsOptional() @EnvUrl(['redis', 'rediss']) REDIS_URL?: string;
   @IsString() REDIS_KEY_PREFIX = 'scs:';
   @EnvInt(10) REDIS_COMMAND_TIMEOUT_MS = 500;
+
+  /** A comma list, so a new secret can be added before the old one is removed. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? toList(value) : value))
+  @EnvRule('webhookSecrets', (value) => webhookSecretsProblem(value as string[]))
+  STACKONE_WEBHOOK_SECRET: string[] = [];
+  @EnvInt(1) STACKONE_WEBHOOK_MAX_AGE_SECONDS = 300;
 
   /** The JWT key sources that are set; a valid configuration has at most one. */
   jwtKeySources(): JwtKeySource[] {
