@@ -144,7 +144,7 @@ export class EnvironmentVariables {
 
   /** A comma list, so a new secret can be added before the old one is removed. */
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? toList(value) : value))
-  @EnvRule('webhookSecrets', (value) => webhookSecretsProblem(value as string[]))
+  @EnvRule('webhookSecrets', (value) => webhookSecretsProblem(value))
   STACKONE_WEBHOOK_SECRET: string[] = [];
   @EnvInt(1) STACKONE_WEBHOOK_MAX_AGE_SECONDS = 300;
 
