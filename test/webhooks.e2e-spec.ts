@@ -91,6 +91,13 @@ describe('POST /webhooks/stackone (StackOne webhooks in)', () => {
     expect(svc.logs.text()).toContain(`StackOne webhook account.created for account ${String(body.account_id)} (hibob) accepted`);
   });
 
+  it('is in the API docs, with its signature header and the ack outcomes', async () => {
+    const doc = (await svc.http().get('/docs-json')).body;
+    const op = doc.paths['/webhooks/stackone'].post;
+    expect(op.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'x-stackone-signature', in: 'header' })]));
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404']));
+  });
+
   it('verifies the exact bytes: white space and key order as sent, not as re-serialised', async () => {
     const raw = `{ "sent_at" : "${new Date().toISOString()}",\n  "event":"account.updated","account_id":"acc_spaced","provider":"hibob","origin_owner_id":"org_acme" }`;
     const res = await deliver(raw, sign(SECRET, raw));
