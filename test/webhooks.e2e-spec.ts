@@ -153,12 +153,13 @@ describe('POST /webhooks/stackone (StackOne webhooks in)', () => {
   });
 
   it.each([
-    ['older than the window (a replay)', { sent_at: new Date(Date.now() - 301_000).toISOString() }],
-    ['further ahead than the window', { sent_at: new Date(Date.now() + 301_000).toISOString() }],
-    ['missing', { sent_at: undefined }],
-    ['not a date', { sent_at: 'last tuesday' }],
+    // Computed when the test runs: the window is measured from then.
+    ['older than the window (a replay)', () => ({ sent_at: new Date(Date.now() - 310_000).toISOString() })],
+    ['further ahead than the window', () => ({ sent_at: new Date(Date.now() + 310_000).toISOString() })],
+    ['missing', () => ({ sent_at: undefined })],
+    ['not a date', () => ({ sent_at: 'last tuesday' })],
   ])('acknowledges and ignores a delivery whose sent_at is %s', async (_what, over) => {
-    const raw = JSON.stringify(payload(over));
+    const raw = JSON.stringify(payload(over()));
     const before = await metric('account.created', 'stale');
     const res = await deliver(raw, sign(SECRET, raw));
     expect([res.status, res.body]).toEqual([200, { outcome: 'stale' }]);
