@@ -73,7 +73,12 @@ async function main(): Promise<void> {
   const ports = demoPorts(process.env);
   const SERVICE_PORT = ports.service.port;
   const jwtSecret = process.env.DEMO_JWT_SECRET ?? randomBytes(32).toString('base64url');
-  const sandbox = await listening(ports.sandbox, () => createSandbox({ host: HOST, port: ports.sandbox.port, apiKey: SANDBOX_API_KEY }));
+  // Shared by the sandbox (signs) and the service (verifies), as a StackOne dashboard's endpoint secret would be.
+  const webhookSecret = randomBytes(32).toString('base64url');
+  const webhookUrl = `http://${HOST}:${SERVICE_PORT}/webhooks/stackone`;
+  const sandbox = await listening(ports.sandbox, () =>
+    createSandbox({ host: HOST, port: ports.sandbox.port, apiKey: SANDBOX_API_KEY, webhook: { url: webhookUrl, secret: webhookSecret } }),
+  );
   const config = loadConfig({
     NODE_ENV: 'development',
     HOST,
@@ -86,6 +91,7 @@ async function main(): Promise<void> {
     AUTH_JWT_AUDIENCE: AUDIENCE,
     SHUTDOWN_GRACE_MS: '0',
     REDIS_URL: process.env.REDIS_URL,
+    STACKONE_WEBHOOK_SECRET: webhookSecret,
   });
   const app = await createApp(config);
   try {
@@ -113,6 +119,11 @@ async function main(): Promise<void> {
     '',
     '  Create a connect session, then open its authLinkUrl in a browser:',
     `    curl -sS -X POST ${base}/v1/connect-sessions -H 'Authorization: Bearer ${acme}' -H 'Content-Type: application/json' -d '{"provider":"hibob"}'`,
+    '',
+    `  Completing the hosted page makes the sandbox POST a signed account.created to ${webhookUrl}`,
+    '  (as StackOne does; a random secret is shared for this run). Then see the session completed:',
+    `    curl -sS ${base}/v1/connect-sessions/<sessionId> -H 'Authorization: Bearer ${acme}'`,
+    `  and the webhooks received:  curl -sS ${base}/metrics | grep stackone_webhooks_received_total`,
     '',
     `  See the account afterwards:  curl -sS ${base}/v1/accounts -H 'Authorization: Bearer ${acme}'`,
     '',

@@ -2,10 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { SandboxContext, SandboxSession } from './store';
+import { SANDBOX_PROJECT_ID } from './webhooks';
 import { connectorMeta, errorBody, publicAccount, sessionWire, toList, validateSessionBody } from './wire';
 
 const ORGANIZATION_ID = 4242;
-const PROJECT_ID = 'sandbox-project';
+const PROJECT_ID = SANDBOX_PROJECT_ID;
 
 export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext): void {
   const { state, providers, providerByKey } = ctx;
@@ -89,6 +90,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext): vo
     if (body.metadata !== undefined) account.metadata = body.metadata as Record<string, unknown> | null;
     if (body.type === 'production' || body.type === 'test') account.type = body.type;
     account.updated_at = new Date().toISOString();
+    await ctx.webhooks.emit('account.updated', account);
     return publicAccount(account);
   });
 
@@ -97,6 +99,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext): vo
     const account = state.accounts.get(id);
     if (!account) return reply.code(404).send(errorBody(404, 'Account not found'));
     state.accounts.delete(id);
+    await ctx.webhooks.emit('account.deleted', account);
     return publicAccount(account);
   });
 

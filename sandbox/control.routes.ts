@@ -17,6 +17,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: SandboxContext)
   app.get('/__sandbox/health', async () => ({ status: 'ok' }));
   app.get('/__sandbox/requests', async () => state.requests);
   app.get('/__sandbox/accounts', async () => [...state.accounts.values()]);
+  app.get('/__sandbox/webhooks', async () => state.webhooks);
 
   const logos = new Map(ctx.providers.map((p) => [`${p.key}.png`, logoPng(p.key)]));
   app.get('/__sandbox/logos/:file', async (request, reply) => {

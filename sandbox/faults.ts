@@ -2,8 +2,26 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorBody } from './wire';
 
-/** A misbehaviour for the next `count` (default 1) requests matching `method` and a `path` prefix. */
+/** How the next webhook deliveries misbehave (FaultSpec.webhook). */
+export interface WebhookFault {
+  /** Only deliveries of this event (default: any). */
+  event?: string;
+  /** POST the same delivery twice (same body, same signature). */
+  duplicate?: boolean;
+  /** Wait this long before sending. */
+  delayMs?: number;
+  /** Date sent_at this many seconds in the past, as a replay or a long-delayed retry would be. */
+  sentAtAgeSeconds?: number;
+  /** Sign with another secret. */
+  wrongSignature?: boolean;
+}
+
+/**
+ * A misbehaviour for the next `count` (default 1) requests matching `method` and a `path` prefix;
+ * or, with `webhook`, for the next `count` webhook deliveries the sandbox sends (never a request).
+ */
 export interface FaultSpec {
+  webhook?: WebhookFault;
   method?: string;
   path?: string;
   count?: number;
@@ -29,9 +47,16 @@ export function armFault(faults: ArmedFault[], fault: FaultSpec): void {
 
 /** The first armed fault matching this request, with one use taken off it. */
 export function takeFault(faults: ArmedFault[], method: string, path: string): ArmedFault | undefined {
-  const fault = faults.find((f) => f.remaining > 0 && (!f.method || f.method.toUpperCase() === method) && (!f.path || path.startsWith(f.path)));
+  const fault = faults.find((f) => f.remaining > 0 && !f.webhook && (!f.method || f.method.toUpperCase() === method) && (!f.path || path.startsWith(f.path)));
   if (fault) fault.remaining -= 1;
   return fault;
+}
+
+/** The first armed webhook fault for a delivery of `event`, with one use taken off it. */
+export function takeWebhookFault(faults: ArmedFault[], event: string): WebhookFault | undefined {
+  const fault = faults.find((f) => f.remaining > 0 && f.webhook && (!f.webhook.event || f.webhook.event === event));
+  if (fault) fault.remaining -= 1;
+  return fault?.webhook;
 }
 
 /** Answers (or drops) the request as the fault says; a fault with only `delayMs` lets the route answer. */

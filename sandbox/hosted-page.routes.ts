@@ -40,6 +40,7 @@ export function registerHostedPageRoutes(app: FastifyInstance, ctx: SandboxConte
     }
     const result = completeSession(state.accounts, session, meta, { username: form.username, api_key: form.api_key });
     if (typeof result === 'string') return reply.code(403).send(errorPage(result));
+    await ctx.webhooks.emit(result.action === 'created' ? 'account.created' : 'account.updated', result.account);
     return connectedPage(result.account, result.action);
   });
 }

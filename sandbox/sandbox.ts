@@ -20,10 +20,16 @@
  *     (the connection is destroyed; `reset` is its old name), `malformed` (201 with `{"tok`), `redirect` (302 to that URL),
  *     `hugeBytes` (a 201 body of that size). Programmatically: `sandbox.injectFault(spec)`. See faults.ts.
  *   GET /__sandbox/requests   every API request received (method, path, query, headers, body)
+ *     `webhook: { event?, duplicate?, delayMs?, sentAtAgeSeconds?, wrongSignature? }` makes the fault
+ *     apply to the next `count` webhook deliveries instead (twice, late, an old sent_at, a wrong signature).
  *   GET /__sandbox/accounts   raw account state, credentials included
+ *   GET /__sandbox/webhooks   webhook deliveries sent (event, accountId, sentAt, status or error)
  *   POST /__sandbox/reset     forget requests, faults, sessions and accounts
  *   GET /__sandbox/health     liveness
  *   GET /__sandbox/logos/{provider}.png   the connectors' logo_url (a small generated PNG)
+ * Webhooks out (webhooks.ts): with `webhook: { url, secret }` (SANDBOX_WEBHOOK_URL, SANDBOX_WEBHOOK_SECRET),
+ * account.created/updated/deleted are signed like StackOne's and POSTed whenever the hosted page or
+ * the API creates, updates or deletes an account; the answer waits for the delivery at most 1 s.
  * GET /favicon.ico answers without auth, so a browser on the hosted page logs no error.
  */
 import formbody from '@fastify/formbody';
@@ -34,6 +40,7 @@ import { applyFault, armFault, FaultSpec, takeFault } from './faults';
 import { registerHostedPageRoutes } from './hosted-page.routes';
 import { DEFAULT_PROVIDERS, SandboxProvider } from './providers';
 import { newState, RecordedRequest, recordRequest, resetState, SandboxContext, SandboxState } from './store';
+import { WebhookDelivery, WebhookSender, WebhookTarget } from './webhooks';
 import { errorBody } from './wire';
 
 export interface SandboxOptions {
@@ -43,6 +50,10 @@ export interface SandboxOptions {
   /** Base of auth_link_url (what a browser can reach); defaults to the listening URL. */
   publicUrl?: string;
   providers: SandboxProvider[];
+  /** Where account events are POSTed, signed with `secret` (SANDBOX_WEBHOOK_URL / SANDBOX_WEBHOOK_SECRET); none by default. */
+  webhook?: WebhookTarget;
+  /** Where delivery failures are reported (default stderr). */
+  log?: (line: string) => void;
 }
 
 export interface Sandbox {
@@ -50,6 +61,10 @@ export interface Sandbox {
   app: FastifyInstance;
   state: SandboxState;
   readonly requests: RecordedRequest[];
+  /** Webhook deliveries sent so far. */
+  readonly webhooks: WebhookDelivery[];
+  /** Resolves when every webhook delivery started so far has finished. */
+  webhooksSettled(): Promise<void>;
   injectFault(fault: FaultSpec): void;
   reset(): void;
   close(): Promise<void>;
@@ -67,9 +82,12 @@ export async function createSandbox(options: Partial<SandboxOptions> = {}): Prom
     apiKey: options.apiKey ?? DEFAULT_SANDBOX_API_KEY,
     publicUrl: options.publicUrl,
     providers: options.providers ?? DEFAULT_PROVIDERS,
+    webhook: options.webhook,
   };
   const state = newState();
-  const ctx: SandboxContext = { state, providers: opts.providers, providerByKey: new Map(opts.providers.map((p) => [p.key, p])), publicUrl: '' };
+  const log = options.log ?? ((line: string): void => void process.stderr.write(`[sandbox] ${line}\n`));
+  const webhooks = new WebhookSender(opts.webhook, state, log);
+  const ctx: SandboxContext = { state, providers: opts.providers, providerByKey: new Map(opts.providers.map((p) => [p.key, p])), publicUrl: '', webhooks };
   const expectedAuth = `Basic ${Buffer.from(`${opts.apiKey}:`).toString('base64')}`;
 
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
@@ -107,8 +125,15 @@ export async function createSandbox(options: Partial<SandboxOptions> = {}): Prom
     get requests(): RecordedRequest[] {
       return state.requests;
     },
+    get webhooks(): WebhookDelivery[] {
+      return state.webhooks;
+    },
+    webhooksSettled: () => webhooks.settled(),
     injectFault: (fault) => armFault(state.faults, fault),
     reset: () => resetState(state),
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      await webhooks.settled();
+    },
   };
 }

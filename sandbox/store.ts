@@ -1,6 +1,7 @@
 import type { ConnectSessionCreateWire, LinkedAccountWire } from '../src/stackone/stackone.types';
 import type { ArmedFault } from './faults';
 import type { SandboxProvider } from './providers';
+import type { WebhookDelivery, WebhookSender } from './webhooks';
 
 /** A connect session as the sandbox keeps it: what was asked for, its token, link and expiry. */
 export interface SandboxSession extends Omit<ConnectSessionCreateWire, 'expires_in' | 'metadata'> {
@@ -40,6 +41,8 @@ export interface SandboxState {
   accounts: Map<string, SandboxAccount>;
   faults: ArmedFault[];
   requests: RecordedRequest[];
+  /** Webhook deliveries sent (GET /__sandbox/webhooks). */
+  webhooks: WebhookDelivery[];
   nextSessionId: number;
 }
 
@@ -50,16 +53,19 @@ export interface SandboxContext {
   providerByKey: Map<string, SandboxProvider>;
   /** Base of auth_link_url and logo_url; known once the sandbox listens. */
   publicUrl: string;
+  /** Signs and POSTs account events when a webhook URL is configured. */
+  webhooks: WebhookSender;
 }
 
 const MAX_RECORDED = 10_000;
 
 export function newState(): SandboxState {
-  return { sessions: new Map(), accounts: new Map(), faults: [], requests: [], nextSessionId: 1 };
+  return { sessions: new Map(), accounts: new Map(), faults: [], requests: [], webhooks: [], nextSessionId: 1 };
 }
 
-/** Forgets requests, faults, sessions and accounts. */
+/** Forgets requests, faults, sessions, accounts and webhook deliveries. */
 export function resetState(state: SandboxState): void {
+  state.webhooks.length = 0;
   state.sessions.clear();
   state.accounts.clear();
   state.faults.length = 0;

@@ -16,6 +16,7 @@ import { RedisModule } from './redis/redis.module';
 import { StackOneProblemFilter } from './stackone/stackone-problem.filter';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { AccountsModule } from './accounts/accounts.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The whole service. Global pieces: the problem+json filter and the validation pipe below, the
@@ -42,6 +43,7 @@ export class AppModule {
         ConnectSessionsModule,
         AccountsModule,
         ProvidersModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -3,6 +3,8 @@ import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { createServer, Server } from 'node:net';
 import { DemoProcess, runDemoUntilExit, startDemo } from './support/demo-process';
+import { completeSession } from './support/hosted-page';
+import { counterValue } from './support/metrics';
 import { freePort } from './support/processes';
 
 const exec = promisify(execFile);
@@ -25,6 +27,22 @@ describe('the demo (dist-demo/demo/main.js)', () => {
     const body = JSON.parse(stdout);
     expect(body).toMatchObject({ token: expect.any(String), originOwnerId: 'org_acme', originOwnerName: 'Acme Inc', provider: 'hibob' });
     expect(body.authLinkUrl).toContain(demo.sandboxUrl);
+  });
+
+  it('wires the sandbox to the service: completing the hosted page delivers a signed account.created the service accepts', async () => {
+    const metric = async (): Promise<number> =>
+      counterValue(await (await fetch(`${demo.base}/metrics`)).text(), 'stackone_webhooks_received_total', { event: 'account.created', outcome: 'accepted' });
+    const before = await metric();
+    const session = await fetch(`${demo.base}/v1/connect-sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo.acmeToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'bamboohr' }),
+    });
+    const done = await completeSession(((await session.json()) as { authLinkUrl: string }).authLinkUrl);
+    expect([done.status, done.action]).toEqual([200, 'created']);
+    expect(await metric()).toBe(before + 1);
+    expect(demo.output()).toContain(`${demo.base}/webhooks/stackone`);
+    expect(demo.output()).toContain(`curl -sS ${demo.base}/v1/connect-sessions/<sessionId>`);
   });
 
   it("keeps the two demo tenants apart", async () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { bearer as signedBearer } from './support/jwt';
 import { ServiceProcess, startServiceProcess } from './support/processes';
@@ -119,5 +119,28 @@ describeWithRedis('two replicas sharing Redis', () => {
     for (let i = 0; i < 4; i++) served.push((await post(replicas[i % 2], quiet, { categories: ['ats'] })).status);
     expect(served).toEqual([201, 201, 201, 201]);
     expect(sessionCalls()).toBe(8);
+  }, 30_000);
+  it('de-duplicate one StackOne webhook delivery across both: processed by one, a duplicate on the other', async () => {
+    const webhookSecret = 'whsec_replicas_3b9c0e17d2';
+    replicas = await start({ STACKONE_WEBHOOK_SECRET: webhookSecret });
+    const now = new Date().toISOString();
+    const raw = JSON.stringify({ event: 'account.created', account_id: `acc_${randomUUID()}`, provider: 'hibob', origin_owner_id: 'org_a', event_date: now, sent_at: now });
+    const signature = createHmac('sha256', webhookSecret).update(raw).digest('base64url');
+    const deliver = async (replica: ServiceProcess): Promise<unknown> => {
+      const res = await fetch(`${replica.url}/webhooks/stackone`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-stackone-signature': signature }, body: raw });
+      return [res.status, await res.json()];
+    };
+    expect(await deliver(replicas[0])).toEqual([200, { outcome: 'accepted' }]);
+    expect(await deliver(replicas[1])).toEqual([200, { outcome: 'duplicate' }]);
+    // Concurrent copies on both: still exactly one processes it.
+    const raw2 = raw.replace('"org_a"', '"org_b"');
+    const signature2 = createHmac('sha256', webhookSecret).update(raw2).digest('base64url');
+    const both = await Promise.all(
+      replicas.map(async (r) => {
+        const res = await fetch(`${r.url}/webhooks/stackone`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-stackone-signature': signature2 }, body: raw2 });
+        return ((await res.json()) as { outcome: string }).outcome;
+      }),
+    );
+    expect(both.sort()).toEqual(['accepted', 'duplicate']);
   }, 30_000);
 });

@@ -68,6 +68,16 @@ describe('npm run start:sandbox (dist-sandbox/sandbox/main.js)', () => {
     expect(await banner({})).toContain('accepts API key: sandbox-api-key (the default; SANDBOX_API_KEY sets another)');
   }, 30_000);
 
+  it('says where it sends webhooks without echoing the secret, and refuses a URL without a secret', async () => {
+    const out = await banner({ SANDBOX_WEBHOOK_URL: 'http://127.0.0.1:9/webhooks/stackone', SANDBOX_WEBHOOK_SECRET: 'whsec_banner_secret_1234' });
+    expect(out).toContain('sends signed account webhooks to http://127.0.0.1:9/webhooks/stackone');
+    expect(out).not.toContain('whsec_banner_secret_1234');
+    expect(await banner({})).toContain('sends no webhooks');
+    const refused = await launchNode([join(__dirname, '..', 'dist-sandbox', 'sandbox', 'main.js')], { env: { SANDBOX_PORT: String(await freePort()), SANDBOX_WEBHOOK_URL: 'http://127.0.0.1:9/x' } });
+    expect(await refused.closed).toBe(1);
+    expect(refused.output()).toContain('SANDBOX_WEBHOOK_URL and SANDBOX_WEBHOOK_SECRET go together');
+  }, 30_000);
+
   it('does not echo a key chosen with SANDBOX_API_KEY', async () => {
     const out = await banner({ SANDBOX_API_KEY: 'my-chosen-sandbox-key' });
     expect(out).toContain('accepts API key: the value of SANDBOX_API_KEY');

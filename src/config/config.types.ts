@@ -95,6 +95,13 @@ export interface SessionsConfig {
   memoryMaxEntries: number;
 }
 
+export interface WebhooksConfig {
+  /** StackOne's webhook signing secrets (more than one while rotating); empty: POST /webhooks/stackone answers 404. */
+  secrets: string[];
+  /** A delivery is accepted only while its sent_at is within this many seconds of now; duplicates are remembered as long. */
+  maxAgeSeconds: number;
+}
+
 export interface AllConfig {
   app: AppConfig;
   stackone: StackOneConfig;
@@ -102,4 +109,5 @@ export interface AllConfig {
   http: HttpConfig;
   redis: RedisConfig;
   sessions: SessionsConfig;
+  webhooks: WebhooksConfig;
 }

@@ -17,7 +17,7 @@ import { isProviderKey } from '../providers/provider-key';
 import { isStackOneCategory, STACKONE_CATEGORIES, StackOneCategory } from '../stackone/stackone.categories';
 import { AppConfig, JwtKeyMode, JwtKeySource } from './config.types';
 import { EnvBoolean, EnvInt, EnvList, EnvOneOf, EnvRule, EnvUrl, toList } from './env.decorators';
-import { jwtSecretProblem, stackOneApiKeyProblem } from './weak-secrets';
+import { jwtSecretProblem, stackOneApiKeyProblem, webhookSecretsProblem } from './weak-secrets';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -144,6 +144,11 @@ export class EnvironmentVariables {
 
   @EnvInt(0) SESSION_RETENTION_SECONDS = 604_800;
   @EnvInt(1) SESSION_MEMORY_MAX_ENTRIES = 10_000;
+  /** A comma list, so a new secret can be added before the old one is removed. */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? toList(value) : value))
+  @EnvRule('webhookSecrets', (value) => webhookSecretsProblem(value))
+  STACKONE_WEBHOOK_SECRET: string[] = [];
+  @EnvInt(1) STACKONE_WEBHOOK_MAX_AGE_SECONDS = 300;
 
   /** The JWT key sources that are set; a valid configuration has at most one. */
   jwtKeySources(): JwtKeySource[] {

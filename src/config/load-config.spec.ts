@@ -31,6 +31,18 @@ describe('loadConfig', () => {
     expect(c.http.trustProxy).toBe(false);
   });
 
+  it('turns the StackOne webhook route off without a secret, takes a comma list for rotation and a 300 s window by default', () => {
+    expect(loadConfig(base).webhooks).toEqual({ secrets: [], maxAgeSeconds: 300 });
+    expect(loadConfig({ ...base, STACKONE_WEBHOOK_SECRET: ' new-secret-1 , old-secret-0 ', STACKONE_WEBHOOK_MAX_AGE_SECONDS: '60' }).webhooks).toEqual({
+      secrets: ['new-secret-1', 'old-secret-0'],
+      maxAgeSeconds: 60,
+    });
+    expect(refusal({ ...base, STACKONE_WEBHOOK_MAX_AGE_SECONDS: '0' })).toContain('STACKONE_WEBHOOK_MAX_AGE_SECONDS: must be at least 1');
+    const placeholder = refusal({ ...base, STACKONE_WEBHOOK_SECRET: 'real-one,replace-with-the-webhook-secret' });
+    expect(placeholder).toContain('STACKONE_WEBHOOK_SECRET: one secret is a placeholder');
+    expect(placeholder).not.toContain('real-one');
+  });
+
   it('bounds Redis commands and the in-memory idempotency store by default', () => {
     const c = loadConfig(base);
     expect(c.redis.commandTimeoutMs).toBe(500);

@@ -31,3 +31,12 @@ export function jwtSecretProblem(value: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** Why STACKONE_WEBHOOK_SECRET (a comma list) cannot be used, or undefined. Items are counted, never echoed. */
+export function webhookSecretsProblem(secrets: unknown): string | undefined {
+  if (!Array.isArray(secrets)) return undefined;
+  const placeholders = secrets.filter((s) => typeof s === 'string' && looksLikePlaceholder(s)).length;
+  return placeholders > 0
+    ? `${placeholders === 1 ? 'one secret is a placeholder' : `${placeholders} secrets are placeholders`} (as in .env.example); copy the secret StackOne shows for the webhook endpoint`
+    : undefined;
+}

@@ -30,22 +30,39 @@ export function checkJsonBody(parsed: unknown): Error | undefined {
 }
 
 /**
+ * Route config (`@RouteConfig({ [KEEP_RAW_BODY]: true })`) asking the parser to keep the exact bytes
+ * it parsed on the request (see rawBodyOf): signed webhooks are verified over those bytes.
+ */
+export const KEEP_RAW_BODY = 'keepRawBody';
+
+const RAW_BODY = Symbol('rawBody');
+type WithRawBody = FastifyRequest & { [RAW_BODY]?: Buffer };
+
+/** The bytes the JSON parser read for this request, kept only on routes configured with KEEP_RAW_BODY. */
+export function rawBodyOf(request: FastifyRequest): Buffer | undefined {
+  return (request as WithRawBody)[RAW_BODY];
+}
+
+/**
  * The service's only body parser: application/json (any parameters), parsed by Fastify's own
  * secure-json-parse parser (prototype poisoning refused) within the body limit. Every other media
  * type, and a body without one, gets Fastify's 415. An empty body (Content-Length: 0, as many
  * clients send with a default content type) is no body; arrays, scalars and deep nesting are
- * refused here, before class-transformer (which recurses) sees them.
+ * refused here, before class-transformer (which recurses) sees them. Read as bytes, so a route that
+ * keeps its raw body gets exactly what arrived.
  * Needs `bodyParser: false` in NestFactory.create, or Nest adds its JSON and form parsers.
  */
 export function installJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request: FastifyRequest, body: string, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request: FastifyRequest, body: Buffer, done) => {
     if (body.length === 0) {
       done(null, undefined);
       return;
     }
-    void parseJson(request, body, (err: Error | null, parsed?: unknown) => {
+    if ((request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[KEEP_RAW_BODY] === true) (request as WithRawBody)[RAW_BODY] = body;
+    // Fastify's parser takes a string or a Buffer (secure-json-parse decodes it as UTF-8).
+    void parseJson(request, body as unknown as string, (err: Error | null, parsed?: unknown) => {
       if (err) done(err, undefined);
       else {
         const refusal = checkJsonBody(parsed);

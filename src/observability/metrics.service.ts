@@ -107,6 +107,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly webhooksReceived = new Counter({
+    name: 'stackone_webhooks_received_total',
+    help: "StackOne webhook deliveries by event (account.*, 'other', or 'unknown' before the signature is verified) and outcome",
+    labelNames: ['event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -1,0 +1,52 @@
+import { Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Public } from '../auth/public.decorator';
+import { ApiProblemResponses } from '../common/api-problem-responses.decorator';
+import { KEEP_RAW_BODY, rawBodyOf } from '../http-edge/json-body';
+import { WebhookAckDto } from './dto/webhook-ack.dto';
+import { StackOneWebhooksService } from './stackone-webhooks.service';
+import { SIGNATURE_HEADER } from './webhook-signature';
+
+@ApiTags('webhooks')
+@Controller('webhooks')
+export class StackOneWebhooksController {
+  constructor(private readonly webhooks: StackOneWebhooksService) {}
+
+  /** No tenant credential: StackOne proves itself with the signature, checked over the exact bytes received. */
+  @Public()
+  @Post('stackone')
+  @HttpCode(200)
+  @RouteConfig({ [KEEP_RAW_BODY]: true })
+  @ApiOperation({
+    summary: "StackOne's account webhooks (account.created, account.updated, account.deleted)",
+    description:
+      "Enter this URL in StackOne's dashboard with the account events; its signing secret goes in STACKONE_WEBHOOK_SECRET. " +
+      'Answers 404 while STACKONE_WEBHOOK_SECRET is unset. Duplicates, other events and deliveries outside the replay window are acknowledged and not processed.',
+  })
+  @ApiHeader({ name: SIGNATURE_HEADER, required: true, description: 'base64url(HMAC-SHA256(secret, raw body))' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['event'],
+      example: {
+        event: 'account.created',
+        account_id: '46132201',
+        provider: 'hibob',
+        origin_owner_id: 'org_acme',
+        origin_owner_name: 'Acme Inc',
+        origin_username: 'jane@acme.example',
+        project_id: 'proj_1',
+        event_date: '2026-11-25T10:00:00.000Z',
+        sent_at: '2026-11-25T10:00:01.000Z',
+      },
+    },
+  })
+  @ApiOkResponse({ type: WebhookAckDto })
+  @ApiProblemResponses(400, 401, 404, 413, 415)
+  async receive(@Req() request: FastifyRequest): Promise<WebhookAckDto> {
+    const outcome = await this.webhooks.receive({ rawBody: rawBodyOf(request), signature: request.headers[SIGNATURE_HEADER], body: request.body });
+    return { outcome };
+  }
+}
