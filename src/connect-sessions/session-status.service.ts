@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents } from '../account-events/account-events.service';
+import { ProblemException } from '../common/problem.exception';
 import { Tenant } from '../auth/tenant';
 import { AllConfig } from '../config/config.types';
 import { MetricsService } from '../observability/metrics.service';
@@ -36,11 +37,9 @@ const MATCH_SCAN_LIMIT = 1_000;
 const COMPLETE_ATTEMPTS = 3;
 
 /** 503 + Retry-After: while Redis is unreachable, session status cannot be read. */
-export class SessionsUnavailableError extends ServiceUnavailableException {
-  readonly headers: Record<string, string> = { 'Retry-After': String(SESSIONS_RETRY_AFTER_SECONDS) };
-
+export class SessionsUnavailableError extends ProblemException {
   constructor() {
-    super({ message: 'Session status cannot be read right now; retry after Retry-After seconds.', error: 'Service Unavailable', statusCode: 503 });
+    super({ status: 503, detail: 'Session status cannot be read right now; retry after Retry-After seconds.', headers: { 'Retry-After': String(SESSIONS_RETRY_AFTER_SECONDS) } });
   }
 }
 
