@@ -88,10 +88,26 @@ export interface RedisConfig {
   commandTimeoutMs: number;
 }
 
+export interface WebhooksConfig {
+  /** STACKONE_WEBHOOK_SECRET; empty: webhooks are not configured. */
+  secrets: string[];
+}
+
+export interface AccountMirrorConfig {
+  /** Used only when webhooks are configured: without them nothing would keep it fresh. */
+  enabled: boolean;
+  /** How long an entry is trusted after it was made, so a lost webhook heals. */
+  ttlMs: number;
+  /** Bound of the in-memory mirror (no Redis), in tenant-provider entries. */
+  memoryMaxEntries: number;
+}
+
 export interface AllConfig {
   app: AppConfig;
   stackone: StackOneConfig;
   auth: AuthConfig;
   http: HttpConfig;
   redis: RedisConfig;
+  webhooks: WebhooksConfig;
+  accountMirror: AccountMirrorConfig;
 }

@@ -142,6 +142,11 @@ export class EnvironmentVariables {
   @IsString() REDIS_KEY_PREFIX = 'scs:';
   @EnvInt(10) REDIS_COMMAND_TIMEOUT_MS = 500;
 
+  /** StackOne webhook signing secrets (a list, for rotation); set, they also turn the account mirror on. */
+  @EnvList((s) => s.length > 0, () => 'must not contain empty secrets') STACKONE_WEBHOOK_SECRET: string[] = [];
+  @EnvInt(1) ACCOUNT_MIRROR_TTL_SECONDS = 3_600;
+  @EnvInt(1) ACCOUNT_MIRROR_MEMORY_MAX_ENTRIES = 10_000;
+
   /** The JWT key sources that are set; a valid configuration has at most one. */
   jwtKeySources(): JwtKeySource[] {
     const sources: JwtKeySource[] = [];

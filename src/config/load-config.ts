@@ -54,6 +54,12 @@ export function loadConfig(raw: RawEnv): AllConfig {
       idempotencyMemoryMaxBytes: env.IDEMPOTENCY_MEMORY_MAX_BYTES,
     },
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
+    webhooks: { secrets: env.STACKONE_WEBHOOK_SECRET },
+    accountMirror: {
+      enabled: env.STACKONE_WEBHOOK_SECRET.length > 0,
+      ttlMs: env.ACCOUNT_MIRROR_TTL_SECONDS * 1000,
+      memoryMaxEntries: env.ACCOUNT_MIRROR_MEMORY_MAX_ENTRIES,
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { NotFoundException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { accountMirrorProviders } from '../../test/support/account-mirror';
 import { AccountsService } from '../accounts/accounts.service';
 import { Tenant } from '../auth/tenant';
 import { MetricsService } from '../observability/metrics.service';
@@ -51,7 +52,7 @@ describe(ConnectSessionsService.name, () => {
         ConnectSessionsService,
         AccountsService,
         MetricsService,
-        { provide: StackOneHttpService, useValue: stackone },
+        { provide: StackOneHttpService, useValue: stackone }, ...accountMirrorProviders(),
       ],
     }).compile();
     sut = moduleRef.get(ConnectSessionsService);
