@@ -175,5 +175,23 @@ describe(`${AccountMirror.name}: the accountAction preview (AccountsService.find
       expect(two.stackone.listAccounts).not.toHaveBeenCalled();
       await Promise.all([one.close(), two.close()]);
     });
+
+    it('an event that missed Redis while it was degraded drops its entry once Redis is back, for every replica', async () => {
+      const prefix = redisTestPrefix();
+      const env = { ...WEBHOOKS, REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: prefix };
+      const one = await build(env, redis);
+      const two = await build(env, redis);
+      one.stackone.listAccounts.mockResolvedValue([]);
+      two.stackone.listAccounts.mockResolvedValue([account('acc_3')]);
+      expect(await one.sut.findForProvider(tenant, 'hibob')).toBeUndefined();
+
+      one.health.failed(new Error('test: degraded'));
+      await one.events.publish(event('account.created', 'acc_3'));
+      // Redis itself was fine: the PING probe brings `one` back within a second, and it drops the entry.
+      for (let i = 0; i < 40 && (await redis.exists(`${prefix}mirror:5:org_1:hibob`)) === 1; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await two.sut.findForProvider(tenant, 'hibob')).toEqual({ id: 'acc_3' });
+      expect(two.stackone.listAccounts).toHaveBeenCalledTimes(1);
+      await Promise.all([one.close(), two.close()]);
+    }, 10_000);
   });
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents } from '../account-events/account-events.service';
@@ -28,13 +28,14 @@ const MAX_PENDING_INVALIDATIONS = 10_000;
  * another replica's memory would be staler than no answer.
  */
 @Injectable()
-export class AccountMirror implements OnModuleInit {
+export class AccountMirror implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('AccountMirror');
   private readonly store: AccountMirrorStore;
   private readonly shared: boolean;
   private readonly enabled: boolean;
   private readonly ttlMs: number;
   private readonly pendingInvalidations = new Map<string, { tenantId: string; provider: string }>();
+  private flushTimer?: NodeJS.Timeout;
 
   constructor(
     config: ConfigService<AllConfig, true>,
@@ -52,6 +53,11 @@ export class AccountMirror implements OnModuleInit {
 
   onModuleInit(): void {
     if (this.enabled) this.events.subscribe('account-mirror', (event) => this.onEvent(event));
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
   }
 
   /** Whether the preview should consult the mirror at all. */
@@ -99,7 +105,6 @@ export class AccountMirror implements OnModuleInit {
   }
 
   private async change(tenantId: string, provider: string, change: MirrorChange): Promise<void> {
-    await this.flushInvalidations();
     if (!(await this.reach(() => this.store.apply(tenantId, provider, change, this.ttlMs)))) this.rememberInvalidation(tenantId, provider);
   }
 
@@ -126,6 +131,8 @@ export class AccountMirror implements OnModuleInit {
       return;
     }
     this.pendingInvalidations.set(`${tenantId.length}:${tenantId}:${provider}`, { tenantId, provider });
+    // Every replica reads the entry, so it is dropped as soon as Redis is back, not at this one's next event.
+    this.flushTimer ??= setInterval(() => void this.flushInvalidations(), 1_000).unref();
   }
 
   private async flushInvalidations(): Promise<void> {
@@ -134,6 +141,8 @@ export class AccountMirror implements OnModuleInit {
       if (!(await this.reach(() => this.store.forget(tenantId, provider)))) return;
       this.pendingInvalidations.delete(key);
     }
+    clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
   }
 }
 
