@@ -22,7 +22,12 @@ const PROBE_SESSIONS = 20;
 /** StackOne calls per session, counted exactly at the stand-in over a few sessions made one at a time (after the load: steady state). */
 async function stackOneCallsPerSession(upstreamUrl: string, target: { url: string; headers: Record<string, string>; body: string }): Promise<number> {
   const calls = async (): Promise<number> => Object.values((await (await fetch(`${upstreamUrl}/__stand-in/calls`)).json()) as Record<string, number>).reduce((a, b) => a + b, 0);
-  const before = await calls();
+  // Requests the load left in flight still reach the stand-in for a moment: start counting once it is quiet.
+  let before = await calls();
+  for (let last = -1; before !== last; before = await calls()) {
+    last = before;
+    await new Promise((r) => setTimeout(r, 250));
+  }
   for (let i = 0; i < PROBE_SESSIONS; i++) {
     const res = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: target.body });
     if (res.status !== 201) throw new Error(`probe session answered ${res.status}`);
