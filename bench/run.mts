@@ -17,6 +17,25 @@ async function load(url: string, headers: Record<string, string>, body: string, 
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
 }
 
+const PROBE_SESSIONS = 20;
+
+/** StackOne calls per session, counted exactly at the stand-in over a few sessions made one at a time (after the load: steady state). */
+async function stackOneCallsPerSession(upstreamUrl: string, target: { url: string; headers: Record<string, string>; body: string }): Promise<number> {
+  const calls = async (): Promise<number> => Object.values((await (await fetch(`${upstreamUrl}/__stand-in/calls`)).json()) as Record<string, number>).reduce((a, b) => a + b, 0);
+  // Requests the load left in flight still reach the stand-in for a moment: start counting once it is quiet.
+  let before = await calls();
+  for (let last = -1; before !== last; before = await calls()) {
+    last = before;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  for (let i = 0; i < PROBE_SESSIONS; i++) {
+    const res = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: target.body });
+    if (res.status !== 201) throw new Error(`probe session answered ${res.status}`);
+    await res.arrayBuffer();
+  }
+  return ((await calls()) - before) / PROBE_SESSIONS;
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first (npm run bench does).');
   const upstream = await startScript([join(here, 'upstream.mts')], { UPSTREAM_API_KEY: KEY });
@@ -28,6 +47,8 @@ async function main(): Promise<void> {
   const nodeArgs = [...productionNodeFlags(), ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const service = await startService({ dist: join(root, 'dist'), upstreamUrl, nodeArgs });
   const { readyMs } = service;
+  // Webhooks configured: the account mirror answers the preview (the stand-in's tenant has no accounts, a negative entry).
+  const mirrored = await startService({ dist: join(root, 'dist'), upstreamUrl, nodeArgs, env: { STACKONE_WEBHOOK_SECRET: 'bench-webhook-secret' } });
 
   const token = await benchToken();
   const seedBody = JSON.stringify({ originUsername: 'jane@acme.example', provider: 'hibob' });
@@ -40,6 +61,9 @@ async function main(): Promise<void> {
     // The same service process without a provider in the body: no accountAction look-up, so one
     // StackOne call like the baseline's. Shows what the preview costs; the targets use `service`.
     serviceNoProvider: { url: `${service.url}/v1/connect-sessions`, headers: { authorization: `Bearer ${token}` }, body: noProviderBody, pid: service.child.pid },
+    // The provider session again, on a service with webhooks configured: the preview comes from the
+    // account mirror, so in steady state one StackOne call per session.
+    serviceMirror: { url: `${mirrored.url}/v1/connect-sessions`, headers: { authorization: `Bearer ${token}` }, body: seedBody, pid: mirrored.child.pid },
   };
   type Name = keyof typeof targets;
   const names = Object.keys(targets) as Name[];
@@ -51,6 +75,10 @@ async function main(): Promise<void> {
   const summary = Object.fromEntries(
     names.map((n) => [n, { rps: Math.round(median(rounds[n].map((r) => r.rps))), p50Ms: median(rounds[n].map((r) => r.p50)), p99Ms: median(rounds[n].map((r) => r.p99)), peakRssMb: Math.round(peakRssMb(targets[n].pid)), errors: rounds[n].reduce((s, r) => s + r.errors, 0), non2xx: rounds[n].reduce((s, r) => s + r.non2xx, 0) }]),
   ) as Record<Name, { rps: number; p50Ms: number; p99Ms: number; peakRssMb: number; errors: number; non2xx: number }>;
+  const stackOneCalls = {
+    service: await stackOneCallsPerSession(upstreamUrl, targets.service),
+    serviceMirror: await stackOneCallsPerSession(upstreamUrl, targets.serviceMirror),
+  };
   const ratio = (a: number, b: number): number => +(a / b).toFixed(2);
   const ratios = {
     serviceOverBaseline: ratio(summary.service.rps, summary.baseline.rps),
@@ -58,12 +86,15 @@ async function main(): Promise<void> {
     serviceOverFloor: ratio(summary.service.rps, summary.floor.rps),
     floorOverBaseline: ratio(summary.floor.rps, summary.baseline.rps),
     serviceNoProviderOverBaseline: ratio(summary.serviceNoProvider.rps, summary.baseline.rps),
+    serviceMirrorOverBaseline: ratio(summary.serviceMirror.rps, summary.baseline.rps),
+    serviceMirrorOverService: ratio(summary.serviceMirror.rps, summary.service.rps),
   };
   const checks = {
     throughputAtLeast2xBaseline: ratios.serviceOverBaseline >= 2,
     p99NotWorseThanBaseline: summary.service.p99Ms <= summary.baseline.p99Ms,
     peakRssUnder150Mb: summary.service.peakRssMb <= 150,
     readyWithin1500Ms: readyMs <= 1500,
+    mirrorOneStackOneCallPerSession: stackOneCalls.serviceMirror === 1,
     noErrors: names.every((n) => summary[n].errors === 0 && summary[n].non2xx === 0),
   };
   const result = {
@@ -72,6 +103,7 @@ async function main(): Promise<void> {
     settings: { durationS: DURATION, rounds: ROUNDS, connections: CONNECTIONS, warmupS: WARMUP, body: seedBody, noProviderBody, serviceNodeArgs: nodeArgs },
     summary,
     ratios,
+    stackOneCallsPerSession: stackOneCalls,
     serviceReadyMs: Math.round(readyMs),
     checks,
   };
@@ -84,7 +116,8 @@ async function main(): Promise<void> {
     const s = summary[n];
     console.log(`${n.padEnd(18)} ${String(s.rps).padStart(7)} ${String(s.p50Ms).padStart(8)} ${String(s.p99Ms).padStart(7)} ${String(s.peakRssMb).padStart(12)} ${String(s.errors + s.non2xx).padStart(7)}`);
   }
-  console.log(`\nservice/baseline ${ratios.serviceOverBaseline}x, service/ceiling ${ratios.serviceOverCeiling}x, service/floor ${ratios.serviceOverFloor}x, floor/baseline ${ratios.floorOverBaseline}x, serviceNoProvider/baseline ${ratios.serviceNoProviderOverBaseline}x, service ready in ${Math.round(readyMs)} ms`);
+  console.log(`\nservice/baseline ${ratios.serviceOverBaseline}x, service/ceiling ${ratios.serviceOverCeiling}x, service/floor ${ratios.serviceOverFloor}x, floor/baseline ${ratios.floorOverBaseline}x, serviceNoProvider/baseline ${ratios.serviceNoProviderOverBaseline}x, serviceMirror/baseline ${ratios.serviceMirrorOverBaseline}x, serviceMirror/service ${ratios.serviceMirrorOverService}x, service ready in ${Math.round(readyMs)} ms`);
+  console.log(`StackOne calls per session: service ${stackOneCalls.service}, serviceMirror ${stackOneCalls.serviceMirror}`);
   for (const [k, v] of Object.entries(checks)) console.log(`${v ? 'PASS' : 'FAIL'} ${k}`);
   if (process.env.BENCH_STRICT === '1' && Object.values(checks).some((v) => !v)) process.exitCode = 1;
 }

@@ -32,18 +32,30 @@ describe('benchmark scripts (smoke: 1-second rounds; the figures are not judged 
       ratios: Record<string, number>;
       serviceReadyMs: number;
       checks: Record<string, boolean>;
+      stackOneCallsPerSession: Record<string, number>;
       settings: { rounds: number; durationS: number };
     };
-    expect(Object.keys(result.summary).sort()).toEqual(['baseline', 'ceiling', 'floor', 'service', 'serviceNoProvider']);
+    expect(Object.keys(result.summary).sort()).toEqual(['baseline', 'ceiling', 'floor', 'service', 'serviceMirror', 'serviceNoProvider']);
     for (const [name, t] of Object.entries(result.summary)) {
       expect({ name, errors: t.errors, non2xx: t.non2xx }).toEqual({ name, errors: 0, non2xx: 0 });
       expect(t.rps).toBeGreaterThan(0);
       expect(t.peakRssMb).toBeGreaterThan(0);
     }
-    expect(Object.keys(result.ratios).sort()).toEqual(['floorOverBaseline', 'serviceNoProviderOverBaseline', 'serviceOverBaseline', 'serviceOverCeiling', 'serviceOverFloor']);
+    expect(Object.keys(result.ratios).sort()).toEqual([
+      'floorOverBaseline',
+      'serviceMirrorOverBaseline',
+      'serviceMirrorOverService',
+      'serviceNoProviderOverBaseline',
+      'serviceOverBaseline',
+      'serviceOverCeiling',
+      'serviceOverFloor',
+    ]);
     for (const r of Object.values(result.ratios)) expect(r).toBeGreaterThan(0);
     expect(result.serviceReadyMs).toBeGreaterThan(0);
     expect(result.checks.noErrors).toBe(true);
+    // Counted at the stand-in: the preview's look-up plus the creation, and with the mirror the creation alone.
+    expect(result.stackOneCallsPerSession).toEqual({ service: 2, serviceMirror: 1 });
+    expect(result.checks.mirrorOneStackOneCallPerSession).toBe(true);
     expect(result.settings).toMatchObject({ rounds: 1, durationS: 1 });
     expect(stdout).toMatch(/service\/baseline [\d.]+x/);
     // The bench loads the test toolkit (test/support) through Node's type stripping, without warnings.

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { AccountMirrorModule } from '../account-mirror/account-mirror.module';
 import { StackOneModule } from '../stackone/stackone.module';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 
 @Module({
-  imports: [StackOneModule],
+  imports: [StackOneModule, AccountMirrorModule],
   controllers: [AccountsController],
   providers: [AccountsService],
   exports: [AccountsService],

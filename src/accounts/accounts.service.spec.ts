@@ -1,4 +1,6 @@
 import { Test } from '@nestjs/testing';
+import { accountMirrorProviders } from '../../test/support/account-mirror';
+import { testConfigModule } from '../../test/support/config';
 import { Tenant } from '../auth/tenant';
 import { MetricsService } from '../observability/metrics.service';
 import { StackOneHttpService } from '../stackone/stackone-http.service';
@@ -25,7 +27,8 @@ describe(AccountsService.name, () => {
   beforeEach(async () => {
     stackone = { listAccounts: jest.fn() };
     const moduleRef = await Test.createTestingModule({
-      providers: [AccountsService, MetricsService, { provide: StackOneHttpService, useValue: stackone }],
+      imports: [testConfigModule()],
+      providers: [AccountsService, MetricsService, { provide: StackOneHttpService, useValue: stackone }, ...accountMirrorProviders()],
     }).compile();
     sut = moduleRef.get(AccountsService);
     metrics = moduleRef.get(MetricsService);

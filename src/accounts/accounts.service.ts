@@ -1,4 +1,5 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { AccountMirror, ObservedAccount } from '../account-mirror/account-mirror.service';
 import { Tenant } from '../auth/tenant';
 import { MetricsService } from '../observability/metrics.service';
 import { StackOneApiError } from '../stackone/stackone-api.error';
@@ -19,6 +20,7 @@ export class AccountsService {
   constructor(
     private readonly stackone: StackOneHttpService,
     private readonly metrics: MetricsService,
+    private readonly mirror: AccountMirror,
   ) {}
 
   async list(tenant: Tenant, query: ListAccountsQueryDto): Promise<AccountListResponseDto> {
@@ -30,7 +32,9 @@ export class AccountsService {
     // for the single account after it (page numbered in units of one), which is cheap and exact.
     const hasMore =
       accounts.length >= pageSize && (await this.stackone.listAccounts(tenant.id, { ...filters, page: page * pageSize + 1, page_size: 1 })).length > 0;
-    return { data: this.mine(tenant, accounts).map(toAccountResponse), page, pageSize, hasMore };
+    const mine = this.mine(tenant, accounts);
+    await this.mirror.observed(tenant.id, mine.map(toObserved));
+    return { data: mine.map(toAccountResponse), page, pageSize, hasMore };
   }
 
   async get(tenant: Tenant, id: string): Promise<AccountResponseDto> {
@@ -42,12 +46,15 @@ export class AccountsService {
     const patch: { label?: string; metadata?: Record<string, unknown> } = {};
     if (dto.label !== undefined) patch.label = dto.label;
     if (dto.metadata !== undefined) patch.metadata = dto.metadata;
-    return toAccountResponse(await this.stackone.updateAccount(tenant.id, id, patch));
+    const updated = await this.stackone.updateAccount(tenant.id, id, patch);
+    await this.mirror.observed(tenant.id, [toObserved(updated)]);
+    return toAccountResponse(updated);
   }
 
   async remove(tenant: Tenant, id: string): Promise<void> {
-    await this.findOwned(tenant, id);
+    const account = await this.findOwned(tenant, id);
     await this.stackone.deleteAccount(tenant.id, id);
+    await this.mirror.removed(tenant.id, toObserved(account));
   }
 
   /**
@@ -65,6 +72,7 @@ export class AccountsService {
       throw err;
     }
     if (account.origin_owner_id !== tenant.id) throw new NotFoundException(ACCOUNT_NOT_FOUND);
+    await this.mirror.observed(tenant.id, [toObserved(account)]);
     return account;
   }
 
@@ -82,11 +90,31 @@ export class AccountsService {
     return mine;
   }
 
-  /** The tenant's existing account for a provider, which a non-`multiple` session would update. */
-  async findForProvider(tenant: Tenant, provider: string): Promise<LinkedAccountWire | undefined> {
-    const accounts = await this.stackone.listAccounts(tenant.id, { origin_owner_id: tenant.id, providers: [provider], page_size: PAGE_SIZE.max });
-    const mine = this.mine(tenant, accounts).filter((a) => a.provider === provider);
-    // Several only exist after `multiple` sessions; StackOne updates the most recently created one.
-    return mine.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0];
+  /**
+   * The tenant's existing account for a provider, which a non-`multiple` session would update. With
+   * webhooks configured the account mirror answers, and StackOne is asked only when it does not know.
+   */
+  async findForProvider(tenant: Tenant, provider: string): Promise<{ id: string } | undefined> {
+    if (!this.mirror.isEnabled()) return newestOf(this.mine(tenant, await this.listForProvider(tenant, provider)).filter((a) => a.provider === provider));
+    const id = await this.mirror.newestFor(tenant.id, provider, async () => {
+      const accounts = await this.listForProvider(tenant, provider);
+      // A full page may have more behind it: not known to be every account, so not mirrored.
+      return { accounts: this.mine(tenant, accounts).map(toObserved), complete: accounts.length < PAGE_SIZE.max };
+    });
+    return id === undefined ? undefined : { id };
   }
+
+  private listForProvider(tenant: Tenant, provider: string): Promise<LinkedAccountWire[]> {
+    return this.stackone.listAccounts(tenant.id, { origin_owner_id: tenant.id, providers: [provider], page_size: PAGE_SIZE.max });
+  }
+}
+
+/** Several only exist after `multiple` sessions; StackOne updates the most recently created one. */
+function newestOf(accounts: LinkedAccountWire[]): LinkedAccountWire | undefined {
+  return accounts.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0];
+}
+
+/** What the mirror keeps of an account: never credentials or any other field. */
+function toObserved(a: LinkedAccountWire): ObservedAccount {
+  return { id: a.id, provider: a.provider, status: a.status, ownerId: a.origin_owner_id, createdAt: a.created_at };
 }

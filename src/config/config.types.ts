@@ -102,6 +102,15 @@ export interface WebhooksConfig {
   maxAgeSeconds: number;
 }
 
+export interface AccountMirrorConfig {
+  /** Used only when webhooks are configured: without them nothing would keep it fresh. */
+  enabled: boolean;
+  /** How long an entry is trusted after it was made, so a lost webhook heals. */
+  ttlMs: number;
+  /** Bound of the in-memory mirror (no Redis), in tenant-provider entries. */
+  memoryMaxEntries: number;
+}
+
 export interface AllConfig {
   app: AppConfig;
   stackone: StackOneConfig;
@@ -110,4 +119,5 @@ export interface AllConfig {
   redis: RedisConfig;
   sessions: SessionsConfig;
   webhooks: WebhooksConfig;
+  accountMirror: AccountMirrorConfig;
 }

@@ -149,6 +149,8 @@ export class EnvironmentVariables {
   @EnvRule('webhookSecrets', (value) => webhookSecretsProblem(value))
   STACKONE_WEBHOOK_SECRET: string[] = [];
   @EnvInt(1) STACKONE_WEBHOOK_MAX_AGE_SECONDS = 300;
+  @EnvInt(1) ACCOUNT_MIRROR_TTL_SECONDS = 3_600;
+  @EnvInt(1) ACCOUNT_MIRROR_MEMORY_MAX_ENTRIES = 10_000;
 
   /** The JWT key sources that are set; a valid configuration has at most one. */
   jwtKeySources(): JwtKeySource[] {

@@ -43,6 +43,15 @@ describe('loadConfig', () => {
     expect(placeholder).not.toContain('real-one');
   });
 
+  it('turns the account mirror on only with webhook secrets, with a one-hour TTL by default', () => {
+    expect(loadConfig(base).accountMirror).toEqual({ enabled: false, ttlMs: 3_600_000, memoryMaxEntries: 10_000 });
+    const c = loadConfig({ ...base, STACKONE_WEBHOOK_SECRET: 'whsec_a, whsec_b', ACCOUNT_MIRROR_TTL_SECONDS: '60' });
+    expect(c.webhooks.secrets).toEqual(['whsec_a', 'whsec_b']);
+    expect(c.accountMirror).toMatchObject({ enabled: true, ttlMs: 60_000 });
+    expect(refusal({ ...base, ACCOUNT_MIRROR_TTL_SECONDS: '0' })).toContain('ACCOUNT_MIRROR_TTL_SECONDS');
+    expect(refusal({ ...base, ACCOUNT_MIRROR_MEMORY_MAX_ENTRIES: 'lots' })).toContain('ACCOUNT_MIRROR_MEMORY_MAX_ENTRIES');
+  });
+
   it('bounds Redis commands and the in-memory idempotency store by default', () => {
     const c = loadConfig(base);
     expect(c.redis.commandTimeoutMs).toBe(500);

@@ -1,5 +1,6 @@
 import { NotFoundException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { accountMirrorProviders } from '../../test/support/account-mirror';
 import { AccountsService } from '../accounts/accounts.service';
 import { Tenant } from '../auth/tenant';
 import { MetricsService } from '../observability/metrics.service';
@@ -54,6 +55,7 @@ describe(ConnectSessionsService.name, () => {
         MetricsService,
         { provide: StackOneHttpService, useValue: stackone },
         { provide: SessionStatusService, useValue: { record: jest.fn().mockResolvedValue(undefined) } },
+        ...accountMirrorProviders(),
       ],
     }).compile();
     sut = moduleRef.get(ConnectSessionsService);

@@ -8,7 +8,7 @@ import { REDIS, RedisClient } from './redis.client';
 /** `memory`: no REDIS_URL; `shared`: Redis in use; `degraded`: Redis unreachable, per-process fallbacks in use. */
 export type RedisMode = 'memory' | 'shared' | 'degraded';
 /** The Redis users, as labels of `redis_fallbacks_total`. */
-export type RedisUse = 'throttle' | 'outbound-budget' | 'idempotency' | 'sessions' | 'webhook-dedupe';
+export type RedisUse = 'throttle' | 'outbound-budget' | 'idempotency' | 'sessions' | 'webhook-dedupe' | 'account-mirror';
 
 const PROBE_INTERVAL_MS = 1_000;
 

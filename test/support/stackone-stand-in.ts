@@ -29,6 +29,8 @@ export interface StackOneStandIn {
   url: string;
   server: Server;
   seen: SeenRequest[];
+  /** Requests by method and first path segment (`GET /accounts`), counted even when `record` is off; also served at GET /__stand-in/calls. */
+  calls: Map<string, number>;
   /** Answers for the next requests, in order; after them the default routes answer again. */
   next(...handlers: StandInHandler[]): void;
   /** The session POST /connect_sessions answers with by default (change it to make StackOne misbehave). */
@@ -81,6 +83,9 @@ export async function startStackOneStandIn(options: StandInOptions = {}): Promis
   };
 
   const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/__stand-in/calls') return json(res, 200, Object.fromEntries(standIn.calls));
+    const route = `${req.method} /${(req.url ?? '').split('?')[0].split('/')[1] ?? ''}`;
+    standIn.calls.set(route, (standIn.calls.get(route) ?? 0) + 1);
     if (expected !== undefined && req.headers.authorization !== expected) {
       req.resume();
       return json(res, 401, UNAUTHORIZED);
@@ -101,10 +106,12 @@ export async function startStackOneStandIn(options: StandInOptions = {}): Promis
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     server,
     seen: [],
+    calls: new Map(),
     next: (...more) => void handlers.push(...more),
     session: wireSession,
     reset: () => {
       standIn.seen = [];
+      standIn.calls.clear();
       handlers = [];
     },
     close: async () => {
