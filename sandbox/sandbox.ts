@@ -30,6 +30,7 @@
  * Webhooks out (webhooks.ts): with `webhook: { url, secret }` (SANDBOX_WEBHOOK_URL, SANDBOX_WEBHOOK_SECRET),
  * account.created/updated/deleted are signed like StackOne's and POSTed whenever the hosted page or
  * the API creates, updates or deletes an account; the answer waits for the delivery at most 1 s.
+ * `sandbox.setWebhook(target)` changes the target after start (a service that needs the sandbox's URL first).
  * GET /favicon.ico answers without auth, so a browser on the hosted page logs no error.
  */
 import formbody from '@fastify/formbody';
@@ -65,6 +66,8 @@ export interface Sandbox {
   readonly webhooks: WebhookDelivery[];
   /** Resolves when every webhook delivery started so far has finished. */
   webhooksSettled(): Promise<void>;
+  /** Points later webhook deliveries at `target` (undefined: stop sending), e.g. a service started after the sandbox. */
+  setWebhook(target: WebhookTarget | undefined): void;
   injectFault(fault: FaultSpec): void;
   reset(): void;
   close(): Promise<void>;
@@ -129,6 +132,7 @@ export async function createSandbox(options: Partial<SandboxOptions> = {}): Prom
       return state.webhooks;
     },
     webhooksSettled: () => webhooks.settled(),
+    setWebhook: (target) => webhooks.retarget(target),
     injectFault: (fault) => armFault(state.faults, fault),
     reset: () => resetState(state),
     close: async () => {

@@ -38,7 +38,7 @@ export class WebhookSender {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly target: WebhookTarget | undefined,
+    private target: WebhookTarget | undefined,
     private readonly state: SandboxState,
     private readonly log: (line: string) => void,
   ) {}
@@ -50,6 +50,11 @@ export class WebhookSender {
     this.inFlight.add(delivery);
     void delivery.finally(() => this.inFlight.delete(delivery));
     await Promise.race([delivery, sleep(ANSWER_WAIT_MS, undefined, { ref: false })]);
+  }
+
+  /** Where later events go (undefined: none are sent); deliveries already started keep theirs. */
+  retarget(target: WebhookTarget | undefined): void {
+    this.target = target;
   }
 
   /** Resolves when every delivery started so far has finished. */

@@ -29,7 +29,7 @@ describe('the demo (dist-demo/demo/main.js)', () => {
     expect(body.authLinkUrl).toContain(demo.sandboxUrl);
   });
 
-  it('wires the sandbox to the service: completing the hosted page delivers a signed account.created the service accepts', async () => {
+  it('wires the sandbox to the service: completing the hosted page delivers a signed account.created that completes the session', async () => {
     const metric = async (): Promise<number> =>
       counterValue(await (await fetch(`${demo.base}/metrics`)).text(), 'stackone_webhooks_received_total', { event: 'account.created', outcome: 'accepted' });
     const before = await metric();
@@ -38,9 +38,14 @@ describe('the demo (dist-demo/demo/main.js)', () => {
       headers: { authorization: `Bearer ${demo.acmeToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ provider: 'bamboohr' }),
     });
-    const done = await completeSession(((await session.json()) as { authLinkUrl: string }).authLinkUrl);
+    const { sessionId, authLinkUrl } = (await session.json()) as { sessionId: string; authLinkUrl: string };
+    const done = await completeSession(authLinkUrl);
     expect([done.status, done.action]).toEqual([200, 'created']);
     expect(await metric()).toBe(before + 1);
+    // What the banner tells the user to run next: the session reads completed with the new account.
+    const status = await fetch(`${demo.base}/v1/connect-sessions/${sessionId}`, { headers: { authorization: `Bearer ${demo.acmeToken}` } });
+    expect(status.status).toBe(200);
+    expect(await status.json()).toMatchObject({ sessionId, status: 'completed', provider: 'bamboohr', accountId: done.accountId, completedAt: expect.any(String) });
     expect(demo.output()).toContain(`${demo.base}/webhooks/stackone`);
     expect(demo.output()).toContain(`curl -sS ${demo.base}/v1/connect-sessions/<sessionId>`);
   });
