@@ -61,11 +61,18 @@ describe('docker-compose.yml', () => {
   it.each(['connect-service-a', 'connect-service-b'])('%s has an environment the config schema accepts', (name) => {
     const env = compose.services[name].environment ?? {};
     for (const key of Object.keys(env)) expect(ENV_KEYS).toContain(key);
-    const config = loadConfig(fromShell(env, { AUTH_JWT_SECRET: randomBytes(32).toString('base64') }));
+    const config = loadConfig(fromShell(env, { AUTH_JWT_SECRET: randomBytes(32).toString('base64'), STACKONE_WEBHOOK_SECRET: randomBytes(32).toString('base64') }));
     expect(config.redis.url).toBe('redis://redis:6379');
     expect(config.stackone.baseUrl).toBe('http://sandbox:4010');
     expect(config.app.port).toBe(3000);
     expect(env.STACKONE_API_KEY).toBe(compose.services.sandbox.environment?.SANDBOX_API_KEY);
+  });
+
+  it("wires the sandbox's account webhooks to a replica, signed with the secret the replicas verify (from the shell)", () => {
+    const sandbox = compose.services.sandbox.environment ?? {};
+    expect(sandbox.SANDBOX_WEBHOOK_URL).toMatch(new RegExp(`^http://(${replicas.map(([name]) => name).join('|')}):3000/webhooks/stackone$`));
+    expect(REQUIRED.exec(sandbox.SANDBOX_WEBHOOK_SECRET ?? '')?.[1]).toBe('STACKONE_WEBHOOK_SECRET');
+    for (const [, s] of replicas) expect(REQUIRED.exec(s.environment?.STACKONE_WEBHOOK_SECRET ?? '')?.[1]).toBe('STACKONE_WEBHOOK_SECRET');
   });
 
   it('publishes no JWT secret: the replicas require AUTH_JWT_SECRET from the shell', () => {
