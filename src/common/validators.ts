@@ -17,6 +17,9 @@ export function IsAbsent(options?: ValidationOptions): PropertyDecorator {
   };
 }
 
+/** Only digits become numbers; anything else stays as is and fails @IsInt with a clear message. */
+export const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
+
 /** StackOne account ids: plain id characters only, so none can steer a URL (`../x`, `//evil`). */
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
