@@ -3,7 +3,7 @@
  * in StackOneHQ/examples, apps/rag-knowledge-agent). Other event families carry more fields; the
  * service reads only these. The sandbox sends the same shape.
  */
-export const ACCOUNT_WEBHOOK_EVENTS = ['account.created', 'account.updated', 'account.deleted'] as const;
+const ACCOUNT_WEBHOOK_EVENTS = ['account.created', 'account.updated', 'account.deleted'] as const;
 export type AccountWebhookEvent = (typeof ACCOUNT_WEBHOOK_EVENTS)[number];
 
 export interface StackOneWebhookWire {

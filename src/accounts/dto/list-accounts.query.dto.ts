@@ -6,7 +6,7 @@ import { toInt } from '../../common/validators';
 import { OwnerFreeQuery } from '../../common/owner-free.query';
 
 export const PAGE_SIZE = { default: 25, max: 100 } as const;
-export const ACCOUNT_STATUSES = ['active', 'inactive', 'error'] as const;
+const ACCOUNT_STATUSES = ['active', 'inactive', 'error'] as const;
 
 /** `?a=x&a=y` and `?a=x,y` both become ['x', 'y']. */
 const toList = ({ value }: { value: unknown }): unknown[] =>

@@ -8,7 +8,7 @@ import { SESSION_STATUSES } from './session-status.response.dto';
 
 export const SESSION_PAGE_SIZE = { default: 25, max: 100 } as const;
 /** page × pageSize stays within what a tenant's index keeps. */
-export const SESSION_MAX_PAGE = 100;
+const SESSION_MAX_PAGE = 100;
 
 export class ListSessionsQueryDto extends OwnerFreeQuery {
   @ApiPropertyOptional({ description: 'Only sessions in this status', enum: SESSION_STATUSES, example: 'pending' })
