@@ -12,7 +12,7 @@ import { setupSwagger } from './swagger';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** X-Request-Id from the caller when it is a sane token, otherwise a fresh UUID. */
-export function requestIdFor(req: IncomingMessage): string {
+function requestIdFor(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }

@@ -2,11 +2,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { NOT_AN_OBJECT } from './http-edge/json-body';
-import { loadConfig } from './config/load-config';
 import { createRootLogger } from './observability/logging';
-import { signHs256 } from '../test/support/jwt';
-
-const SECRET = 'app-module-test-secret-0123456789abcdef';
+import { testConfig } from '../test/support/config';
+import { tenantToken } from '../test/support/jwt';
+import { LogCapture } from '../test/support/logs';
 
 /**
  * The cross-cutting pieces come with the modules: an app made from AppModule alone, with a bare
@@ -15,11 +14,11 @@ const SECRET = 'app-module-test-secret-0123456789abcdef';
  */
 describe(AppModule.name, () => {
   let app: NestFastifyApplication;
-  const lines: Record<string, unknown>[] = [];
+  const logs = new LogCapture();
 
   beforeAll(async () => {
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', STACKONE_API_KEY: 'k', STACKONE_BASE_URL: 'http://127.0.0.1:9', AUTH_JWT_SECRET: SECRET });
-    const rootLogger = createRootLogger(config, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const config = testConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', STACKONE_BASE_URL: 'http://127.0.0.1:9' });
+    const rootLogger = createRootLogger(config, logs);
     app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, rootLogger), new FastifyAdapter(), { logger: false, bodyParser: false });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
@@ -52,7 +51,7 @@ describe(AppModule.name, () => {
   });
 
   it('validates bodies with the global pipe (400 with errors[])', async () => {
-    const jwt = await signHs256({ org_id: 'org_wiring', org_name: 'Wiring', sub: 'u1' }, SECRET);
+    const jwt = await tenantToken({ org_id: 'org_wiring', org_name: 'Wiring', sub: 'u1' });
     const res = await app.inject({ method: 'POST', url: '/v1/connect-sessions', headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' }, payload: { unknownField: 1 } });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ errors: [expect.objectContaining({ field: 'unknownField' })] });
@@ -60,7 +59,7 @@ describe(AppModule.name, () => {
 
   it('writes one request line per request and counts it in the metrics', async () => {
     const res = await app.inject({ method: 'GET', url: '/nothing-either' });
-    expect(lines.filter((l) => l.reqId === res.headers['x-request-id'])).toEqual([expect.objectContaining({ msg: 'request completed', status: 404, route: 'unmatched' })]);
+    expect(logs.parsed().filter((l) => l.reqId === res.headers['x-request-id'])).toEqual([expect.objectContaining({ msg: 'request completed', status: 404, route: 'unmatched' })]);
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/http_requests_total\{method="GET",route="unmatched",status="404"\} [1-9]/);
   });

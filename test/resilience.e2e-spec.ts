@@ -1,7 +1,7 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createSandbox, Sandbox } from '../sandbox/sandbox';
-import { startService, TestService } from './support/app';
+import { createSandbox } from '../sandbox/sandbox';
+import { serviceOverSandbox, startService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
 import { bearer as signedBearer, TEST_JWT_SECRET } from './support/jwt';
 import { counterValue } from './support/metrics';
@@ -19,53 +19,46 @@ const openSockets = (): number => readdirSync('/proc/self/fd').filter((fd) => {
 }).length;
 
 describe('resilience through the service (sandbox fault injection)', () => {
-  let sandbox: Sandbox;
-  let svc: TestService;
+  const ctx = serviceOverSandbox({
+    STACKONE_BREAKER_FAILURES: '3',
+    STACKONE_BREAKER_COOLDOWN_MS: '400',
+    STACKONE_MAX_RETRIES: '0',
+    RATE_LIMIT_PER_TENANT: '100000',
+    STACKONE_RATE_LIMIT_PER_MINUTE: '100000',
+  });
   let auth: string;
 
   beforeAll(async () => {
-    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
-    svc = await startService(sandbox.url, {
-      STACKONE_BREAKER_FAILURES: '3',
-      STACKONE_BREAKER_COOLDOWN_MS: '400',
-      STACKONE_MAX_RETRIES: '0',
-      RATE_LIMIT_PER_TENANT: '100000',
-      STACKONE_RATE_LIMIT_PER_MINUTE: '100000',
-    });
     auth = await bearer();
   });
-  afterAll(async () => {
-    await svc?.close();
-    await sandbox?.close();
-  });
-  beforeEach(() => sandbox.reset());
+  beforeEach(() => ctx.sandbox.reset());
 
-  const post = () => svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ categories: ['hris'] });
-  const calls = () => sandbox.requests.filter((r) => r.path === '/connect_sessions').length;
+  const post = () => ctx.svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ categories: ['hris'] });
+  const calls = () => ctx.sandbox.requests.filter((r) => r.path === '/connect_sessions').length;
 
   it('opens the breaker after sustained 503s: 503 problem+json with Retry-After at once, StackOne not called; closes after the cool-down', async () => {
-    sandbox.injectFault({ path: '/connect_sessions', status: 503, count: 3 });
+    ctx.sandbox.injectFault({ path: '/connect_sessions', status: 503, count: 3 });
     for (let i = 0; i < 3; i++) await post().expect(502);
     const open = await post().expect(503);
     expect(open.headers['content-type']).toMatch(/problem\+json/);
     expect(open.headers['retry-after']).toBe('1');
     expect(open.body.type).toContain('circuit-open');
     expect(calls()).toBe(3);
-    const metrics = await svc.http().get('/metrics').expect(200);
+    const metrics = await ctx.svc.http().get('/metrics').expect(200);
     expect(metrics.text).toMatch(/stackone_circuit_breaker_state 2/);
     await new Promise((r) => setTimeout(r, 450));
     await post().expect(201);
     expect(calls()).toBe(4);
-    expect((await svc.http().get('/metrics')).text).toMatch(/stackone_circuit_breaker_state 0/);
+    expect((await ctx.svc.http().get('/metrics')).text).toMatch(/stackone_circuit_breaker_state 0/);
   });
 
   it('counts retries and upstream outcomes in /metrics', async () => {
     // Its own request, read as a delta: the test stands alone, whatever earlier tests counted.
     const created = { method: 'POST', route: '/v1/connect-sessions', status: '201' };
     const ok = { operation: 'createConnectSession', outcome: 'ok' };
-    const before = (await svc.http().get('/metrics').expect(200)).text;
+    const before = (await ctx.svc.http().get('/metrics').expect(200)).text;
     await post().expect(201);
-    const text = (await svc.http().get('/metrics').expect(200)).text;
+    const text = (await ctx.svc.http().get('/metrics').expect(200)).text;
     expect(text).toMatch(/http_requests_total\{method="POST",route="\/v1\/connect-sessions",status="201"\} \d+/);
     expect(text).toMatch(/stackone_calls_total\{operation="createConnectSession",outcome="ok"\} \d+/);
     expect(text).toMatch(/http_request_duration_seconds_bucket/);
@@ -75,31 +68,24 @@ describe('resilience through the service (sandbox fault injection)', () => {
 });
 
 describe('the circuit breaker counts failed calls, retries included, through the service', () => {
-  let sandbox: Sandbox;
-  let svc: TestService;
+  const ctx = serviceOverSandbox({
+    STACKONE_BREAKER_FAILURES: '3',
+    STACKONE_BREAKER_COOLDOWN_MS: '60000',
+    STACKONE_MAX_RETRIES: '2',
+    STACKONE_TIMEOUT_MS: '5000',
+    RATE_LIMIT_PER_TENANT: '100000',
+  });
   let auth: string;
 
   beforeAll(async () => {
-    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
-    svc = await startService(sandbox.url, {
-      STACKONE_BREAKER_FAILURES: '3',
-      STACKONE_BREAKER_COOLDOWN_MS: '60000',
-      STACKONE_MAX_RETRIES: '2',
-      STACKONE_TIMEOUT_MS: '5000',
-      RATE_LIMIT_PER_TENANT: '100000',
-    });
     auth = await bearer();
-  });
-  afterAll(async () => {
-    await svc?.close();
-    await sandbox?.close();
   });
 
   it('with a threshold of 3: two calls of 3 failed attempts leave it closed, the third opens it, the fourth fails fast', async () => {
-    const post = () => svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ categories: ['hris'] });
-    const calls = () => sandbox.requests.filter((r) => r.path === '/connect_sessions').length;
-    const breakerState = async () => (await svc.http().get('/metrics').expect(200)).text.match(/^stackone_circuit_breaker_state (\d)/m)?.[1];
-    sandbox.injectFault({ path: '/connect_sessions', status: 503, count: 9 });
+    const post = () => ctx.svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ categories: ['hris'] });
+    const calls = () => ctx.sandbox.requests.filter((r) => r.path === '/connect_sessions').length;
+    const breakerState = async () => (await ctx.svc.http().get('/metrics').expect(200)).text.match(/^stackone_circuit_breaker_state (\d)/m)?.[1];
+    ctx.sandbox.injectFault({ path: '/connect_sessions', status: 503, count: 9 });
     for (let i = 1; i <= 2; i++) {
       await post().expect(502);
       expect(calls()).toBe(3 * i);
@@ -115,26 +101,19 @@ describe('the circuit breaker counts failed calls, retries included, through the
 });
 
 describe('retries through the service', () => {
-  let sandbox: Sandbox;
-  let svc: TestService;
+  const ctx = serviceOverSandbox({ STACKONE_MAX_RETRIES: '2', STACKONE_TIMEOUT_MS: '4000' });
   let auth: string;
 
   beforeAll(async () => {
-    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
-    svc = await startService(sandbox.url, { STACKONE_MAX_RETRIES: '2', STACKONE_TIMEOUT_MS: '4000' });
     auth = await bearer();
   });
-  afterAll(async () => {
-    await svc?.close();
-    await sandbox?.close();
-  });
-  beforeEach(() => sandbox.reset());
-  const post = () => svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ categories: ['ats'] });
+  beforeEach(() => ctx.sandbox.reset());
+  const post = () => ctx.svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ categories: ['ats'] });
 
   it('429 with Retry-After: 1, then success → 201 after about a second', async () => {
-    sandbox.injectFault({ path: '/connect_sessions', status: 429, retryAfter: 1, count: 1 });
+    ctx.sandbox.injectFault({ path: '/connect_sessions', status: 429, retryAfter: 1, count: 1 });
     const retries = async (): Promise<number> =>
-      counterValue((await svc.http().get('/metrics')).text, 'stackone_retries_total', { operation: 'createConnectSession', reason: '429' });
+      counterValue((await ctx.svc.http().get('/metrics')).text, 'stackone_retries_total', { operation: 'createConnectSession', reason: '429' });
     const before = await retries();
     const started = Date.now();
     await post().expect(201);
@@ -143,20 +122,20 @@ describe('retries through the service', () => {
   });
 
   it('a burst of 503s shorter than the retry budget → 201', async () => {
-    sandbox.injectFault({ path: '/connect_sessions', status: 503, count: 2 });
+    ctx.sandbox.injectFault({ path: '/connect_sessions', status: 503, count: 2 });
     await post().expect(201);
-    expect(sandbox.requests.filter((r) => r.path === '/connect_sessions')).toHaveLength(3);
+    expect(ctx.sandbox.requests.filter((r) => r.path === '/connect_sessions')).toHaveLength(3);
   });
 
   it('connection resets then success → 201; malformed JSON is not retried → 502', async () => {
-    sandbox.injectFault({ path: '/connect_sessions', connectionReset: true, count: 1 });
+    ctx.sandbox.injectFault({ path: '/connect_sessions', connectionReset: true, count: 1 });
     await post().expect(201);
-    sandbox.injectFault({ path: '/connect_sessions', malformed: true, count: 1 });
+    ctx.sandbox.injectFault({ path: '/connect_sessions', malformed: true, count: 1 });
     await post().expect(502);
   });
 
   it('a slow drip ends at the deadline with 504', async () => {
-    sandbox.injectFault({ path: '/connect_sessions', dripMs: 500, count: 1 });
+    ctx.sandbox.injectFault({ path: '/connect_sessions', dripMs: 500, count: 1 });
     const started = Date.now();
     await post().expect(504);
     expect(Date.now() - started).toBeLessThan(5_000);

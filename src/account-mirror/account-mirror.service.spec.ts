@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { accountMirrorProviders } from '../../test/support/account-mirror';
 import { testConfigModule } from '../../test/support/config';
-import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from '../../test/support/redis';
+import { describeWithRedis, redisForTests, redisTestPrefix, redisUrl } from '../../test/support/redis';
 import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents } from '../account-events/account-events.service';
 import { AccountsService } from '../accounts/accounts.service';
@@ -147,19 +147,12 @@ describe(`${AccountMirror.name}: the accountAction preview (AccountsService.find
   });
 
   describeWithRedis('on Redis', () => {
-    let redis: Redis;
-    beforeAll(() => {
-      redis = new Redis(redisUrl as string, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-    });
-    afterAll(async () => {
-      await cleanUpRedisKeys(redis);
-      await redis.quit();
-    });
+    const redis = redisForTests({ maxRetriesPerRequest: 1, enableOfflineQueue: false });
 
     it('two replicas share it; while Redis is degraded each asks StackOne and stores nothing', async () => {
       const env = { ...WEBHOOKS, REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: redisTestPrefix() };
-      const one = await build(env, redis);
-      const two = await build(env, redis);
+      const one = await build(env, redis());
+      const two = await build(env, redis());
       one.stackone.listAccounts.mockResolvedValue([]);
       expect(await one.sut.findForProvider(tenant, 'hibob')).toBeUndefined();
       await two.events.publish(event('account.created', 'acc_2'));
@@ -179,8 +172,8 @@ describe(`${AccountMirror.name}: the accountAction preview (AccountsService.find
     it('an event that missed Redis while it was degraded drops its entry once Redis is back, for every replica', async () => {
       const prefix = redisTestPrefix();
       const env = { ...WEBHOOKS, REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: prefix };
-      const one = await build(env, redis);
-      const two = await build(env, redis);
+      const one = await build(env, redis());
+      const two = await build(env, redis());
       one.stackone.listAccounts.mockResolvedValue([]);
       two.stackone.listAccounts.mockResolvedValue([account('acc_3')]);
       expect(await one.sut.findForProvider(tenant, 'hibob')).toBeUndefined();
@@ -188,7 +181,7 @@ describe(`${AccountMirror.name}: the accountAction preview (AccountsService.find
       one.health.failed(new Error('test: degraded'));
       await one.events.publish(event('account.created', 'acc_3'));
       // Redis itself was fine: the PING probe brings `one` back within a second, and it drops the entry.
-      for (let i = 0; i < 40 && (await redis.exists(`${prefix}mirror:5:org_1:hibob`)) === 1; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 40 && (await redis().exists(`${prefix}mirror:5:org_1:hibob`)) === 1; i++) await new Promise((r) => setTimeout(r, 100));
       expect(await two.sut.findForProvider(tenant, 'hibob')).toEqual({ id: 'acc_3' });
       expect(two.stackone.listAccounts).toHaveBeenCalledTimes(1);
       await Promise.all([one.close(), two.close()]);

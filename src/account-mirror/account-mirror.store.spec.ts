@@ -1,5 +1,4 @@
-import { Redis } from 'ioredis';
-import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl, scanKeys } from '../../test/support/redis';
+import { describeWithRedis, redisForTests, redisTestPrefix, scanKeys } from '../../test/support/redis';
 import { AccountMirrorStore, MAX_ACCOUNTS_PER_ENTRY, MemoryAccountMirrorStore, MirroredAccount, previewFrom, RedisAccountMirrorStore } from './account-mirror.store';
 
 const HOUR = 3_600_000;
@@ -126,23 +125,16 @@ describe(`${MemoryAccountMirrorStore.name} bounds`, () => {
 });
 
 describeWithRedis(RedisAccountMirrorStore.name, () => {
-  let redis: Redis;
-  beforeAll(() => {
-    redis = new Redis(redisUrl as string, { maxRetriesPerRequest: 1 });
-  });
-  afterAll(async () => {
-    await cleanUpRedisKeys(redis);
-    await redis.quit();
-  });
-  behaves('shared through Redis', () => new RedisAccountMirrorStore(redis, redisTestPrefix()));
+  const redis = redisForTests({ maxRetriesPerRequest: 1 });
+  behaves('shared through Redis', () => new RedisAccountMirrorStore(redis(), redisTestPrefix()));
 
   it("two stores on one prefix (two replicas) see each other's entries", async () => {
     const shared = redisTestPrefix();
-    const one = new RedisAccountMirrorStore(redis, shared);
-    const two = new RedisAccountMirrorStore(redis, shared);
+    const one = new RedisAccountMirrorStore(redis(), shared);
+    const two = new RedisAccountMirrorStore(redis(), shared);
     await one.replace('org_1', 'hibob', 0, [], HOUR);
     await two.apply('org_1', 'hibob', { type: 'account.created', accountId: 'a1', createdAtMs: t0 }, HOUR);
     expect(previewFrom(await one.read('org_1', 'hibob'))?.id).toBe('a1');
-    expect(await scanKeys(redis, `${shared}*`)).toEqual([`${shared}mirror:5:org_1:hibob`]);
+    expect(await scanKeys(redis(), `${shared}*`)).toEqual([`${shared}mirror:5:org_1:hibob`]);
   });
 });

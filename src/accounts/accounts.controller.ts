@@ -4,12 +4,15 @@ import { ApiTenantAuth } from '../auth/api-tenant-auth.decorator';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import type { Tenant } from '../auth/tenant';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator';
+import { IdParamPipe } from '../common/id-param.pipe';
 import { TenantThrottlerGuard } from '../throttling/tenant-throttler.guard';
-import { AccountIdPipe } from './account-id.pipe';
 import { AccountsService } from './accounts.service';
 import { AccountListResponseDto, AccountResponseDto } from './dto/account.response.dto';
 import { ListAccountsQueryDto } from './dto/list-accounts.query.dto';
 import { UpdateAccountDto } from './dto/update-account.dto';
+
+/** Account ids go into StackOne URLs: only plain id characters get that far. */
+const ACCOUNT_ID = new IdParamPipe('id');
 
 @ApiTags('accounts')
 @ApiTenantAuth()
@@ -31,7 +34,7 @@ export class AccountsController {
   @ApiParam({ name: 'id', example: '46132201201510402136' })
   @ApiOkResponse({ type: AccountResponseDto })
   @ApiProblemResponses(400, 401, 404, 429, 502, 503, 504)
-  get(@CurrentTenant() tenant: Tenant, @Param('id', AccountIdPipe) id: string): Promise<AccountResponseDto> {
+  get(@CurrentTenant() tenant: Tenant, @Param('id', ACCOUNT_ID) id: string): Promise<AccountResponseDto> {
     return this.accounts.get(tenant, id);
   }
 
@@ -42,7 +45,7 @@ export class AccountsController {
   @ApiProblemResponses(400, 401, 404, 422, 429, 502, 503, 504)
   update(
     @CurrentTenant() tenant: Tenant,
-    @Param('id', AccountIdPipe) id: string,
+    @Param('id', ACCOUNT_ID) id: string,
     @Body() dto: UpdateAccountDto,
   ): Promise<AccountResponseDto> {
     return this.accounts.update(tenant, id, dto);
@@ -54,7 +57,7 @@ export class AccountsController {
   @ApiParam({ name: 'id', example: '46132201201510402136' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblemResponses(400, 401, 404, 429, 502, 503, 504)
-  remove(@CurrentTenant() tenant: Tenant, @Param('id', AccountIdPipe) id: string): Promise<void> {
+  remove(@CurrentTenant() tenant: Tenant, @Param('id', ACCOUNT_ID) id: string): Promise<void> {
     return this.accounts.remove(tenant, id);
   }
 }

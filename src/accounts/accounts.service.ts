@@ -11,7 +11,7 @@ import { ListAccountsQueryDto, PAGE_SIZE } from './dto/list-accounts.query.dto';
 import { UpdateAccountDto } from './dto/update-account.dto';
 
 /** One message for "unknown" and "someone else's": no existence oracle across tenants. */
-export const ACCOUNT_NOT_FOUND = 'No account with this id belongs to your tenant.';
+const ACCOUNT_NOT_FOUND = 'No account with this id belongs to your tenant.';
 
 @Injectable()
 export class AccountsService {

@@ -1,7 +1,7 @@
 import { BadRequestException, ForbiddenException } from '@nestjs/common';
 import { ProblemException } from '../common/problem.exception';
 
-export const AUTH_REALM = 'stackone-connect-service';
+const AUTH_REALM = 'stackone-connect-service';
 
 /** One body for every malformed, forged or expired token: no error oracle. */
 export const INVALID_TOKEN = 'The bearer token is invalid or expired.';

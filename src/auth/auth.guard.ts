@@ -8,7 +8,7 @@ import { IS_PUBLIC_KEY } from './public.decorator';
 import './tenant-request';
 
 /** "Bearer " plus the longest token we accept: anything longer is refused before any parsing. */
-export const MAX_AUTHORIZATION_LENGTH = MAX_TOKEN_LENGTH + 'Bearer '.length;
+const MAX_AUTHORIZATION_LENGTH = MAX_TOKEN_LENGTH + 'Bearer '.length;
 const BEARER = /^Bearer +([^ ]+) *$/i;
 
 type HeaderValue = string | string[] | undefined;

@@ -13,7 +13,7 @@ export interface Tenant {
  * One tenant-id rule and one tenant-name rule for every credential (JWT claims, X-Tenant-* headers,
  * bound API keys): whatever the credential type, only these values reach StackOne as the owner.
  */
-export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 export const TENANT_ID_RULE = '1-128 characters: letters, digits and . _ : @ - (starting with a letter or digit)';
 
 /** Refused rather than trimmed: a padded or blank name points at a misconfigured identity source. */

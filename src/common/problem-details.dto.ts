@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-export class ProblemFieldErrorDto {
+class ProblemFieldErrorDto {
   @ApiProperty({ description: 'JSON path of the offending field', example: 'expiresIn' })
   field: string;
 

@@ -1,5 +1,5 @@
 /** Problem type URIs (RFC 9457 §3.1.1): stable identifiers callers can switch on. */
-export const PROBLEM_TYPE_PREFIX = 'urn:stackone-connect-service:problem:';
+const PROBLEM_TYPE_PREFIX = 'urn:stackone-connect-service:problem:';
 export const problemType = (slug: string): string => `${PROBLEM_TYPE_PREFIX}${slug}`;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

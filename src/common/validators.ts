@@ -17,10 +17,13 @@ export function IsAbsent(options?: ValidationOptions): PropertyDecorator {
   };
 }
 
+/** Only digits become numbers; anything else stays as is and fails @IsInt with a clear message. */
+export const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
+
 /** StackOne account ids: plain id characters only, so none can steer a URL (`../x`, `//evil`). */
 export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-export const METADATA_LIMITS = { maxKeys: 50, maxKeyLength: 64, maxStringLength: 500, maxBytes: 4096 } as const;
+const METADATA_LIMITS = { maxKeys: 50, maxKeyLength: 64, maxStringLength: 500, maxBytes: 4096 } as const;
 const METADATA_KEY = /^[A-Za-z0-9_.-]+$/;
 
 /**
@@ -56,7 +59,7 @@ export function IsFlatMetadata(options?: ValidationOptions): PropertyDecorator {
   };
 }
 
-export function isFlatMetadata(value: unknown): boolean {
+function isFlatMetadata(value: unknown): boolean {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return false;
   const entries = Object.entries(value);

@@ -11,7 +11,7 @@ const MIN_DISTINCT_CHARACTERS = 8;
 
 const HOW_TO_GENERATE = 'generate one with `openssl rand -base64 32`';
 
-export function looksLikePlaceholder(value: string): boolean {
+function looksLikePlaceholder(value: string): boolean {
   return PLACEHOLDER_PATTERN.test(value);
 }
 

@@ -4,6 +4,7 @@ import { ApiTenantAuth } from '../auth/api-tenant-auth.decorator';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import { Tenant } from '../auth/tenant';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator';
+import { IdParamPipe } from '../common/id-param.pipe';
 import { Idempotent } from '../idempotency/idempotent.decorator';
 import { TenantThrottlerGuard } from '../throttling/tenant-throttler.guard';
 import { ConnectSessionsService } from './connect-sessions.service';
@@ -12,7 +13,6 @@ import { CREATE_CONNECT_SESSION_EXAMPLES, CreateConnectSessionDto } from './dto/
 import { ListSessionsQueryDto } from './dto/list-sessions.query.dto';
 import { SessionListResponseDto, SessionStatusResponseDto } from './dto/session-status.response.dto';
 import { OwnerNotInQueryGuard } from './owner-not-in-query.guard';
-import { SessionIdPipe } from './session-id.pipe';
 import { SessionStatusService } from './session-status.service';
 
 /** A replayed session is never handed out past its own expiry. */
@@ -67,7 +67,7 @@ export class ConnectSessionsController {
   @ApiParam({ name: 'sessionId', example: '1234' })
   @ApiOkResponse({ type: SessionStatusResponseDto })
   @ApiProblemResponses(400, 401, 404, 429, 503)
-  get(@CurrentTenant() tenant: Tenant, @Param('sessionId', SessionIdPipe) sessionId: string): Promise<SessionStatusResponseDto> {
+  get(@CurrentTenant() tenant: Tenant, @Param('sessionId', new IdParamPipe('sessionId')) sessionId: string): Promise<SessionStatusResponseDto> {
     return this.status.get(tenant, sessionId);
   }
 }

@@ -26,10 +26,10 @@ import {
 } from './session-record';
 import { MemorySessionStore, RedisSessionStore, SessionStore } from './session.store';
 
-export const SESSION_NOT_FOUND = 'No such connect session for your tenant.';
-export const SESSIONS_RETRY_AFTER_SECONDS = 5;
+const SESSION_NOT_FOUND = 'No such connect session for your tenant.';
+const SESSIONS_RETRY_AFTER_SECONDS = 5;
 /** How often each replica counts sessions that expired without being read. */
-export const EXPIRY_SWEEP_INTERVAL_MS = 15_000;
+const EXPIRY_SWEEP_INTERVAL_MS = 15_000;
 const SWEEP_BATCH = 500;
 const READ_BATCH = 200;
 /** The most recent sessions of a tenant an account event is matched against. */
@@ -37,7 +37,7 @@ const MATCH_SCAN_LIMIT = 1_000;
 const COMPLETE_ATTEMPTS = 3;
 
 /** 503 + Retry-After: while Redis is unreachable, session status cannot be read. */
-export class SessionsUnavailableError extends ProblemException {
+class SessionsUnavailableError extends ProblemException {
   constructor() {
     super({ status: 503, detail: 'Session status cannot be read right now; retry after Retry-After seconds.', headers: { 'Retry-After': String(SESSIONS_RETRY_AFTER_SECONDS) } });
   }

@@ -1,5 +1,4 @@
-import { Redis } from 'ioredis';
-import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from '../../test/support/redis';
+import { describeWithRedis, redisForTests, redisTestPrefix } from '../../test/support/redis';
 import { SessionCompletion, SessionRecord, StoredSession } from './session-record';
 import { MemorySessionStore, RedisSessionStore, SessionStore } from './session.store';
 
@@ -93,30 +92,23 @@ describe(MemorySessionStore.name, () => {
 });
 
 describeWithRedis(RedisSessionStore.name, () => {
-  let redis: Redis;
-  beforeAll(() => {
-    redis = new Redis(redisUrl as string);
-  });
-  afterAll(async () => {
-    await cleanUpRedisKeys(redis);
-    await redis.quit();
-  });
+  const redis = redisForTests();
 
-  contract(() => new RedisSessionStore(redis, redisTestPrefix(), 60_000));
+  contract(() => new RedisSessionStore(redis(), redisTestPrefix(), 60_000));
 
   it('keeps each record for its time to live under the prefix, and two stores on one prefix share records', async () => {
     const prefix = redisTestPrefix();
-    const one = new RedisSessionStore(redis, prefix, 60_000);
-    const two = new RedisSessionStore(redis, prefix, 60_000);
+    const one = new RedisSessionStore(redis(), prefix, 60_000);
+    const two = new RedisSessionStore(redis(), prefix, 60_000);
     const r = record();
     await one.add(r, 90_000);
-    const ttl = await redis.pttl(`${prefix}session:5:org_1:${r.sessionId}`);
+    const ttl = await redis().pttl(`${prefix}session:5:org_1:${r.sessionId}`);
     expect(ttl).toBeGreaterThan(80_000);
     expect(ttl).toBeLessThanOrEqual(90_000);
     expect(await two.get('org_1', r.sessionId)).toEqual({ record: r });
     expect(await two.complete(r, completion())).toBe(true);
     expect(await one.complete(r, completion('acc_2'))).toBe(false);
-    const raw = await redis.hgetall(`${prefix}session:5:org_1:${r.sessionId}`);
+    const raw = await redis().hgetall(`${prefix}session:5:org_1:${r.sessionId}`);
     expect(Object.keys(raw).sort()).toEqual(['c', 'r']);
   });
 });

@@ -18,7 +18,7 @@ export interface SessionStore {
 }
 
 /** A tenant's index keeps at most this many sessions (the newest); older ones drop out of listings. */
-export const SESSIONS_PER_TENANT_MAX = 10_000;
+const SESSIONS_PER_TENANT_MAX = 10_000;
 
 interface MemoryEntry extends StoredSession {
   dropAtMs: number;

@@ -1,13 +1,11 @@
 import { CallHandler, ExecutionContext, NestInterceptor, UnprocessableEntityException } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { IsOptional, IsString } from 'class-validator';
 import { Redis } from 'ioredis';
 import { lastValueFrom, Observable, of } from 'rxjs';
 import { Tenant } from '../auth/tenant';
 import { RequestValidationError } from '../common/request-validation.error';
-import { AllConfig } from '../config/config.types';
-import { loadConfig } from '../config/load-config';
 import { RedisHealth } from '../redis/redis-health';
+import { testConfigService } from '../../test/support/config';
 import { redisTestPrefix } from '../../test/support/redis';
 import { idempotencyInterceptor, IdempotentOptions } from './idempotency.interceptor';
 import { IdempotencyService, IdempotencyUnavailableError } from './idempotency.service';
@@ -25,8 +23,7 @@ interface Answer {
 const tenant: Tenant = { id: 'org_interceptor', name: 'I', via: 'jwt', principal: 'u' };
 
 function makeService(redis: Redis | null = null, env: Record<string, string> = {}): IdempotencyService {
-  const config = loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'interceptor-test-secret-0123456789abcdef', STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: redisTestPrefix(), ...env });
-  const service = new ConfigService<AllConfig, true>(config);
+  const service = testConfigService({ STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: redisTestPrefix(), ...env });
   return new IdempotencyService(service, redis, new RedisHealth(redis, service));
 }
 

@@ -1,19 +1,16 @@
 import { ConflictException, UnprocessableEntityException } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
 import { Tenant } from '../auth/tenant';
-import { AllConfig } from '../config/config.types';
-import { loadConfig } from '../config/load-config';
 import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from '../../test/support/redis';
 import { RedisHealth } from '../redis/redis-health';
+import { testConfigService } from '../../test/support/config';
 import { canonicalJson, IdempotencyService, IdempotencyUnavailableError } from './idempotency.service';
 
 const tenantA: Tenant = { id: 'org_a', name: 'A', via: 'jwt', principal: 'u' };
 const tenantB: Tenant = { id: 'org_b', name: 'B', via: 'jwt', principal: 'u' };
 
 function makeService(redis: Redis | null, env: Record<string, string> = {}): IdempotencyService {
-  const config = loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'idempotency-test-secret-0123456789abcdef', STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: redisTestPrefix(), ...env });
-  const service = new ConfigService<AllConfig, true>(config);
+  const service = testConfigService({ STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: redisTestPrefix(), ...env });
   return new IdempotencyService(service, redis, new RedisHealth(redis, service));
 }
 

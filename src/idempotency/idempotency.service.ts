@@ -9,10 +9,10 @@ import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisClient } from '../redis/redis.module';
 import { IdempotencyStore, IdempotencyStoreFullError, MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency.store';
 
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** Seconds a caller is asked to wait when the store cannot be used. */
-export const IDEMPOTENCY_RETRY_AFTER_SECONDS = 5;
+const IDEMPOTENCY_RETRY_AFTER_SECONDS = 5;
 
 /**
  * 503 + Retry-After: without the store a retry could not be recognised, so the request is refused

@@ -6,7 +6,7 @@ import { AllConfig } from '../config/config.types';
  * Paths censored wherever they appear. Request lines are built field by field (see
  * request-logging.ts), so redaction is the second line of defence for anything logged by hand.
  */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'authorization',
   'headers.authorization',
   'headers["x-api-key"]',

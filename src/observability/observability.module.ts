@@ -10,7 +10,7 @@ import { installRequestLogging } from './request-logging';
 import { StackOneTelemetry } from './stackone-telemetry';
 
 /** The process's root pino logger (made before Nest, so Nest's own messages use it too). */
-export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 /**
  * Metrics, the request log line and the request context. The per-request part is a pair of Fastify

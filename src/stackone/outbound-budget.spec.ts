@@ -1,10 +1,8 @@
-import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { testConfigService } from '../../test/support/config';
 import { describeWithRedis, redisUrl } from '../../test/support/redis';
-import { AllConfig } from '../config/config.types';
-import { loadConfig } from '../config/load-config';
 import { RedisHealth } from '../redis/redis-health';
 import { OutboundBudget } from './outbound-budget';
 import { StackOneApiError } from './stackone-api.error';
@@ -12,9 +10,7 @@ import { StackOneApiError } from './stackone-api.error';
 const healths: RedisHealth[] = [];
 
 function makeBudget(env: Record<string, string>, redis: Redis | null = null): { sut: OutboundBudget; health: RedisHealth } {
-  const config = new ConfigService<AllConfig, true>(
-    loadConfig({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'budget-test-secret-0123456789abcdef', STACKONE_MAX_RETRY_AFTER_MS: '0', ...env }),
-  );
+  const config = testConfigService({ STACKONE_MAX_RETRY_AFTER_MS: '0', ...env });
   const health = new RedisHealth(redis, config);
   healths.push(health);
   return { sut: new OutboundBudget(config, redis, health), health };

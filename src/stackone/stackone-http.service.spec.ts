@@ -1,14 +1,15 @@
-import { ConfigModule } from '@nestjs/config';
-import { Logger, LoggerService } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { once } from 'node:events';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../config/load-config';
+import { testConfigModule } from '../../test/support/config';
+import { LogCapture } from '../../test/support/logs';
 import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisModule } from '../redis/redis.module';
 import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from '../../test/support/redis';
+import { basicAuth, fail, json, startStackOneStandIn } from '../../test/support/stackone-stand-in';
+import type { StackOneStandIn, StandInHandler } from '../../test/support/stackone-stand-in';
 import { StackOneApiError } from './stackone-api.error';
 import { StackOneHttpService } from './stackone-http.service';
 import { STACKONE_OBSERVER, StackOneObserver } from './stackone.observer';
@@ -17,7 +18,8 @@ import { StackOnePool } from './stackone-pool';
 import { parseRetryAfter, upstreamMessage } from './stackone.wire-checks';
 
 const API_KEY = 'sk_unit_stackone_key_9d2e';
-const BASIC = Buffer.from(`${API_KEY}:`).toString('base64');
+/** base64(key:), the credential inside the Authorization header. */
+const BASIC = basicAuth(API_KEY).slice('Basic '.length);
 const SESSION = {
   id: 1,
   organization_id: 2,
@@ -42,63 +44,9 @@ const BODY = { origin_owner_id: 'org_1', origin_owner_name: 'Acme', provider: 'h
 const TENANT = BODY.origin_owner_id;
 
 /** Everything any Nest Logger writes while this file runs. */
-const logLines: string[] = [];
-const captureLogger: LoggerService = {
-  log: (...args: unknown[]) => logLines.push(inspect(args, { depth: 10 })),
-  error: (...args: unknown[]) => logLines.push(inspect(args, { depth: 10 })),
-  warn: (...args: unknown[]) => logLines.push(inspect(args, { depth: 10 })),
-  debug: (...args: unknown[]) => logLines.push(inspect(args, { depth: 10 })),
-  verbose: (...args: unknown[]) => logLines.push(inspect(args, { depth: 10 })),
-  fatal: (...args: unknown[]) => logLines.push(inspect(args, { depth: 10 })),
-};
+const logs = new LogCapture();
 
-type Req = IncomingMessage & { body: string };
-type Handler = (req: Req, res: ServerResponse) => void;
-
-/** A real local HTTP server standing in for StackOne; each test scripts its answers in order. */
-class StandIn {
-  server!: Server;
-  url = '';
-  seen: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] = [];
-  private handlers: Handler[] = [];
-  fallback: Handler = (req, res) => json(res, 201, SESSION);
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        this.seen.push({ method: req.method, url: req.url, headers: req.headers, body });
-        (this.handlers.shift() ?? this.fallback)(Object.assign(req, { body }), res);
-      });
-    });
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
-  }
-  reset(): void {
-    this.seen = [];
-    this.handlers = [];
-  }
-  next(...handlers: Handler[]): void {
-    this.handlers.push(...handlers);
-  }
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    this.server.close();
-    await once(this.server, 'close');
-  }
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
-const fail =
-  (status: number, headers: Record<string, string> = {}, message = `failure ${status}`): Handler =>
-  (_req, res) =>
-    json(res, status, { statusCode: status, message, timestamp: new Date().toISOString() }, headers);
-const reset: Handler = (req) => req.socket.destroy();
+const reset: StandInHandler = (req) => req.socket.destroy();
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Built {
@@ -110,15 +58,14 @@ const modules: TestingModule[] = [];
 
 /** The module under test, as the app builds it: ConfigModule + RedisModule (or a given client) + StackOneModule. */
 async function build(baseUrl: string, env: Record<string, string> = {}, redis?: Redis | null): Promise<Built> {
-  const config = loadConfig({
+  const config = {
     STACKONE_API_KEY: API_KEY,
     STACKONE_BASE_URL: baseUrl,
-    AUTH_JWT_SECRET: 'stackone-client-test-secret-0123456789ab',
     STACKONE_TIMEOUT_MS: '1500',
     STACKONE_MAX_RETRIES: '2',
     STACKONE_BREAKER_FAILURES: '50',
     ...env,
-  });
+  };
   const events: Built['events'] = [];
   const record =
     (hook: string) =>
@@ -139,13 +86,13 @@ async function build(baseUrl: string, env: Record<string, string> = {}, redis?: 
       : { module: RedisStub, global: true, providers: [{ provide: REDIS, useValue: redis }, RedisHealth], exports: [REDIS, RedisHealth] };
   const moduleRef = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
+      testConfigModule(config),
       redisModule,
       { module: ObserverModule, global: true, providers: [{ provide: STACKONE_OBSERVER, useValue: observer }], exports: [STACKONE_OBSERVER] },
       StackOneModule,
     ],
   }).compile();
-  moduleRef.useLogger(captureLogger);
+  moduleRef.useLogger(logs);
   await moduleRef.init();
   modules.push(moduleRef);
   return { sut: moduleRef.get(StackOneHttpService), moduleRef, events };
@@ -171,7 +118,7 @@ async function waitForReady(client: Redis): Promise<void> {
 }
 
 describe(StackOneHttpService.name, () => {
-  const upstream = new StandIn();
+  let upstream: StackOneStandIn;
   let sut: StackOneHttpService;
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown): void => {
@@ -179,14 +126,15 @@ describe(StackOneHttpService.name, () => {
   };
 
   beforeAll(async () => {
-    Logger.overrideLogger(captureLogger);
+    Logger.overrideLogger(logs);
     process.on('unhandledRejection', onUnhandled);
-    await upstream.start();
+    // Every request no test scripts gets SESSION, whatever its route.
+    upstream = await startStackOneStandIn({ fallback: (_req, res) => json(res, 201, SESSION) });
     ({ sut } = await build(upstream.url));
   });
   afterAll(async () => {
     for (const m of modules) await m.close();
-    await upstream.stop();
+    await upstream.close();
     process.off('unhandledRejection', onUnhandled);
   });
   beforeEach(() => {
@@ -200,7 +148,7 @@ describe(StackOneHttpService.name, () => {
       const [req] = upstream.seen;
       expect(req.method).toBe('POST');
       expect(req.url).toBe('/connect_sessions');
-      expect(req.headers.authorization).toBe(`Basic ${BASIC}`);
+      expect(req.headers.authorization).toBe(basicAuth(API_KEY));
       expect(req.headers['content-type']).toMatch(/^application\/json/);
       expect(req.headers.accept).toMatch(/application\/json/);
       expect(req.body).toBe(JSON.stringify(BODY));
@@ -214,7 +162,7 @@ describe(StackOneHttpService.name, () => {
       expect(Object.keys(post.headers).sort()).toEqual(['accept', 'authorization', 'connection', 'content-length', 'content-type', 'host']);
       expect(Object.keys(get.headers).sort()).toEqual(['accept', 'authorization', 'connection', 'host']);
       expect(get.headers.accept).toBe('application/json');
-      expect(get.headers.authorization).toBe(`Basic ${BASIC}`);
+      expect(get.headers.authorization).toBe(basicAuth(API_KEY));
     });
 
     it("sends every request under the base URL's path, to its origin only", async () => {
@@ -297,8 +245,7 @@ describe(StackOneHttpService.name, () => {
     });
 
     it('does not follow a redirect: invalid-response, and the Location target receives no request', async () => {
-      const target = new StandIn();
-      await target.start();
+      const target = await startStackOneStandIn();
       try {
         upstream.next((_q, res) => {
           res.writeHead(307, { location: `${target.url}/connect_sessions` });
@@ -310,11 +257,11 @@ describe(StackOneHttpService.name, () => {
         expect(target.seen).toHaveLength(0);
         expect(upstream.seen).toHaveLength(1);
       } finally {
-        await target.stop();
+        await target.close();
       }
     });
 
-    const broken: [string, Handler][] = [
+    const broken: [string, StandInHandler][] = [
       ['truncated JSON', (_q, res) => { res.writeHead(201, { 'content-type': 'application/json' }); res.end('{"tok'); }],
       ['HTML', (_q, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>hi</html>'); }],
       ['an empty body', (_q, res) => { res.writeHead(204); res.end(); }],
@@ -399,10 +346,9 @@ describe(StackOneHttpService.name, () => {
     });
 
     it('fails fast on connection refused (network), retrying within the deadline', async () => {
-      const closed = new StandIn();
-      await closed.start();
+      const closed = await startStackOneStandIn();
       const url = closed.url;
-      await closed.stop();
+      await closed.close();
       const { sut: refused } = await build(url, { STACKONE_MAX_RETRIES: '0' });
       const started = Date.now();
       const err = await failure(refused.createConnectSession(TENANT, BODY));
@@ -429,7 +375,7 @@ describe(StackOneHttpService.name, () => {
 
     it('never runs past the deadline, whatever the backoff', async () => {
       const { sut: slow } = await build(upstream.url, { STACKONE_MAX_RETRIES: '10', STACKONE_TIMEOUT_MS: '1000' });
-      const slow503: Handler = (req, res) => void setTimeout(() => fail(503)(req, res), 300);
+      const slow503: StandInHandler = (req, res) => void setTimeout(() => fail(503)(req, res), 300);
       upstream.next(...Array.from({ length: 12 }, () => slow503));
       const started = Date.now();
       const err = await failure(slow.createConnectSession(TENANT, BODY));
@@ -567,7 +513,7 @@ describe(StackOneHttpService.name, () => {
 
     it('stops retrying a call once another call has opened the breaker', async () => {
       const { sut: breaker, events } = await build(upstream.url, { STACKONE_BREAKER_FAILURES: '1', STACKONE_MAX_RETRIES: '2', STACKONE_BREAKER_COOLDOWN_MS: '60000' });
-      const slow503: Handler = (req, res) => void setTimeout(() => fail(503)(req, res), 150);
+      const slow503: StandInHandler = (req, res) => void setTimeout(() => fail(503)(req, res), 150);
       upstream.next(slow503, fail(500), fail(503), fail(503), fail(503));
       // A: its first attempt is slow; meanwhile B fails once (no retry for 500) and opens the breaker.
       const a = failure(breaker.createConnectSession(TENANT, BODY));
@@ -650,11 +596,7 @@ describe(StackOneHttpService.name, () => {
 
       const moduleRef = await Test.createTestingModule({
         imports: [
-          ConfigModule.forRoot({
-            isGlobal: true,
-            ignoreEnvFile: true,
-            load: [() => loadConfig({ STACKONE_API_KEY: API_KEY, STACKONE_BASE_URL: upstream.url, AUTH_JWT_SECRET: 'stackone-client-test-secret-0123456789ab' })],
-          }),
+          testConfigModule({ STACKONE_API_KEY: API_KEY, STACKONE_BASE_URL: upstream.url }),
           RedisModule,
           {
             module: class ThrowingObserver {},
@@ -690,9 +632,9 @@ describe(StackOneHttpService.name, () => {
         await failure(leaky.createConnectSession(TENANT, BODY)), // circuit-open
       ];
       expect(errors.map((e) => e.kind)).toEqual(['http', 'http', 'http', 'circuit-open']);
-      expect(logLines.some((l) => l.includes('circuit breaker open'))).toBe(true);
+      expect(logs.lines.some((l) => l.includes('circuit breaker open'))).toBe(true);
       const printed = [
-        ...logLines,
+        ...logs.lines,
         JSON.stringify(events),
         ...errors.flatMap((e) => [JSON.stringify(e), String(e), inspect(e, { depth: 10, showHidden: true }), e.stack ?? '', e.message]),
       ];

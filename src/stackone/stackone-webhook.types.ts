@@ -3,7 +3,7 @@
  * in StackOneHQ/examples, apps/rag-knowledge-agent). Other event families carry more fields; the
  * service reads only these. The sandbox sends the same shape.
  */
-export const ACCOUNT_WEBHOOK_EVENTS = ['account.created', 'account.updated', 'account.deleted'] as const;
+const ACCOUNT_WEBHOOK_EVENTS = ['account.created', 'account.updated', 'account.deleted'] as const;
 export type AccountWebhookEvent = (typeof ACCOUNT_WEBHOOK_EVENTS)[number];
 
 export interface StackOneWebhookWire {
@@ -19,6 +19,19 @@ export interface StackOneWebhookWire {
   /** When this delivery was sent, ISO 8601: the replay window is measured from it. */
   sent_at?: string;
 }
+
+/** One account event as StackOne sends it: the API docs' example body. */
+export const ACCOUNT_WEBHOOK_EXAMPLE: AccountWebhookWire = {
+  event: 'account.created',
+  account_id: '46132201',
+  provider: 'hibob',
+  origin_owner_id: 'org_acme',
+  origin_owner_name: 'Acme Inc',
+  origin_username: 'jane@acme.example',
+  project_id: 'proj_1',
+  event_date: '2026-11-25T10:00:00.000Z',
+  sent_at: '2026-11-25T10:00:01.000Z',
+};
 
 /** An account event with what the service needs to act on it. */
 export type AccountWebhookWire = StackOneWebhookWire & {

@@ -9,7 +9,7 @@ import {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
-export function isConnectSession(v: unknown): v is ConnectSessionWire {
+function isConnectSession(v: unknown): v is ConnectSessionWire {
   return isObject(v) && isText(v.origin_owner_id) && typeof v.origin_owner_name === 'string' && typeof v.created_at === 'string';
 }
 
@@ -25,7 +25,7 @@ export function isLinkedAccountList(v: unknown): v is LinkedAccountWire[] {
   return Array.isArray(v) && v.every(isLinkedAccount);
 }
 
-export function isConnector(v: unknown): v is ConnectorMetaWire {
+function isConnector(v: unknown): v is ConnectorMetaWire {
   return isObject(v) && isText(v.provider) && typeof v.provider_name === 'string' && typeof v.category === 'string';
 }
 

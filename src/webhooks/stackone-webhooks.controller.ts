@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator';
 import { KEEP_RAW_BODY, rawBodyOf } from '../http-edge/json-body';
+import { ACCOUNT_WEBHOOK_EXAMPLE } from '../stackone/stackone-webhook.types';
 import { WebhookAckDto } from './dto/webhook-ack.dto';
 import { StackOneWebhooksService } from './stackone-webhooks.service';
 import { SIGNATURE_HEADER } from './webhook-signature';
@@ -30,17 +31,7 @@ export class StackOneWebhooksController {
     schema: {
       type: 'object',
       required: ['event'],
-      example: {
-        event: 'account.created',
-        account_id: '46132201',
-        provider: 'hibob',
-        origin_owner_id: 'org_acme',
-        origin_owner_name: 'Acme Inc',
-        origin_username: 'jane@acme.example',
-        project_id: 'proj_1',
-        event_date: '2026-11-25T10:00:00.000Z',
-        sent_at: '2026-11-25T10:00:01.000Z',
-      },
+      example: ACCOUNT_WEBHOOK_EXAMPLE,
     },
   })
   @ApiOkResponse({ type: WebhookAckDto })

@@ -19,7 +19,7 @@ export type WebhookOutcome = WebhookAck | 'invalid-signature' | 'invalid-body';
  * Longest wait for the subscribers before the delivery is acknowledged anyway (they go on in the
  * background): StackOne gets a prompt answer even when a subscriber's store is slow.
  */
-export const ACK_WAIT_MS = 2_000;
+const ACK_WAIT_MS = 2_000;
 
 export interface WebhookDelivery {
   /** The exact bytes received (undefined: no body). */

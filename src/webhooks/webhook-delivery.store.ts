@@ -8,7 +8,7 @@ export interface WebhookDeliveryStore {
 }
 
 /** How many deliveries one process remembers without Redis (about 100 bytes each). */
-export const WEBHOOK_MEMORY_MAX_ENTRIES = 10_000;
+const WEBHOOK_MEMORY_MAX_ENTRIES = 10_000;
 
 /**
  * This process's memory of deliveries, bounded: at the bound, expired ones go first, then the

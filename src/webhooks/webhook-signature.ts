@@ -4,7 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const SIGNATURE_HEADER = 'x-stackone-signature';
 
 /** StackOne's signature: base64url (unpadded) of HMAC-SHA256 over the raw request body, keyed with the endpoint's secret. */
-export function webhookSignature(secret: string, rawBody: Buffer): string {
+function webhookSignature(secret: string, rawBody: Buffer): string {
   return createHmac('sha256', secret).update(rawBody).digest('base64url');
 }
 

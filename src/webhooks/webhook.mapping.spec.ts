@@ -1,15 +1,9 @@
-import { isAccountWebhook, isStackOneWebhook, StackOneWebhookWire } from '../stackone/stackone-webhook.types';
+import { ACCOUNT_WEBHOOK_EXAMPLE, isAccountWebhook, isStackOneWebhook, StackOneWebhookWire } from '../stackone/stackone-webhook.types';
 import { freshness, toAccountEvent } from './webhook.mapping';
 
 const wire = (over: Partial<Record<keyof StackOneWebhookWire, unknown>> = {}): StackOneWebhookWire =>
   ({
-    event: 'account.created',
-    account_id: '46132201',
-    provider: 'hibob',
-    origin_owner_id: 'org_acme',
-    origin_owner_name: 'Acme Inc',
-    origin_username: 'jane@acme.example',
-    project_id: 'proj_1',
+    ...ACCOUNT_WEBHOOK_EXAMPLE,
     event_date: '2026-11-25T10:00:00Z',
     sent_at: '2026-11-25T10:00:02.500Z',
     ...over,

@@ -1,9 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { createSandbox } from '../../sandbox/sandbox';
+import type { Sandbox } from '../../sandbox/sandbox';
 import { createApp } from '../../src/app.factory';
 import type { RawEnv } from '../../src/config/load-config';
-import { testConfig } from './config';
+import { TEST_STACKONE_KEY, testConfig } from './config';
 import { LogCapture } from './logs';
 
 export interface TestService {
@@ -31,4 +33,26 @@ export async function startService(stackoneUrl: string, env: RawEnv = {}): Promi
     },
     close: () => app.close(),
   };
+}
+
+export interface ServiceOverSandbox {
+  sandbox: Sandbox;
+  svc: TestService;
+}
+
+/**
+ * For one describe block: a sandbox keyed with TEST_STACKONE_KEY and the real app (`env`) in front
+ * of it, started before the block's tests and closed after them. Read the fields inside tests and hooks.
+ */
+export function serviceOverSandbox(env: RawEnv = {}): ServiceOverSandbox {
+  const ctx = {} as ServiceOverSandbox;
+  beforeAll(async () => {
+    ctx.sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    ctx.svc = await startService(ctx.sandbox.url, env);
+  });
+  afterAll(async () => {
+    await ctx.svc?.close();
+    await ctx.sandbox?.close();
+  });
+  return ctx;
 }

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { describeIfAvailable } from './needs';
 
@@ -67,4 +68,21 @@ export async function cleanUpRedisKeys(client?: Redis): Promise<number> {
   } finally {
     if (!client) await redis.quit();
   }
+}
+
+/**
+ * One client for a describe block's Redis tests: opened before them; after them the keys under the
+ * prefixes they made are deleted and the client closed. Call the result inside tests and hooks.
+ */
+export function redisForTests(options: RedisOptions = {}): () => Redis {
+  let client: Redis | undefined;
+  beforeAll(() => {
+    client = new Redis(redisUrl as string, options);
+  });
+  afterAll(async () => {
+    if (!client) return;
+    await cleanUpRedisKeys(client);
+    await client.quit();
+  });
+  return () => client as Redis;
 }

@@ -23,6 +23,8 @@ export interface StandInOptions {
   record?: boolean;
   /** Default 0: a free port. */
   port?: number;
+  /** Answers every request no `next` handler takes, in place of the default routes. */
+  fallback?: StandInHandler;
 }
 
 export interface StackOneStandIn {
@@ -46,6 +48,12 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 }
+
+/** A handler answering with StackOne's error body (`statusCode`, `message`, `timestamp`). */
+export const fail =
+  (status: number, headers: Record<string, string> = {}, message = `failure ${status}`): StandInHandler =>
+  (_req, res) =>
+    json(res, status, { statusCode: status, message, timestamp: new Date().toISOString() }, headers);
 
 let sessionIds = 0;
 
@@ -94,7 +102,7 @@ export async function startStackOneStandIn(options: StandInOptions = {}): Promis
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       if (record) standIn.seen.push({ method: req.method, url: req.url, headers: req.headers, body });
-      const handler = handlers.length > 0 ? (handlers.shift() as StandInHandler) : routes;
+      const handler = handlers.length > 0 ? (handlers.shift() as StandInHandler) : (options.fallback ?? routes);
       handler(Object.assign(req, { body }), res);
     });
   });

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-export class AccountStatusReasonDto {
+class AccountStatusReasonDto {
   @ApiPropertyOptional({ example: 'credentials_expired' }) code?: string;
   @ApiPropertyOptional({ example: 'The API key was revoked' }) description?: string;
   @ApiProperty({ example: '2026-11-24T12:00:00.000Z', format: 'date-time' }) timestamp: string;

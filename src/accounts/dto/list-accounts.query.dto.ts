@@ -1,23 +1,18 @@
-import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { PROVIDER_KEY_PATTERN } from '../../providers/provider-key';
-import { IsAbsent } from '../../common/validators';
-import { OWNER_NOT_IN_QUERY } from '../../common/request-validation.error';
+import { toInt } from '../../common/validators';
+import { OwnerFreeQuery } from '../../common/owner-free.query';
 
 export const PAGE_SIZE = { default: 25, max: 100 } as const;
-export const ACCOUNT_STATUSES = ['active', 'inactive', 'error'] as const;
+const ACCOUNT_STATUSES = ['active', 'inactive', 'error'] as const;
 
 /** `?a=x&a=y` and `?a=x,y` both become ['x', 'y']. */
 const toList = ({ value }: { value: unknown }): unknown[] =>
   (Array.isArray(value) ? (value as unknown[]) : [value]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])).filter((v) => v !== '');
 
-/** Only digits become numbers; anything else stays as is and fails @IsInt with a clear message. */
-const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
-
-const ownerAbsent = { message: OWNER_NOT_IN_QUERY };
-
-export class ListAccountsQueryDto {
+export class ListAccountsQueryDto extends OwnerFreeQuery {
   @ApiPropertyOptional({ description: 'Provider keys (repeat the parameter or separate with commas)', type: [String], example: ['hibob'] })
   @IsOptional()
   @Transform(toList)
@@ -48,12 +43,4 @@ export class ListAccountsQueryDto {
   @Min(1)
   @Max(PAGE_SIZE.max)
   pageSize?: number;
-
-  // Every spelling in OWNER_FIELDS: the owner is refused with a message naming the query string.
-  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) originOwnerId?: unknown;
-  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) originOwnerName?: unknown;
-  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) originOwnerIds?: unknown;
-  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) origin_owner_id?: unknown;
-  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) origin_owner_name?: unknown;
-  @ApiHideProperty() @ValidateIf(() => true) @IsAbsent(ownerAbsent) origin_owner_ids?: unknown;
 }
