@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { accountMirrorProviders } from '../../test/support/account-mirror';
@@ -86,11 +87,14 @@ describe(`${AccountMirror.name}: the accountAction preview (AccountsService.find
     });
 
     it("keeps other owners out: their events touch nothing, and accounts StackOne mis-lists are neither answered nor mirrored", async () => {
+      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       b.stackone.listAccounts.mockResolvedValue([account('foreign', { origin_owner_id: 'org_2', origin_owner_name: 'Other' })]);
       expect(await b.sut.findForProvider(tenant, 'hibob')).toBeUndefined();
       await b.events.publish(event('account.created', 'theirs', { tenantId: 'org_2' }));
       expect(await b.sut.findForProvider(tenant, 'hibob')).toBeUndefined();
       expect(b.stackone.listAccounts).toHaveBeenCalledTimes(1);
+      expect(logged).toHaveBeenCalledWith(expect.stringContaining('of other owners'));
+      logged.mockRestore();
     });
 
     it('does not mirror a full page: more accounts may follow it, so the next preview asks again', async () => {
@@ -114,7 +118,10 @@ describe(`${AccountMirror.name}: the accountAction preview (AccountsService.find
       b.stackone.listAccounts.mockResolvedValueOnce([]);
       expect(await b.sut.findForProvider(tenant, 'hibob')).toBeUndefined();
       b.stackone.listAccounts.mockResolvedValueOnce([account('seen'), account('foreign', { origin_owner_id: 'org_2' })]);
+      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       await b.sut.list(tenant, {});
+      expect(logged).toHaveBeenCalledWith(expect.stringContaining('of other owners'));
+      logged.mockRestore();
       expect(await b.sut.findForProvider(tenant, 'hibob')).toEqual({ id: 'seen' });
       expect(b.stackone.listAccounts).toHaveBeenCalledTimes(2);
     });

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { accountMirrorProviders } from '../../test/support/account-mirror';
 import { testConfigModule } from '../../test/support/config';
@@ -58,9 +59,12 @@ describe(AccountsService.name, () => {
   });
 
   it("drops, logs and counts accounts of other owners that StackOne lists despite the owner filter", async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     stackone.listAccounts.mockResolvedValueOnce([account('a'), account('x', 'org_2'), account('y', 'org_3')]);
     const page = await sut.list(tenant, {});
     expect(page.data.map((a) => a.id)).toEqual(['a']);
     expect(await mismatches()).toBe(2);
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('StackOne listed 2 account(s) of other owners for tenant org_1'));
+    logged.mockRestore();
   });
 });

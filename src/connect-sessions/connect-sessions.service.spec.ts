@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { NotFoundException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { accountMirrorProviders } from '../../test/support/account-mirror';
@@ -74,10 +75,14 @@ describe(ConnectSessionsService.name, () => {
     stackone.getAccount.mockResolvedValue(account());
     stackone.createConnectSession.mockResolvedValue({ ...session(), origin_owner_id: 'org_2', origin_owner_name: 'Other Co' });
 
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const err = await sut.create(tenant, dto).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(StackOneApiError);
     expect((err as StackOneApiError).kind).toBe('invalid-response');
     expect(await mismatches()).toBe(1);
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('with origin_owner_id "org_2"'));
+    expect(JSON.stringify(logged.mock.calls)).not.toMatch(/\btok\b|hub\.example/);
+    logged.mockRestore();
   });
 
   it('hands over a session whose owner is the tenant, uncounted', async () => {
