@@ -1,0 +1,131 @@
+import { AccountEvent } from '../src/account-events/account-event';
+import { AccountEvents } from '../src/account-events/account-events.service';
+import { createSandbox, Sandbox } from '../sandbox/sandbox';
+import { startService, TestService } from './support/app';
+import { TEST_STACKONE_KEY } from './support/config';
+import { bearer } from './support/jwt';
+import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from './support/redis';
+
+const acme = (): Promise<string> => bearer({ org_id: 'org_acme', org_name: 'Acme Inc', sub: 'user_jane' });
+const globex = (): Promise<string> => bearer({ org_id: 'org_globex', org_name: 'Globex', sub: 'user_hank' });
+
+const accountEvent = (overrides: Partial<AccountEvent> = {}): AccountEvent => ({
+  type: 'account.created',
+  accountId: 'acc_hibob_1',
+  provider: 'hibob',
+  tenantId: 'org_acme',
+  tenantName: 'Acme Inc',
+  occurredAt: new Date().toISOString(),
+  receivedAt: new Date().toISOString(),
+  ...overrides,
+});
+
+interface FeedPage {
+  data: Array<{ id: string; type: string; timestamp: string; data: Record<string, string> }>;
+  nextCursor: string | null;
+}
+
+async function feed(svc: TestService, auth: string, query = ''): Promise<FeedPage> {
+  const res = await svc.http().get(`/v1/events${query}`).set('Authorization', auth).expect(200);
+  return res.body as FeedPage;
+}
+
+describe('tenant event feed (service against the StackOne sandbox, events in memory)', () => {
+  let sandbox: Sandbox;
+  let svc: TestService;
+
+  beforeAll(async () => {
+    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    svc = await startService(sandbox.url, { RATE_LIMIT_PER_TENANT: '1000' });
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await sandbox?.close();
+  });
+
+  it("lists the tenant's account events and its session completion in order, pages by cursor, and shows another tenant nothing", async () => {
+    const auth = await acme();
+    expect(await feed(svc, auth)).toEqual({ data: [], nextCursor: null });
+    const created = await svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ provider: 'hibob', label: 'Acme HiBob' }).expect(201);
+    const sessionId = (created.body as { sessionId: string }).sessionId;
+    const bus = svc.app.get(AccountEvents);
+    await bus.publish(accountEvent());
+    await bus.publish(accountEvent({ type: 'account.updated' }));
+    await bus.publish(accountEvent({ type: 'account.deleted' }));
+    await bus.publish(accountEvent({ type: 'account.created', tenantId: 'org_globex', tenantName: 'Globex', accountId: 'acc_globex' }));
+
+    const page = await feed(svc, auth);
+    expect(page.data.map((e) => e.type)).toEqual(['account.created', 'connect_session.completed', 'account.updated', 'account.deleted']);
+    expect(page.data[0]).toEqual({
+      id: expect.stringMatching(/^\d+-\d+$/),
+      type: 'account.created',
+      timestamp: expect.any(String),
+      data: { tenantId: 'org_acme', tenantName: 'Acme Inc', accountId: 'acc_hibob_1', provider: 'hibob' },
+    });
+    expect(page.data[1].data).toEqual({
+      tenantId: 'org_acme',
+      tenantName: 'Acme Inc',
+      accountId: 'acc_hibob_1',
+      provider: 'hibob',
+      label: 'Acme HiBob',
+      sessionId,
+      status: 'completed',
+    });
+    expect(page.nextCursor).toBe(page.data[3].id);
+    // Never the session's token.
+    expect(JSON.stringify(page)).not.toContain((created.body as { token: string }).token);
+
+    const first = await feed(svc, auth, '?limit=2');
+    expect(first.data.map((e) => e.id)).toEqual(page.data.slice(0, 2).map((e) => e.id));
+    expect(first.nextCursor).toBe(page.data[1].id);
+    const second = await feed(svc, auth, `?limit=2&after=${first.nextCursor}`);
+    expect(second.data.map((e) => e.id)).toEqual(page.data.slice(2).map((e) => e.id));
+    const none = await feed(svc, auth, `?limit=2&after=${second.nextCursor}`);
+    expect(none).toEqual({ data: [], nextCursor: second.nextCursor });
+
+    const other = await feed(svc, await globex());
+    expect(other.data.map((e) => [e.type, e.data.accountId])).toEqual([['account.created', 'acc_globex']]);
+  });
+
+  it.each([['?after=abc'], ['?after=1-2-3'], ['?limit=0'], ['?limit=501'], ['?origin_owner_id=org_globex']])('answers %s with 400 problem+json', async (query) => {
+    const res = await svc.http().get(`/v1/events${query}`).set('Authorization', await acme()).expect(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ status: 400 });
+  });
+
+  it('needs a tenant credential', async () => {
+    const res = await svc.http().get('/v1/events').expect(401);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+});
+
+describeWithRedis('tenant event feed shared through Redis by two replicas', () => {
+  let sandbox: Sandbox;
+  let one: TestService;
+  let two: TestService;
+
+  beforeAll(async () => {
+    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    const env = { REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: redisTestPrefix() };
+    [one, two] = await Promise.all([startService(sandbox.url, env), startService(sandbox.url, env)]);
+  });
+  afterAll(async () => {
+    await Promise.all([one?.close(), two?.close()]);
+    await sandbox?.close();
+    await cleanUpRedisKeys();
+  });
+
+  it('lists on each replica the events either one logged, and a cursor from one pages on the other', async () => {
+    const auth = await acme();
+    await one.app.get(AccountEvents).publish(accountEvent({ accountId: 'acc_one' }));
+    await two.app.get(AccountEvents).publish(accountEvent({ accountId: 'acc_two' }));
+    await two.app.get(AccountEvents).publish(accountEvent({ tenantId: 'org_globex', accountId: 'acc_globex' }));
+    const fromOne = await feed(one, auth);
+    const fromTwo = await feed(two, auth);
+    expect(fromOne.data.map((e) => e.data.accountId)).toEqual(['acc_one', 'acc_two']);
+    expect(fromTwo).toEqual(fromOne);
+    const next = await feed(two, auth, `?limit=1`);
+    expect((await feed(one, auth, `?after=${next.nextCursor}`)).data.map((e) => e.data.accountId)).toEqual(['acc_two']);
+    expect((await feed(one, await globex())).data.map((e) => e.data.accountId)).toEqual(['acc_globex']);
+  });
+});
