@@ -6,6 +6,8 @@ import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
 import { bearer } from './support/jwt';
+import { counterValue } from './support/metrics';
+import { RedisServer } from './support/redis-server';
 import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from './support/redis';
 import { startStackOneStandIn, StackOneStandIn, wireSession } from './support/stackone-stand-in';
 
@@ -169,4 +171,49 @@ describeWithRedis('tenant event feed shared through Redis by two replicas', () =
     expect((await feed(one, auth, `?after=${next.nextCursor}`)).data.map((e) => e.data.accountId)).toEqual(['acc_two']);
     expect((await feed(one, await globex())).data.map((e) => e.data.accountId)).toEqual(['acc_globex']);
   });
+});
+
+describe('tenant event feed while Redis is down', () => {
+  let redis: RedisServer;
+  let sandbox: Sandbox;
+  let svc: TestService;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
+    svc = await startService(sandbox.url, { REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'feed-outage:', REDIS_COMMAND_TIMEOUT_MS: '300' });
+  }, 30_000);
+  afterAll(async () => {
+    await svc?.close();
+    await sandbox?.close();
+    // A private server without persistence: its keys go with it.
+    await redis?.close();
+  });
+
+  const fallbacks = async (): Promise<number> => counterValue((await svc.http().get('/metrics').expect(200)).text, 'redis_fallbacks_total', { use: 'events' });
+
+  it('skips writes with a warning and a counted fallback, answers reads 503 with Retry-After, and lists again once Redis is back', async () => {
+    const auth = await acme();
+    const bus = svc.app.get(AccountEvents);
+    await bus.publish(accountEvent({ accountId: 'acc_before' }));
+    expect((await feed(svc, auth)).data.map((e) => e.data.accountId)).toEqual(['acc_before']);
+
+    await redis.kill();
+    const before = await fallbacks();
+    await bus.publish(accountEvent({ accountId: 'acc_lost' }));
+    expect(svc.logs.text()).toContain('Event account.created of tenant org_acme not logged');
+    const res = await svc.http().get('/v1/events').set('Authorization', auth).expect(503);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await fallbacks()).toBe(before + 2);
+
+    await redis.restart();
+    const deadline = Date.now() + 10_000;
+    let status = 0;
+    while (Date.now() < deadline && (status = (await svc.http().get('/v1/events').set('Authorization', auth)).status) !== 200) await sleep(100);
+    expect(status).toBe(200);
+    await bus.publish(accountEvent({ accountId: 'acc_after' }));
+    // The private server has no persistence: only what was logged after the restart is there.
+    expect((await feed(svc, auth)).data.map((e) => e.data.accountId)).toEqual(['acc_after']);
+  }, 30_000);
 });
