@@ -9,6 +9,7 @@ import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { createValidationPipe } from './common/request-validation.error';
 import { AllConfig } from './config/config.types';
 import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProvidersModule } from './providers/providers.module';
@@ -40,6 +41,7 @@ export class AppModule {
         AuthModule,
         ThrottlingModule,
         HealthModule,
+        EventsModule,
         ConnectSessionsModule,
         AccountsModule,
         ProvidersModule,

@@ -95,6 +95,13 @@ export interface SessionsConfig {
   memoryMaxEntries: number;
 }
 
+export interface EventsConfig {
+  /** How long the tenant event feed keeps an event. */
+  retentionSeconds: number;
+  /** Bound of the in-memory event log (used without Redis), in events of all tenants; the oldest go first. */
+  memoryMaxEntries: number;
+}
+
 export interface WebhooksConfig {
   /** StackOne's webhook signing secrets (more than one while rotating); empty: POST /webhooks/stackone answers 404. */
   secrets: string[];
@@ -118,6 +125,7 @@ export interface AllConfig {
   http: HttpConfig;
   redis: RedisConfig;
   sessions: SessionsConfig;
+  events: EventsConfig;
   webhooks: WebhooksConfig;
   accountMirror: AccountMirrorConfig;
 }

@@ -144,6 +144,8 @@ export class EnvironmentVariables {
 
   @EnvInt(0) SESSION_RETENTION_SECONDS = 604_800;
   @EnvInt(1) SESSION_MEMORY_MAX_ENTRIES = 10_000;
+  @EnvInt(1) EVENT_RETENTION_SECONDS = 604_800;
+  @EnvInt(1) EVENT_MEMORY_MAX_ENTRIES = 10_000;
   /** A comma list, so a new secret can be added before the old one is removed. */
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? toList(value) : value))
   @EnvRule('webhookSecrets', (value) => webhookSecretsProblem(value))

@@ -55,6 +55,7 @@ export function loadConfig(raw: RawEnv): AllConfig {
     },
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
     sessions: { retentionSeconds: env.SESSION_RETENTION_SECONDS, memoryMaxEntries: env.SESSION_MEMORY_MAX_ENTRIES },
+    events: { retentionSeconds: env.EVENT_RETENTION_SECONDS, memoryMaxEntries: env.EVENT_MEMORY_MAX_ENTRIES },
     webhooks: { secrets: env.STACKONE_WEBHOOK_SECRET, maxAgeSeconds: env.STACKONE_WEBHOOK_MAX_AGE_SECONDS },
     accountMirror: {
       enabled: env.STACKONE_WEBHOOK_SECRET.length > 0,

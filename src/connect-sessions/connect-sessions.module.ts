@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { ProvidersModule } from '../providers/providers.module';
+import { EventsModule } from '../events/events.module';
 import { StackOneModule } from '../stackone/stackone.module';
 import { ConnectSessionsController } from './connect-sessions.controller';
 import { ConnectSessionsService } from './connect-sessions.service';
 import { SessionStatusService } from './session-status.service';
 
 @Module({
-  imports: [StackOneModule, IdempotencyModule, AccountsModule, ProvidersModule],
+  imports: [EventsModule, StackOneModule, IdempotencyModule, AccountsModule, ProvidersModule],
   controllers: [ConnectSessionsController],
   providers: [ConnectSessionsService, SessionStatusService],
 })

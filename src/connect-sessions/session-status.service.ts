@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents } from '../account-events/account-events.service';
 import { ProblemException } from '../common/problem.exception';
 import { Tenant } from '../auth/tenant';
 import { AllConfig } from '../config/config.types';
+import { EventLog } from '../events/event-log.service';
 import { MetricsService } from '../observability/metrics.service';
 import { ProvidersService } from '../providers/providers.service';
 import { RedisHealth } from '../redis/redis-health';
@@ -24,7 +25,7 @@ import {
   sessionStatus,
   StoredSession,
 } from './session-record';
-import { MemorySessionStore, RedisSessionStore, SessionStore } from './session.store';
+import { ExpiredSession, MemorySessionStore, RedisSessionStore, SessionStore } from './session.store';
 
 const SESSION_NOT_FOUND = 'No such connect session for your tenant.';
 const SESSIONS_RETRY_AFTER_SECONDS = 5;
@@ -72,6 +73,8 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: MetricsService,
     private readonly events: AccountEvents,
     private readonly providers: ProvidersService,
+    // Optional so specs that build this service alone need no feed.
+    @Optional() private readonly eventLog?: EventLog,
   ) {
     const { retentionSeconds, memoryMaxEntries } = config.get('sessions', { infer: true });
     const { keyPrefix } = config.get('redis', { infer: true });
@@ -178,7 +181,10 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
     this.sweeping = true;
     try {
       const expired = await this.store.sweepExpired(Date.now(), SWEEP_BATCH);
-      for (const { provider } of expired) this.metrics.sessionsExpired.inc({ provider: provider ?? 'none' });
+      for (const session of expired) {
+        this.metrics.sessionsExpired.inc({ provider: session.provider ?? 'none' });
+        await this.logExpired(session);
+      }
     } catch (err) {
       this.health.failed(err);
     } finally {
@@ -209,17 +215,42 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
     // The session's own provider label, so completed / created per label is a conversion rate.
     this.metrics.sessionsCompleted.inc({ provider: match.record.provider ?? 'none', action: completion.action });
     this.metrics.sessionCompletion.observe(Math.max(0, (at - Date.parse(match.record.createdAt)) / 1000));
+    await this.eventLog?.append('connect_session.completed', completion.completedAt, {
+      tenantId: match.record.tenantId,
+      tenantName: event.tenantName,
+      sessionId: match.record.sessionId,
+      accountId: event.accountId,
+      provider: match.record.provider ?? event.provider,
+      label: match.record.label,
+      status: 'completed',
+    });
     return true;
   }
 
   private async countIfExpired(stored: StoredSession, now: number): Promise<void> {
     if (sessionStatus(stored, now) !== 'expired') return;
     try {
-      if (await this.store.claimExpired(stored.record)) this.metrics.sessionsExpired.inc({ provider: stored.record.provider ?? 'none' });
+      if (await this.store.claimExpired(stored.record)) {
+        this.metrics.sessionsExpired.inc({ provider: stored.record.provider ?? 'none' });
+        await this.logExpired(stored.record);
+      }
     } catch (err) {
       // The sweep counts it later.
       this.health.failed(err);
     }
+  }
+
+  /** The feed's connect_session.expired, once per session: only the replica whose claim counted it logs it. */
+  private logExpired(session: ExpiredSession & Partial<Pick<SessionRecord, 'label' | 'expiresAt'>>): Promise<void> {
+    return (
+      this.eventLog?.append('connect_session.expired', session.expiresAt ?? new Date().toISOString(), {
+        tenantId: session.tenantId,
+        sessionId: session.sessionId,
+        provider: session.provider,
+        label: session.label,
+        status: 'expired',
+      }) ?? Promise.resolve()
+    );
   }
 
   /** A store read, or 503 when Redis is known down, fails or times out. */

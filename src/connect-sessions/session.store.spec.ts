@@ -62,7 +62,7 @@ function contract(make: () => SessionStore): void {
     for (const r of [readFirst, sweptFirst, done, pending]) await sut.add(r, HOUR);
     await sut.complete(done, completion());
     expect(await sut.claimExpired(readFirst)).toBe(true);
-    expect(await sut.sweepExpired(Date.now(), 100)).toEqual([{ provider: 'greenhouse' }]);
+    expect(await sut.sweepExpired(Date.now(), 100)).toEqual([{ tenantId: sweptFirst.tenantId, sessionId: sweptFirst.sessionId, provider: 'greenhouse' }]);
     expect(await sut.claimExpired(readFirst)).toBe(false);
     expect(await sut.claimExpired(sweptFirst)).toBe(false);
     expect(await sut.sweepExpired(Date.now(), 100)).toEqual([]);

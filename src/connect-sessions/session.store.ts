@@ -2,6 +2,9 @@ import type { Redis } from 'ioredis';
 import { EXPIRES_IN_BOUNDS } from './dto/create-connect-session.dto';
 import { SessionCompletion, SessionRecord, StoredSession } from './session-record';
 
+/** A session the sweep claimed as expired. */
+export type ExpiredSession = Pick<SessionRecord, 'tenantId' | 'sessionId' | 'provider'>;
+
 /** Where session records live: Redis across replicas, or this process's memory. */
 export interface SessionStore {
   /** Keeps `record` for `ttlMs` (its lifetime plus the retention window). */
@@ -14,7 +17,7 @@ export interface SessionStore {
   /** True only the first time a pending session is claimed as expired (so it is counted once). */
   claimExpired(record: SessionRecord): Promise<boolean>;
   /** Claims up to `limit` pending sessions whose expiresAt has passed; returns what was claimed. */
-  sweepExpired(nowMs: number, limit: number): Promise<Array<Pick<SessionRecord, 'provider'>>>;
+  sweepExpired(nowMs: number, limit: number): Promise<ExpiredSession[]>;
 }
 
 /** A tenant's index keeps at most this many sessions (the newest); older ones drop out of listings. */
@@ -77,8 +80,8 @@ export class MemorySessionStore implements SessionStore {
     return Promise.resolve(true);
   }
 
-  sweepExpired(nowMs: number, limit: number): Promise<Array<Pick<SessionRecord, 'provider'>>> {
-    const claimed: Array<Pick<SessionRecord, 'provider'>> = [];
+  sweepExpired(nowMs: number, limit: number): Promise<ExpiredSession[]> {
+    const claimed: ExpiredSession[] = [];
     for (const [key, entry] of this.all) {
       if (claimed.length >= limit) break;
       if (entry.dropAtMs <= nowMs) {
@@ -87,7 +90,7 @@ export class MemorySessionStore implements SessionStore {
       }
       if (entry.completion || entry.expiredClaimed || Date.parse(entry.record.expiresAt) > nowMs) continue;
       entry.expiredClaimed = true;
-      claimed.push({ provider: entry.record.provider });
+      claimed.push({ tenantId: entry.record.tenantId, sessionId: entry.record.sessionId, provider: entry.record.provider });
     }
     return Promise.resolve(claimed);
   }
@@ -209,14 +212,14 @@ export class RedisSessionStore implements SessionStore {
     return (await this.redis.zrem(this.expiringKey(), expiringMember(record))) === 1;
   }
 
-  async sweepExpired(nowMs: number, limit: number): Promise<Array<Pick<SessionRecord, 'provider'>>> {
+  async sweepExpired(nowMs: number, limit: number): Promise<ExpiredSession[]> {
     const due = await this.redis.zrangebyscore(this.expiringKey(), '-inf', nowMs, 'LIMIT', 0, limit);
     if (due.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const member of due) pipeline.zrem(this.expiringKey(), member);
     const removed = throwIfFailed(await pipeline.exec()) as number[];
     // Only the replica whose ZREM removed a member counts it.
-    return due.filter((_, i) => removed[i] === 1).map((member) => ({ provider: providerOfMember(member) }));
+    return due.filter((_, i) => removed[i] === 1).flatMap((member) => expiredOfMember(member) ?? []);
   }
 
   private sessionKey(tenantId: string, sessionId: string): string {
@@ -234,10 +237,11 @@ export class RedisSessionStore implements SessionStore {
 
 const expiringMember = (record: SessionRecord): string => JSON.stringify([record.tenantId, record.sessionId, record.provider ?? null]);
 
-function providerOfMember(member: string): string | undefined {
+function expiredOfMember(member: string): ExpiredSession | undefined {
   try {
-    const provider = (JSON.parse(member) as unknown[])[2];
-    return typeof provider === 'string' ? provider : undefined;
+    const [tenantId, sessionId, provider] = JSON.parse(member) as unknown[];
+    if (typeof tenantId !== 'string' || typeof sessionId !== 'string') return undefined;
+    return { tenantId, sessionId, provider: typeof provider === 'string' ? provider : undefined };
   } catch {
     return undefined;
   }

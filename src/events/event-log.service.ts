@@ -1,0 +1,97 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AccountEvent } from '../account-events/account-event';
+import { AccountEvents } from '../account-events/account-events.service';
+import { ProblemException } from '../common/problem.exception';
+import { AllConfig } from '../config/config.types';
+import { RedisHealth } from '../redis/redis-health';
+import { REDIS, RedisClient } from '../redis/redis.client';
+import { EventLogStore, MemoryEventLogStore, RedisEventLogStore } from './event-log.store';
+import { FeedEvent, FeedEventData, FeedEventType, pickData } from './feed-event';
+
+const EVENTS_RETRY_AFTER_SECONDS = 5;
+
+/** 503 + Retry-After: while Redis is unreachable, the feed cannot be read. */
+class EventsUnavailableError extends ProblemException {
+  constructor() {
+    super({ status: 503, detail: 'The event feed cannot be read right now; retry after Retry-After seconds.', headers: { 'Retry-After': String(EVENTS_RETRY_AFTER_SECONDS) } });
+  }
+}
+
+export interface EventPage {
+  data: FeedEvent[];
+  nextCursor: string | null;
+}
+
+/**
+ * Each tenant's event log, read by GET /v1/events: account events from the AccountEvents bus and
+ * session completions and expiries from SessionStatusService. Redis when REDIS_URL is set (replicas
+ * share it), memory otherwise. While Redis is down, events are not logged (a warning each) and reads get 503.
+ */
+@Injectable()
+export class EventLog implements OnModuleInit {
+  private readonly logger = new Logger('EventLog');
+  private readonly store: EventLogStore;
+  private readonly storeIsRedis: boolean;
+
+  constructor(
+    config: ConfigService<AllConfig, true>,
+    @Inject(REDIS) redis: RedisClient,
+    private readonly health: RedisHealth,
+    private readonly accountEvents: AccountEvents,
+  ) {
+    const { retentionSeconds, memoryMaxEntries } = config.get('events', { infer: true });
+    const { keyPrefix } = config.get('redis', { infer: true });
+    this.store = redis ? new RedisEventLogStore(redis, keyPrefix, retentionSeconds * 1000) : new MemoryEventLogStore(retentionSeconds * 1000, memoryMaxEntries);
+    this.storeIsRedis = redis !== null;
+  }
+
+  onModuleInit(): void {
+    this.accountEvents.subscribe('event-feed', (event) => this.onAccountEvent(event));
+  }
+
+  /** Logs an event for `data.tenantId`. Never fails: an event not logged is warned about and counted. */
+  async append(type: FeedEventType, timestamp: string, data: FeedEventData): Promise<void> {
+    const picked = pickData(data);
+    if (this.storeIsRedis && !this.health.available()) {
+      this.notLogged(type, picked, 'Redis degraded');
+      return;
+    }
+    try {
+      await this.store.append(picked.tenantId, { type, timestamp, data: picked });
+    } catch (err) {
+      this.health.failed(err);
+      this.notLogged(type, picked, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  async read(tenantId: string, after: string | undefined, limit: number): Promise<EventPage> {
+    if (this.storeIsRedis && !this.health.available()) {
+      this.health.fellBack('events');
+      throw new EventsUnavailableError();
+    }
+    let data: FeedEvent[];
+    try {
+      data = await this.store.read(tenantId, after, limit);
+    } catch (err) {
+      this.health.failed(err);
+      this.health.fellBack('events');
+      throw new EventsUnavailableError();
+    }
+    return { data, nextCursor: data.at(-1)?.id ?? after ?? null };
+  }
+
+  private onAccountEvent(event: AccountEvent): Promise<void> {
+    return this.append(event.type, event.occurredAt, {
+      tenantId: event.tenantId,
+      tenantName: event.tenantName,
+      accountId: event.accountId,
+      provider: event.provider,
+    });
+  }
+
+  private notLogged(type: FeedEventType, data: FeedEventData, reason: string): void {
+    this.health.fellBack('events');
+    this.logger.warn(`Event ${type} of tenant ${data.tenantId} not logged (${reason}): the feed will not list it.`);
+  }
+}

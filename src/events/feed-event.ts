@@ -1,0 +1,54 @@
+export const FEED_EVENT_TYPES = [
+  'account.created',
+  'account.updated',
+  'account.deleted',
+  'connect_session.completed',
+  'connect_session.expired',
+] as const;
+export type FeedEventType = (typeof FEED_EVENT_TYPES)[number];
+
+/** What a tenant learns about an event: ids and labels only, never credentials or tokens. */
+export interface FeedEventData {
+  tenantId: string;
+  tenantName?: string;
+  accountId?: string;
+  provider?: string;
+  status?: string;
+  label?: string;
+  sessionId?: string;
+}
+
+export interface FeedEvent {
+  /** The event's position in its tenant's log (`<ms>-<seq>`); pass it as `after` to read on. */
+  id: string;
+  type: FeedEventType;
+  /** When it happened, ISO 8601. */
+  timestamp: string;
+  data: FeedEventData;
+}
+
+export type NewFeedEvent = Omit<FeedEvent, 'id'>;
+
+/** Event ids and cursors: `<milliseconds>-<sequence>`, the Redis stream id form, in both stores. */
+export const CURSOR_PATTERN = /^\d{1,16}-\d{1,16}$/;
+
+export function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  if (am !== bm) return am < bm ? -1 : 1;
+  if (as !== bs) return as < bs ? -1 : 1;
+  return 0;
+}
+
+/** Copies only the known fields, so nothing else a producer holds can reach the feed. */
+export function pickData(data: FeedEventData): FeedEventData {
+  const { tenantId, tenantName, accountId, provider, status, label, sessionId } = data;
+  const picked: FeedEventData = { tenantId };
+  if (tenantName !== undefined) picked.tenantName = tenantName;
+  if (accountId !== undefined) picked.accountId = accountId;
+  if (provider !== undefined) picked.provider = provider;
+  if (status !== undefined) picked.status = status;
+  if (label !== undefined) picked.label = label;
+  if (sessionId !== undefined) picked.sessionId = sessionId;
+  return picked;
+}
