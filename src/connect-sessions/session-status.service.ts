@@ -111,16 +111,9 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
       principal: tenant.principal,
     };
     const ttlMs = Math.max(0, Date.parse(session.expiresAt) - Date.now()) + this.retentionMs;
-    if (this.storeIsRedis && !this.health.available()) {
-      this.notRecorded(record, 'Redis degraded');
-      return;
-    }
-    try {
-      await this.store.add(record, ttlMs);
-    } catch (err) {
-      this.health.failed(err);
-      this.notRecorded(record, err instanceof Error ? err.message : String(err));
-    }
+    const added = await this.health.attempt('sessions', this.storeIsRedis, () => this.store.add(record, ttlMs));
+    // Ids only: the token and hosted link were never part of the record.
+    if (!added.ok) this.logger.warn(`Session ${record.sessionId} of tenant ${record.tenantId} not recorded (${added.reason}): its status will read 404.`);
   }
 
   async get(tenant: Tenant, sessionId: string): Promise<SessionStatusResponseDto> {
@@ -255,23 +248,9 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
 
   /** A store read, or 503 when Redis is known down, fails or times out. */
   private async reach<R>(op: () => Promise<R>): Promise<R> {
-    if (this.storeIsRedis && !this.health.available()) {
-      this.health.fellBack('sessions');
-      throw new SessionsUnavailableError();
-    }
-    try {
-      return await op();
-    } catch (err) {
-      this.health.failed(err);
-      this.health.fellBack('sessions');
-      throw new SessionsUnavailableError();
-    }
-  }
-
-  private notRecorded(record: SessionRecord, reason: string): void {
-    this.health.fellBack('sessions');
-    // Ids only: the token and hosted link were never part of the record.
-    this.logger.warn(`Session ${record.sessionId} of tenant ${record.tenantId} not recorded (${reason}): its status will read 404.`);
+    const result = await this.health.attempt('sessions', this.storeIsRedis, op);
+    if (!result.ok) throw new SessionsUnavailableError();
+    return result.value;
   }
 }
 

@@ -53,31 +53,14 @@ export class EventLog implements OnModuleInit {
   /** Logs an event for `data.tenantId`. Never fails: an event not logged is warned about and counted. */
   async append(type: FeedEventType, timestamp: string, data: FeedEventData): Promise<void> {
     const picked = pickData(data);
-    if (this.storeIsRedis && !this.health.available()) {
-      this.notLogged(type, picked, 'Redis degraded');
-      return;
-    }
-    try {
-      await this.store.append(picked.tenantId, { type, timestamp, data: picked });
-    } catch (err) {
-      this.health.failed(err);
-      this.notLogged(type, picked, err instanceof Error ? err.message : String(err));
-    }
+    const appended = await this.health.attempt('events', this.storeIsRedis, () => this.store.append(picked.tenantId, { type, timestamp, data: picked }));
+    if (!appended.ok) this.logger.warn(`Event ${type} of tenant ${picked.tenantId} not logged (${appended.reason}): the feed will not list it.`);
   }
 
   async read(tenantId: string, after: string | undefined, limit: number): Promise<EventPage> {
-    if (this.storeIsRedis && !this.health.available()) {
-      this.health.fellBack('events');
-      throw new EventsUnavailableError();
-    }
-    let data: FeedEvent[];
-    try {
-      data = await this.store.read(tenantId, after, limit);
-    } catch (err) {
-      this.health.failed(err);
-      this.health.fellBack('events');
-      throw new EventsUnavailableError();
-    }
+    const read = await this.health.attempt('events', this.storeIsRedis, () => this.store.read(tenantId, after, limit));
+    if (!read.ok) throw new EventsUnavailableError();
+    const data = read.value;
     return { data, nextCursor: data.at(-1)?.id ?? after ?? null };
   }
 
@@ -90,8 +73,5 @@ export class EventLog implements OnModuleInit {
     });
   }
 
-  private notLogged(type: FeedEventType, data: FeedEventData, reason: string): void {
-    this.health.fellBack('events');
-    this.logger.warn(`Event ${type} of tenant ${data.tenantId} not logged (${reason}): the feed will not list it.`);
-  }
+
 }

@@ -126,17 +126,13 @@ export class IdempotencyService {
 
   /** A store call, or 503 when the store is known down, fails, times out or is full. */
   private async reach<R>(op: () => Promise<R>): Promise<R> {
-    if (this.storeIsRedis && !this.health.available()) {
-      this.health.fellBack('idempotency');
-      throw new IdempotencyUnavailableError('unreachable');
-    }
     try {
-      return await op();
+      const result = await this.health.attempt('idempotency', this.storeIsRedis, op, (err) => err instanceof IdempotencyStoreFullError);
+      if (!result.ok) throw new IdempotencyUnavailableError('unreachable');
+      return result.value;
     } catch (err) {
-      if (err instanceof IdempotencyStoreFullError) throw new IdempotencyUnavailableError('full');
-      this.health.failed(err);
-      this.health.fellBack('idempotency');
-      throw new IdempotencyUnavailableError('unreachable');
+      throw err instanceof IdempotencyStoreFullError ? new IdempotencyUnavailableError('full') : err;
     }
   }
+
 }

@@ -5,6 +5,9 @@ import { AllConfig } from '../config/config.types';
 import { MetricsService } from '../observability/metrics.service';
 import { REDIS, RedisClient } from './redis.client';
 
+/** A store call's result, or why the store could not answer (Redis known down, failed or timed out). */
+export type StoreAttempt<R> = { ok: true; value: R } | { ok: false; reason: string };
+
 /** `memory`: no REDIS_URL; `shared`: Redis in use; `degraded`: Redis unreachable, per-process fallbacks in use. */
 export type RedisMode = 'memory' | 'shared' | 'degraded';
 /** The Redis users, as labels of `redis_fallbacks_total`. */
@@ -74,6 +77,27 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
   /** True when Redis is configured and not known to be down: only then is it worth a command. */
   available(): boolean {
     return this.redis !== null && !this.degraded;
+  }
+
+  /**
+   * One call to a store that lives in Redis when `inRedis`: skipped while Redis is known down, and a
+   * failure or time-out marks it degraded. Either way the fallback is counted under `use` and the
+   * caller gets the reason to answer its own way (503, or "not recorded"). Errors `isAnswer` accepts
+   * (a store's own refusal, not a failure) are rethrown as they are.
+   */
+  async attempt<R>(use: RedisUse, inRedis: boolean, op: () => Promise<R>, isAnswer: (err: unknown) => boolean = () => false): Promise<StoreAttempt<R>> {
+    if (inRedis && !this.available()) {
+      this.fellBack(use);
+      return { ok: false, reason: 'Redis degraded' };
+    }
+    try {
+      return { ok: true, value: await op() };
+    } catch (err) {
+      if (isAnswer(err)) throw err;
+      this.failed(err);
+      this.fellBack(use);
+      return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   /** A Redis user answered from its fallback (memory, or a 503 for idempotency). */
