@@ -3,13 +3,13 @@ import { AccountEvents } from '../src/account-events/account-events.service';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SessionStatusService } from '../src/connect-sessions/session-status.service';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
-import { startService, TestService } from './support/app';
+import { serviceOverStandIn, startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
 import { bearer } from './support/jwt';
 import { counterValue } from './support/metrics';
 import { RedisServer } from './support/redis-server';
 import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from './support/redis';
-import { startStackOneStandIn, StackOneStandIn, wireSession } from './support/stackone-stand-in';
+import { sessionExpiringIn } from './support/stackone-stand-in';
 
 const acme = (): Promise<string> => bearer({ org_id: 'org_acme', org_name: 'Acme Inc', sub: 'user_jane' });
 const globex = (): Promise<string> => bearer({ org_id: 'org_globex', org_name: 'Globex', sub: 'user_hank' });
@@ -105,34 +105,23 @@ describe('tenant event feed (service against the StackOne sandbox, events in mem
 });
 
 describe('connect_session.expired in the feed (service against a StackOne stand-in)', () => {
-  let standIn: StackOneStandIn;
-  let svc: TestService;
-
-  beforeAll(async () => {
-    standIn = await startStackOneStandIn();
-    svc = await startService(standIn.url);
-  });
-  afterAll(async () => {
-    await svc?.close();
-    await standIn?.close();
-  });
+  const ctx = serviceOverStandIn();
 
   it('lists each expired session once, whether its expiry was seen by a read or by the sweep', async () => {
-    // StackOne dates the sessions 58.5 s ago: with the shortest lifetime (60 s) they expire in 1.5 s.
-    standIn.session = (body) => ({ ...wireSession(body), created_at: new Date(Date.now() - 58_500).toISOString() });
+    ctx.standIn.session = sessionExpiringIn(1_500);
     const auth = await acme();
     const post = async (label: string): Promise<string> =>
-      ((await svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ provider: 'hibob', label, expiresIn: 60, multiple: true }).expect(201)).body as { sessionId: string }).sessionId;
+      ((await ctx.svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ provider: 'hibob', label, expiresIn: 60, multiple: true }).expect(201)).body as { sessionId: string }).sessionId;
     const readOne = await post('read');
     const swept = await post('swept');
-    expect((await feed(svc, auth)).data).toEqual([]);
+    expect((await feed(ctx.svc, auth)).data).toEqual([]);
     await sleep(1_700);
-    await svc.http().get(`/v1/connect-sessions/${readOne}`).set('Authorization', auth).expect(200);
-    await svc.http().get(`/v1/connect-sessions/${readOne}`).set('Authorization', auth).expect(200);
-    await svc.app.get(SessionStatusService).sweepExpired();
-    await svc.app.get(SessionStatusService).sweepExpired();
+    await ctx.svc.http().get(`/v1/connect-sessions/${readOne}`).set('Authorization', auth).expect(200);
+    await ctx.svc.http().get(`/v1/connect-sessions/${readOne}`).set('Authorization', auth).expect(200);
+    await ctx.svc.app.get(SessionStatusService).sweepExpired();
+    await ctx.svc.app.get(SessionStatusService).sweepExpired();
 
-    const page = await feed(svc, auth);
+    const page = await feed(ctx.svc, auth);
     expect(page.data.map((e) => [e.type, e.data.sessionId])).toEqual([
       ['connect_session.expired', readOne],
       ['connect_session.expired', swept],

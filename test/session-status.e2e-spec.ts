@@ -2,12 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AccountEvent } from '../src/account-events/account-event';
 import { AccountEvents } from '../src/account-events/account-events.service';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
-import { startService, TestService } from './support/app';
+import { serviceOverStandIn, startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
 import { bearer } from './support/jwt';
 import { counterValue } from './support/metrics';
 import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl, scanKeys, testRedisClient } from './support/redis';
-import { startStackOneStandIn, StackOneStandIn, wireSession } from './support/stackone-stand-in';
+import { sessionExpiringIn } from './support/stackone-stand-in';
 
 const acme = (): Promise<string> => bearer({ org_id: 'org_acme', org_name: 'Acme Inc', sub: 'user_jane' });
 const globex = (): Promise<string> => bearer({ org_id: 'org_globex', org_name: 'Globex', sub: 'user_hank' });
@@ -181,35 +181,24 @@ describe('session status (service against the StackOne sandbox, sessions in memo
 });
 
 describe('session expiry (service against a StackOne stand-in)', () => {
-  let standIn: StackOneStandIn;
-  let svc: TestService;
-
-  beforeAll(async () => {
-    standIn = await startStackOneStandIn();
-    svc = await startService(standIn.url);
-  });
-  afterAll(async () => {
-    await svc?.close();
-    await standIn?.close();
-  });
+  const ctx = serviceOverStandIn();
 
   it('reads a pending session past expiresAt as expired, counts it once, and no later event completes it', async () => {
-    // StackOne dates the session 58.5 s ago: with the shortest lifetime (60 s) it expires in 1.5 s.
-    standIn.session = (body) => ({ ...wireSession(body), created_at: new Date(Date.now() - 58_500).toISOString() });
+    ctx.standIn.session = sessionExpiringIn(1_500);
     const auth = await acme();
-    const session = await create(svc, auth, { provider: 'hibob', expiresIn: 60, multiple: true });
-    const before = await metric(svc, 'connect_sessions_expired_total', { provider: 'hibob' });
+    const session = await create(ctx.svc, auth, { provider: 'hibob', expiresIn: 60, multiple: true });
+    const before = await metric(ctx.svc, 'connect_sessions_expired_total', { provider: 'hibob' });
     const read = async (): Promise<{ status: string }> =>
-      (await svc.http().get(`/v1/connect-sessions/${session.sessionId}`).set('Authorization', auth).expect(200)).body as { status: string };
+      (await ctx.svc.http().get(`/v1/connect-sessions/${session.sessionId}`).set('Authorization', auth).expect(200)).body as { status: string };
     expect((await read()).status).toBe('pending');
     await sleep(1_700);
     expect((await read()).status).toBe('expired');
     expect((await read()).status).toBe('expired');
-    const listed = await svc.http().get('/v1/connect-sessions?status=expired').set('Authorization', auth).expect(200);
+    const listed = await ctx.svc.http().get('/v1/connect-sessions?status=expired').set('Authorization', auth).expect(200);
     expect(listed.body.data.map((s: { sessionId: string }) => s.sessionId)).toContain(session.sessionId);
-    expect(await metric(svc, 'connect_sessions_expired_total', { provider: 'hibob' })).toBe(before + 1);
+    expect(await metric(ctx.svc, 'connect_sessions_expired_total', { provider: 'hibob' })).toBe(before + 1);
 
-    await svc.app.get(AccountEvents).publish(accountEvent());
+    await ctx.svc.app.get(AccountEvents).publish(accountEvent());
     expect((await read()).status).toBe('expired');
   }, 15_000);
 });

@@ -7,6 +7,7 @@ import { createApp } from '../../src/app.factory';
 import type { RawEnv } from '../../src/config/load-config';
 import { TEST_STACKONE_KEY, testConfig } from './config';
 import { LogCapture } from './logs';
+import { startStackOneStandIn, StackOneStandIn } from './stackone-stand-in';
 
 export interface TestService {
   app: NestFastifyApplication;
@@ -53,6 +54,25 @@ export function serviceOverSandbox(env: RawEnv = {}): ServiceOverSandbox {
   afterAll(async () => {
     await ctx.svc?.close();
     await ctx.sandbox?.close();
+  });
+  return ctx;
+}
+
+export interface ServiceOverStandIn {
+  standIn: StackOneStandIn;
+  svc: TestService;
+}
+
+/** serviceOverSandbox's twin over the scriptable StackOne stand-in (test/support/stackone-stand-in.ts). */
+export function serviceOverStandIn(env: RawEnv = {}): ServiceOverStandIn {
+  const ctx = {} as ServiceOverStandIn;
+  beforeAll(async () => {
+    ctx.standIn = await startStackOneStandIn();
+    ctx.svc = await startService(ctx.standIn.url, env);
+  });
+  afterAll(async () => {
+    await ctx.svc?.close();
+    await ctx.standIn?.close();
   });
   return ctx;
 }

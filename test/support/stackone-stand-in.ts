@@ -58,6 +58,14 @@ export const fail =
 let sessionIds = 0;
 
 /** StackOne's answer to a connect-session request, echoing the owner it was sent. */
+/**
+ * A session StackOne dated so that, with the shortest lifetime (60 s, `expiresIn: 60`), it expires
+ * `inMs` from now: for expiry tests that cannot wait a minute.
+ */
+export function sessionExpiringIn(inMs: number): (body: Record<string, unknown>) => Record<string, unknown> {
+  return (body) => ({ ...wireSession(body), created_at: new Date(Date.now() - (60_000 - inMs)).toISOString() });
+}
+
 export function wireSession(body: Record<string, unknown>): Record<string, unknown> {
   sessionIds += 1;
   const token = `tok_${sessionIds}_${Math.random().toString(36).slice(2)}`;
