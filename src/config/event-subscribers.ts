@@ -115,5 +115,5 @@ function listOf(value: unknown, field: string, isItem: (v: unknown) => boolean, 
   }
   const bad = value.filter((v) => !isItem(v));
   if (bad.length > 0) problems.push(`${field}: ${bad.map(describe).join('; ')}`);
-  return [...new Set(value)];
+  return [...new Set(value as unknown[])];
 }

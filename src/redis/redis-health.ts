@@ -11,7 +11,7 @@ export type StoreAttempt<R> = { ok: true; value: R } | { ok: false; reason: stri
 /** `memory`: no REDIS_URL; `shared`: Redis in use; `degraded`: Redis unreachable, per-process fallbacks in use. */
 export type RedisMode = 'memory' | 'shared' | 'degraded';
 /** The Redis users, as labels of `redis_fallbacks_total`. */
-export type RedisUse = 'throttle' | 'outbound-budget' | 'idempotency' | 'sessions' | 'webhook-dedupe' | 'account-mirror' | 'events';
+export type RedisUse = 'throttle' | 'outbound-budget' | 'idempotency' | 'sessions' | 'webhook-dedupe' | 'account-mirror' | 'events' | 'relay';
 
 const PROBE_INTERVAL_MS = 1_000;
 
