@@ -122,7 +122,17 @@ describe('events relayed to subscribers (in-process queue)', () => {
 
   it('documents the event types and body in the API docs', async () => {
     const doc = (await svc.http().get('/docs-json')).body;
-    expect(JSON.stringify(doc.components.schemas.FeedEventDto)).toContain('connect_session.expired');
+    expect(doc.components.schemas.RelayEventDto.properties.type.enum).toEqual([
+      'account.created',
+      'account.updated',
+      'account.deleted',
+      'connect_session.completed',
+      'connect_session.expired',
+    ]);
+    expect(doc.components.schemas.RelayEventDto.properties.data.allOf ?? [doc.components.schemas.RelayEventDto.properties.data]).toEqual(
+      expect.arrayContaining([expect.objectContaining({ $ref: '#/components/schemas/FeedEventDataDto' })]),
+    );
+    expect(doc.info.description).toContain('webhook-signature');
     expect(doc.paths['/webhooks/stackone'].post.responses).toHaveProperty('503');
   });
 });

@@ -112,7 +112,7 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
     this.metrics?.redisDegraded.set(1);
     const reason = err instanceof Error ? err.message : String(err);
     this.logger.warn(
-      `Redis unreachable (${this.host}): ${reason}. Degraded: per-process throttling, StackOne budget and webhook de-duplication, Idempotency-Key requests and session status and event feed reads answer 503, new sessions and events go unrecorded.`,
+      `Redis unreachable (${this.host}): ${reason}. Degraded: per-process throttling, StackOne budget and webhook de-duplication, Idempotency-Key requests and session status and event feed reads answer 503, new sessions and events go unrecorded, StackOne webhooks whose event cannot be queued for subscribers answer 503.`,
     );
   }
 
