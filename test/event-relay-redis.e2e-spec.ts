@@ -112,6 +112,23 @@ describeWithRedis('events relayed through BullMQ in Redis', () => {
     expect(byReplica[0] + byReplica[1]).toBe(10);
   }, 45_000);
 
+  it('bounds deliveries in flight to one subscriber across replicas (EVENT_DELIVERY_CONCURRENCY)', async () => {
+    const env = envFor(redisTestPrefix(), { EVENT_DELIVERY_CONCURRENCY: '1', EVENT_DELIVERY_TIMEOUT_MS: '1500' });
+    const [a, b] = await Promise.all([start(env), start(env)]);
+    subscriber.answer('hang', 'hang');
+    for (let i = 0; i < 4; i++) expect((await postStackOneWebhook(i % 2 ? a.url : b.url, STACKONE_SECRET, accountWebhook())).status).toBe(200);
+    await subscriber.waitFor(1);
+    // The first attempt hangs for 1.5 s: with one slot fleet-wide, nothing else is sent meanwhile.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(subscriber.deliveries).toHaveLength(1);
+    await subscriber.waitFor(4, (d) => d.status === 204, 20_000);
+    // One at a time throughout: each request arrived after the previous one was answered or timed out.
+    const arrivals = subscriber.deliveries.map((d) => d.at);
+    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]).toBeGreaterThanOrEqual(arrivals[i - 1]);
+    expect(subscriber.deliveries.slice(0, 2).map((d) => d.status)).toEqual([0, 0]);
+    expect(subscriber.deliveries[1].at - subscriber.deliveries[0].at).toBeGreaterThanOrEqual(1_400);
+  }, 45_000);
+
   it('dead-letters after the last attempt, kept in Redis; the replay script sends it again with the same webhook-id', async () => {
     const env = envFor(redisTestPrefix(), { EVENT_DELIVERY_MAX_ATTEMPTS: '3', EVENT_DELIVERY_BASE_DELAY_MS: '50' });
     const svc = await start(env);
@@ -122,6 +139,8 @@ describeWithRedis('events relayed through BullMQ in Redis', () => {
     await until('the dead letter', async () => (await metricOf(svc, 'event_dead_letters_total', { subscriber: 'sync' })) === 1);
     await new Promise((r) => setTimeout(r, 300));
     expect(subscriber.deliveries).toHaveLength(3);
+    // The queue depth gauge (refreshed every 5 s) shows the dead letter kept.
+    await until('the depth gauge', async () => (await metricOf(svc, 'event_delivery_queue_depth', { subscriber: 'sync', state: 'failed' })) === 1, 8_000);
     expect(svc.output()).toMatch(/Delivery msg_[0-9a-f]{32} \(account\.created, tenant org_replay\) to sync dead-lettered after 3 attempts/);
 
     subscriber.answerAlways(undefined);
@@ -208,4 +227,17 @@ describe('a StackOne webhook whose event cannot be queued', () => {
     const [delivered] = await subscriber.waitFor(1, (d) => d.status === 204);
     expect(delivered.verified?.data.accountId).toBe(event.account_id);
   }, 45_000);
+
+  it('answers 503 within the bound while Redis hangs (SIGSTOP), never waiting on it', async () => {
+    const event = accountWebhook();
+    server.pause();
+    try {
+      const started = Date.now();
+      const res = await postStackOneWebhook(svc!.url, STACKONE_SECRET, event);
+      expect(res.status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      server.resume();
+    }
+  }, 30_000);
 });
