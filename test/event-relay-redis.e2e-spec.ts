@@ -240,4 +240,13 @@ describe('a StackOne webhook whose event cannot be queued', () => {
       server.resume();
     }
   }, 30_000);
+
+  it('shuts down promptly while Redis is down (the workers do not wait on it)', async () => {
+    await server.kill();
+    await until('degraded', async () => /redis_degraded 1/.test(await (await fetch(`${svc!.url}/metrics`)).text()));
+    const started = Date.now();
+    await svc!.stop();
+    expect([svc!.child.exitCode, svc!.child.signalCode]).toEqual([0, null]);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  }, 30_000);
 });

@@ -21,6 +21,8 @@ export interface BullQueueOptions {
   concurrency: number;
   maxAttempts: number;
   baseDelayMs: number;
+  /** Longest wait for deliveries in flight at shutdown. */
+  closeWithinMs: number;
 }
 
 /**
@@ -100,8 +102,19 @@ export class BullRelayQueue implements RelayQueue {
     this.logger.debug(`Relay queue of ${subscriber}: ${err.message}`);
   }
 
-  /** Lets deliveries in flight finish (each is bounded by EVENT_DELIVERY_TIMEOUT_MS); the queues are closed by @nestjs/bullmq. */
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close().catch(() => undefined)));
+  /**
+   * Lets deliveries in flight finish (each bounded by the attempt timeout), within `closeWithinMs`:
+   * a graceful close waits on Redis and never ends while it is unreachable, so then (`force`) the
+   * workers are closed at once; an unfinished job's lock expires and another replica retries it.
+   * The queues themselves are closed by @nestjs/bullmq.
+   */
+  async close(force = false): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.options.closeWithinMs);
+    });
+    const closed = Promise.all(this.workers.map((w) => w.close(force).catch(() => undefined)));
+    if ((await Promise.race([closed, late])) === 'late') this.logger.warn(`Relay workers not closed within ${this.options.closeWithinMs} ms; deliveries in flight are retried after their lock expires`);
+    clearTimeout(timer);
   }
 }

@@ -19,7 +19,7 @@ export const bullPrefix = (keyPrefix: string): string => `${keyPrefix}bull`;
 @Module({})
 export class EventRelayModule {
   static forRoot(config: AllConfig): DynamicModule {
-    const { subscribers, concurrency, maxAttempts, baseDelayMs, memoryMaxJobs } = config.eventRelay;
+    const { subscribers, concurrency, maxAttempts, baseDelayMs, memoryMaxJobs, timeoutMs } = config.eventRelay;
     const { url, keyPrefix, commandTimeoutMs } = config.redis;
     const module = { module: EventRelayModule, global: true, exports: [EventRelay] };
     if (subscribers.length === 0) return { ...module, providers: [EventRelay, { provide: RELAY_QUEUE, useValue: null }] };
@@ -50,6 +50,7 @@ export class EventRelayModule {
               concurrency,
               maxAttempts,
               baseDelayMs,
+              closeWithinMs: timeoutMs + 1_000,
             }),
         },
       ],

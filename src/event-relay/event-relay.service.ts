@@ -59,7 +59,7 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.depthTimer);
-    await this.queue?.close();
+    await this.queue?.close(this.queueIsRedis && !this.health.available());
     await this.client.close();
   }
 

@@ -20,7 +20,8 @@ export interface RelayQueue {
   /** Queues the deliveries; one whose webhookId is already queued (or recently done) is not queued again. Throws when they could not be queued. */
   add(jobs: RelayJob[]): Promise<void>;
   depth(): Promise<QueueDepth[]>;
-  close(): Promise<void>;
+  /** Stops taking deliveries; lets those in flight finish unless `force` (Redis unreachable: nothing could be recorded anyway). Bounded. */
+  close(force?: boolean): Promise<void>;
 }
 
 export class QueueFullError extends Error {
