@@ -9,6 +9,7 @@ import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { createValidationPipe } from './common/request-validation.error';
 import { AllConfig } from './config/config.types';
 import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module';
+import { EventRelayModule } from './event-relay/event-relay.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
@@ -41,6 +42,7 @@ export class AppModule {
         AuthModule,
         ThrottlingModule,
         HealthModule,
+        EventRelayModule.forRoot(config),
         EventsModule,
         ConnectSessionsModule,
         AccountsModule,

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { AccountEvent } from './account-event';
-import { AccountEvents } from './account-events.service';
+import { AccountEvents, RedeliveryNeededError } from './account-events.service';
 
 const event: AccountEvent = {
   type: 'account.created',
@@ -28,6 +28,19 @@ describe(AccountEvents.name, () => {
     await sut.publish(event);
     expect(seen).toEqual(['first:acc_1', 'last:account.created']);
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('broken failed on account.created for account acc_1: TypeError'));
+    warn.mockRestore();
+  });
+
+  it('reports redeliver when a handler could not take the event in, after running the others', async () => {
+    const sut = new AccountEvents();
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const seen: string[] = [];
+    sut.subscribe('plain-failure', () => Promise.reject(new Error('store down')));
+    expect(await sut.publish(event)).toEqual({ redeliver: false });
+    sut.subscribe('relay', () => Promise.reject(new RedeliveryNeededError('not queued')));
+    sut.subscribe('after', () => Promise.resolve(void seen.push('after')));
+    expect(await sut.publish(event)).toEqual({ redeliver: true });
+    expect(seen).toEqual(['after']);
     warn.mockRestore();
   });
 });

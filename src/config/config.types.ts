@@ -1,5 +1,6 @@
 /** Typed configuration namespaces. Read them with `ConfigService<AllConfig, true>` and `{ infer: true }`. */
 import { StackOneCategory } from '../stackone/stackone.categories';
+import type { EventSubscriber } from './event-subscribers';
 
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
@@ -102,6 +103,21 @@ export interface EventsConfig {
   memoryMaxEntries: number;
 }
 
+export interface EventRelayConfig {
+  /** Internal services that get every event they filter for, signed (Standard Webhooks); empty: the relay is off. */
+  subscribers: EventSubscriber[];
+  /** First retry delay; each next one doubles, with jitter. */
+  baseDelayMs: number;
+  /** Attempts before a delivery is dead-lettered (the first one included). */
+  maxAttempts: number;
+  /** Total deadline of one delivery attempt (connect, send, answer). */
+  timeoutMs: number;
+  /** Deliveries in flight to one subscriber at once (per replica without Redis, across replicas with it). */
+  concurrency: number;
+  /** Bound of the in-process queue (no Redis), deliveries waiting or retrying. */
+  memoryMaxJobs: number;
+}
+
 export interface WebhooksConfig {
   /** StackOne's webhook signing secrets (more than one while rotating); empty: POST /webhooks/stackone answers 404. */
   secrets: string[];
@@ -126,6 +142,7 @@ export interface AllConfig {
   redis: RedisConfig;
   sessions: SessionsConfig;
   events: EventsConfig;
+  eventRelay: EventRelayConfig;
   webhooks: WebhooksConfig;
   accountMirror: AccountMirrorConfig;
 }

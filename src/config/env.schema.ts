@@ -1,5 +1,4 @@
 import { createPublicKey } from 'node:crypto';
-import { isIP } from 'node:net';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   getMetadataStorage,
@@ -13,6 +12,7 @@ import {
   ValidationError,
 } from 'class-validator';
 import { isTenantId, isTenantName, TENANT_ID_RULE, TENANT_NAME_RULE } from '../auth/tenant';
+import { EventSubscriber, isLoopbackHost, parseEventSubscribers } from './event-subscribers';
 import { isProviderKey } from '../providers/provider-key';
 import { isStackOneCategory, STACKONE_CATEGORIES, StackOneCategory } from '../stackone/stackone.categories';
 import { AppConfig, JwtKeyMode, JwtKeySource } from './config.types';
@@ -154,6 +154,27 @@ export class EnvironmentVariables {
   @EnvInt(1) ACCOUNT_MIRROR_TTL_SECONDS = 3_600;
   @EnvInt(1) ACCOUNT_MIRROR_MEMORY_MAX_ENTRIES = 10_000;
 
+  /** Kept as given; eventSubscribers() parses it (the rule below reports every problem at once). */
+  @IsOptional()
+  @EnvRule('eventSubscribers', (value, env) => {
+    const { problems } = parseEventSubscribers(value, (env as EnvironmentVariables).EVENT_SUBSCRIBERS_ALLOW_INSECURE_HTTP === true);
+    return problems.length > 0 ? problems.join('; ') : undefined;
+  })
+  EVENT_SUBSCRIBERS?: string;
+  @EnvBoolean() EVENT_SUBSCRIBERS_ALLOW_INSECURE_HTTP = false;
+  /** The first retry waits about this long; each next one twice as long (see event-relay/backoff.ts). */
+  @EnvInt(1) EVENT_DELIVERY_BASE_DELAY_MS = 5_000;
+  /** 15 attempts at the default base delay span about 23 hours. */
+  @EnvInt(1) EVENT_DELIVERY_MAX_ATTEMPTS = 15;
+  @EnvInt(100) EVENT_DELIVERY_TIMEOUT_MS = 10_000;
+  @EnvInt(1) EVENT_DELIVERY_CONCURRENCY = 4;
+  @EnvInt(1) EVENT_DELIVERY_MEMORY_MAX_JOBS = 10_000;
+
+  /** EVENT_SUBSCRIBERS, parsed (empty when unset; only called once validation passed). */
+  eventSubscribers(): EventSubscriber[] {
+    return parseEventSubscribers(this.EVENT_SUBSCRIBERS, this.EVENT_SUBSCRIBERS_ALLOW_INSECURE_HTTP).subscribers;
+  }
+
   /** The JWT key sources that are set; a valid configuration has at most one. */
   jwtKeySources(): JwtKeySource[] {
     const sources: JwtKeySource[] = [];
@@ -238,13 +259,6 @@ function parseTrustProxy(value: unknown): unknown {
   if (typeof value !== 'string' || value === 'false') return value === 'false' ? false : value;
   if (value === 'true') return true;
   return /^\d+$/.test(value) ? Number(value) : toList(value);
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
 }
 
 function baseUrlProblem(value: unknown, insecureAllowed: unknown): string | undefined {

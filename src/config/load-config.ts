@@ -56,6 +56,14 @@ export function loadConfig(raw: RawEnv): AllConfig {
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
     sessions: { retentionSeconds: env.SESSION_RETENTION_SECONDS, memoryMaxEntries: env.SESSION_MEMORY_MAX_ENTRIES },
     events: { retentionSeconds: env.EVENT_RETENTION_SECONDS, memoryMaxEntries: env.EVENT_MEMORY_MAX_ENTRIES },
+    eventRelay: {
+      subscribers: env.eventSubscribers(),
+      baseDelayMs: env.EVENT_DELIVERY_BASE_DELAY_MS,
+      maxAttempts: env.EVENT_DELIVERY_MAX_ATTEMPTS,
+      timeoutMs: env.EVENT_DELIVERY_TIMEOUT_MS,
+      concurrency: env.EVENT_DELIVERY_CONCURRENCY,
+      memoryMaxJobs: env.EVENT_DELIVERY_MEMORY_MAX_JOBS,
+    },
     webhooks: { secrets: env.STACKONE_WEBHOOK_SECRET, maxAgeSeconds: env.STACKONE_WEBHOOK_MAX_AGE_SECONDS },
     accountMirror: {
       enabled: env.STACKONE_WEBHOOK_SECRET.length > 0,

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountEvent } from '../account-events/account-event';
-import { AccountEvents } from '../account-events/account-events.service';
+import { AccountEvents, RedeliveryNeededError } from '../account-events/account-events.service';
 import { ProblemException } from '../common/problem.exception';
 import { Tenant } from '../auth/tenant';
 import { AllConfig } from '../config/config.types';
 import { EventLog } from '../events/event-log.service';
+import type { FeedEventData } from '../events/feed-event';
 import { MetricsService } from '../observability/metrics.service';
 import { ProvidersService } from '../providers/providers.service';
 import { RedisHealth } from '../redis/redis-health';
@@ -163,7 +164,8 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
         if (await this.completeOnce(event)) return;
       }
     } catch (err) {
-      this.health.failed(err);
+      // Not a store failure: the relay could not queue the completion (the webhook is retried).
+      if (!(err instanceof RedeliveryNeededError)) this.health.failed(err);
       throw err;
     }
   }
@@ -195,6 +197,14 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
       sessions.push(stored);
       if (sessions.length >= MATCH_SCAN_LIMIT) break;
     }
+    // This very event completed a session before: its source delivers it again because queueing the
+    // completion failed then, so queue it again (the queue drops it if it was queued after all).
+    const key = eventKey(event);
+    const done = sessions.find((s) => s.completion?.eventKey === key);
+    if (done?.completion) {
+      await this.eventLog?.relayAgain('connect_session.completed', done.completion.completedAt, completedEventData(done.record, event));
+      return true;
+    }
     const category = sessions.some(needsProviderCategory) ? await this.providers.categoryOf(event.provider) : undefined;
     const match = matchSession(event, event.tenantId, sessions, category);
     if (!match) return true;
@@ -202,21 +212,13 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
       accountId: event.accountId,
       completedAt: new Date(at).toISOString(),
       action: actionOf(event),
-      eventKey: eventKey(event),
+      eventKey: key,
     };
     if (!(await this.store.complete(match.record, completion))) return false;
     // The session's own provider label, so completed / created per label is a conversion rate.
     this.metrics.sessionsCompleted.inc({ provider: match.record.provider ?? 'none', action: completion.action });
     this.metrics.sessionCompletion.observe(Math.max(0, (at - Date.parse(match.record.createdAt)) / 1000));
-    await this.eventLog?.append('connect_session.completed', completion.completedAt, {
-      tenantId: match.record.tenantId,
-      tenantName: event.tenantName,
-      sessionId: match.record.sessionId,
-      accountId: event.accountId,
-      provider: match.record.provider ?? event.provider,
-      label: match.record.label,
-      status: 'completed',
-    });
+    await this.eventLog?.append('connect_session.completed', completion.completedAt, completedEventData(match.record, event));
     return true;
   }
 
@@ -233,17 +235,22 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** The feed's connect_session.expired, once per session: only the replica whose claim counted it logs it. */
-  private logExpired(session: ExpiredSession & Partial<Pick<SessionRecord, 'label' | 'expiresAt'>>): Promise<void> {
-    return (
-      this.eventLog?.append('connect_session.expired', session.expiresAt ?? new Date().toISOString(), {
+  /**
+   * The feed's connect_session.expired, once per session: only the replica whose claim counted it
+   * logs it. No source would deliver an expiry again: one not queued is logged and counted by the relay.
+   */
+  private async logExpired(session: ExpiredSession & Partial<Pick<SessionRecord, 'label' | 'expiresAt'>>): Promise<void> {
+    await this.eventLog
+      ?.append('connect_session.expired', session.expiresAt ?? new Date().toISOString(), {
         tenantId: session.tenantId,
         sessionId: session.sessionId,
         provider: session.provider,
         label: session.label,
         status: 'expired',
-      }) ?? Promise.resolve()
-    );
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof RedeliveryNeededError)) throw err;
+      });
   }
 
   /** A store read, or 503 when Redis is known down, fails or times out. */
@@ -252,6 +259,18 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
     if (!result.ok) throw new SessionsUnavailableError();
     return result.value;
   }
+}
+
+function completedEventData(record: SessionRecord, event: AccountEvent): FeedEventData {
+  return {
+    tenantId: record.tenantId,
+    tenantName: event.tenantName,
+    sessionId: record.sessionId,
+    accountId: event.accountId,
+    provider: record.provider ?? event.provider,
+    label: record.label,
+    status: 'completed',
+  };
 }
 
 function toView(stored: StoredSession, now: number): SessionStatusResponseDto {

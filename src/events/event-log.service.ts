@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents } from '../account-events/account-events.service';
 import { ProblemException } from '../common/problem.exception';
+import { EventRelay } from '../event-relay/event-relay.service';
 import { AllConfig } from '../config/config.types';
 import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisClient } from '../redis/redis.client';
@@ -39,6 +40,7 @@ export class EventLog implements OnModuleInit {
     @Inject(REDIS) redis: RedisClient,
     private readonly health: RedisHealth,
     private readonly accountEvents: AccountEvents,
+    private readonly relay: EventRelay,
   ) {
     const { retentionSeconds, memoryMaxEntries } = config.get('events', { infer: true });
     const { keyPrefix } = config.get('redis', { infer: true });
@@ -50,11 +52,27 @@ export class EventLog implements OnModuleInit {
     this.accountEvents.subscribe('event-feed', (event) => this.onAccountEvent(event));
   }
 
-  /** Logs an event for `data.tenantId`. Never fails: an event not logged is warned about and counted. */
+  /**
+   * Logs an event for `data.tenantId` and queues it for the subscribers that want it, both at once.
+   * The feed is best effort (a failed write is warned about and counted); a delivery that could not
+   * be queued throws EventNotRelayedError, so a source that can retry (StackOne's webhooks) does.
+   */
   async append(type: FeedEventType, timestamp: string, data: FeedEventData): Promise<void> {
     const picked = pickData(data);
-    const appended = await this.health.attempt('events', this.storeIsRedis, () => this.store.append(picked.tenantId, { type, timestamp, data: picked }));
+    const [appended, notRelayed] = await Promise.all([
+      this.health.attempt('events', this.storeIsRedis, () => this.store.append(picked.tenantId, { type, timestamp, data: picked })),
+      this.relay.enqueue(type, timestamp, picked).then(
+        () => undefined,
+        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      ),
+    ]);
     if (!appended.ok) this.logger.warn(`Event ${type} of tenant ${picked.tenantId} not logged (${appended.reason}): the feed will not list it.`);
+    if (notRelayed) throw notRelayed;
+  }
+
+  /** Queues an event already in the feed again (its source delivered it again after a failed queueing); the queue drops it if it was queued after all. */
+  relayAgain(type: FeedEventType, timestamp: string, data: FeedEventData): Promise<void> {
+    return this.relay.enqueue(type, timestamp, pickData(data));
   }
 
   async read(tenantId: string, after: string | undefined, limit: number): Promise<EventPage> {
@@ -72,6 +90,4 @@ export class EventLog implements OnModuleInit {
       provider: event.provider,
     });
   }
-
-
 }

@@ -52,3 +52,14 @@ export function pickData(data: FeedEventData): FeedEventData {
   if (sessionId !== undefined) picked.sessionId = sessionId;
   return picked;
 }
+
+/**
+ * What makes an event the same event wherever and however often it is seen: a StackOne retry of a
+ * webhook, or two replicas logging one session's expiry, give the same key (it names the event, not
+ * its delivery). Account events: StackOne's ids and event date; session events: the session.
+ */
+export function stableEventKey(type: FeedEventType, timestamp: string, data: FeedEventData): string {
+  const parts = type.startsWith('connect_session.') ? [type, data.tenantId, data.sessionId ?? ''] : [type, data.tenantId, data.accountId ?? '', data.provider ?? '', timestamp];
+  // Length-prefixed, so no value can run into the next.
+  return parts.map((p) => `${p.length}:${p}`).join('|');
+}

@@ -72,6 +72,58 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly relayEnqueued = new Counter({
+    name: 'event_relay_enqueued_total',
+    help: 'Deliveries to internal subscribers queued, or not (the queue was unreachable or full), by subscriber',
+    labelNames: ['subscriber', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly relayDeliveries = new Counter({
+    name: 'event_deliveries_total',
+    help: 'Deliveries to internal subscribers by subscriber and final outcome (delivered or dead_lettered)',
+    labelNames: ['subscriber', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly relayAttempts = new Counter({
+    name: 'event_delivery_attempts_total',
+    help: 'Delivery attempts by subscriber and result (2xx, 3xx, 4xx, 5xx, timeout, refused, error)',
+    labelNames: ['subscriber', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly relayDeadLetters = new Counter({
+    name: 'event_dead_letters_total',
+    help: 'Deliveries given up after EVENT_DELIVERY_MAX_ATTEMPTS, by subscriber',
+    labelNames: ['subscriber'] as const,
+    registers: [this.registry],
+  });
+
+  readonly relayLatency = new Histogram({
+    name: 'event_delivery_latency_seconds',
+    help: 'From the event accepted to its delivery acknowledged (2xx), retries included, by subscriber',
+    labelNames: ['subscriber'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 1800, 3600, 21_600, 86_400],
+    registers: [this.registry],
+  });
+
+  readonly relayAttemptDuration = new Histogram({
+    name: 'event_delivery_attempt_duration_seconds',
+    help: 'Duration of one delivery attempt (request to answer), by subscriber',
+    labelNames: ['subscriber'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  /** Set at scrape time from the queue (see EventRelay). */
+  readonly relayQueueDepth = new Gauge({
+    name: 'event_delivery_queue_depth',
+    help: 'Deliveries in the relay queue by subscriber and state (waiting, delayed = waiting to retry, active, failed = dead letters kept)',
+    labelNames: ['subscriber', 'state'] as const,
+    registers: [this.registry],
+  });
+
   readonly redisFallbacks = new Counter({
     name: 'redis_fallbacks_total',
     help: 'Operations answered without Redis while it was unreachable, by use',

@@ -11,7 +11,7 @@ export type StoreAttempt<R> = { ok: true; value: R } | { ok: false; reason: stri
 /** `memory`: no REDIS_URL; `shared`: Redis in use; `degraded`: Redis unreachable, per-process fallbacks in use. */
 export type RedisMode = 'memory' | 'shared' | 'degraded';
 /** The Redis users, as labels of `redis_fallbacks_total`. */
-export type RedisUse = 'throttle' | 'outbound-budget' | 'idempotency' | 'sessions' | 'webhook-dedupe' | 'account-mirror' | 'events';
+export type RedisUse = 'throttle' | 'outbound-budget' | 'idempotency' | 'sessions' | 'webhook-dedupe' | 'account-mirror' | 'events' | 'relay';
 
 const PROBE_INTERVAL_MS = 1_000;
 
@@ -112,7 +112,7 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
     this.metrics?.redisDegraded.set(1);
     const reason = err instanceof Error ? err.message : String(err);
     this.logger.warn(
-      `Redis unreachable (${this.host}): ${reason}. Degraded: per-process throttling, StackOne budget and webhook de-duplication, Idempotency-Key requests and session status and event feed reads answer 503, new sessions and events go unrecorded.`,
+      `Redis unreachable (${this.host}): ${reason}. Degraded: per-process throttling, StackOne budget and webhook de-duplication, Idempotency-Key requests and session status and event feed reads answer 503, new sessions and events go unrecorded, StackOne webhooks whose event cannot be queued for subscribers answer 503.`,
     );
   }
 

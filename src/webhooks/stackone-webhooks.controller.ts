@@ -24,7 +24,8 @@ export class StackOneWebhooksController {
     summary: "StackOne's account webhooks (account.created, account.updated, account.deleted)",
     description:
       "Enter this URL in StackOne's dashboard with the account events; its signing secret goes in STACKONE_WEBHOOK_SECRET. " +
-      'Answers 404 while STACKONE_WEBHOOK_SECRET is unset. Duplicates, other events and deliveries outside the replay window are acknowledged and not processed.',
+      'Answers 404 while STACKONE_WEBHOOK_SECRET is unset. Duplicates, other events and deliveries outside the replay window are acknowledged and not processed. ' +
+      'Answers 503 + Retry-After (and does not record the delivery as seen) when the event could not be queued for the internal subscribers, so StackOne retries it.',
   })
   @ApiHeader({ name: SIGNATURE_HEADER, required: true, description: 'base64url(HMAC-SHA256(secret, raw body))' })
   @ApiBody({
@@ -35,7 +36,7 @@ export class StackOneWebhooksController {
     },
   })
   @ApiOkResponse({ type: WebhookAckDto })
-  @ApiProblemResponses(400, 401, 404, 413, 415)
+  @ApiProblemResponses(400, 401, 404, 413, 415, 503)
   async receive(@Req() request: FastifyRequest): Promise<WebhookAckDto> {
     const outcome = await this.webhooks.receive({ rawBody: rawBodyOf(request), signature: request.headers[SIGNATURE_HEADER], body: request.body });
     return { outcome };

@@ -2,6 +2,7 @@ import { BadRequestException, Inject, Injectable, Logger, NotFoundException, Una
 import { ConfigService } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { AccountEvents } from '../account-events/account-events.service';
+import { ProblemException } from '../common/problem.exception';
 import { AllConfig } from '../config/config.types';
 import { MetricsService } from '../observability/metrics.service';
 import { isAccountWebhook, isAccountWebhookEvent, isStackOneWebhook } from '../stackone/stackone-webhook.types';
@@ -13,7 +14,20 @@ export const WEBHOOK_DELIVERY_STORE = Symbol('WEBHOOK_DELIVERY_STORE');
 
 /** What became of a delivery that was answered 2xx. */
 export type WebhookAck = 'accepted' | 'duplicate' | 'ignored' | 'stale';
-export type WebhookOutcome = WebhookAck | 'invalid-signature' | 'invalid-body';
+export type WebhookOutcome = WebhookAck | 'invalid-signature' | 'invalid-body' | 'unavailable';
+
+const RETRY_AFTER_SECONDS = 5;
+
+/** 503 + Retry-After: the event could not be queued for the subscribers; StackOne's retry is processed afresh. */
+class WebhookNotTakenInError extends ProblemException {
+  constructor() {
+    super({
+      status: 503,
+      detail: 'The event could not be queued for delivery right now; deliver it again after Retry-After seconds.',
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    });
+  }
+}
 
 /**
  * Longest wait for the subscribers before the delivery is acknowledged anyway (they go on in the
@@ -91,11 +105,19 @@ export class StackOneWebhooksService {
       return this.count(event, 'duplicate');
     }
     this.logger.log(`StackOne webhook ${event} for account ${body.account_id} (${body.provider}) accepted`);
-    await this.publishWithin(toAccountEvent(body, new Date(now)), ACK_WAIT_MS);
+    if ((await this.publishWithin(toAccountEvent(body, new Date(now)), ACK_WAIT_MS)) === 'redeliver') {
+      // Not recorded as seen, so StackOne's retry is processed, not dropped as a duplicate; the
+      // handlers tolerate the repeat (session completion by event key, the mirror by value, the relay by webhook-id).
+      await this.deliveries.forget(id).catch((err: unknown) => this.logger.warn(`StackOne webhook ${event} for account ${body.account_id}: its delivery id could not be released (${err instanceof Error ? err.message : 'error'}); a retry inside the window reads as a duplicate`));
+      this.logger.warn(`StackOne webhook ${event} for account ${body.account_id} answered 503: not queued for the subscribers, StackOne's retry will be processed`);
+      this.count(event, 'unavailable');
+      throw new WebhookNotTakenInError();
+    }
     return this.count(event, 'accepted');
   }
 
-  private async publishWithin(event: ReturnType<typeof toAccountEvent>, waitMs: number): Promise<void> {
+  /** 'redeliver' when a subscriber of the bus could not take the event in; 'late' events are acknowledged anyway. */
+  private async publishWithin(event: ReturnType<typeof toAccountEvent>, waitMs: number): Promise<'done' | 'late' | 'redeliver'> {
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), waitMs);
@@ -104,7 +126,11 @@ export class StackOneWebhooksService {
     // The bus logs and swallows its subscribers' failures; publish never rejects.
     const outcome = await Promise.race([this.events.publish(event), waited]);
     clearTimeout(timer);
-    if (outcome === 'late') this.logger.warn(`Subscribers still busy with ${event.type} for account ${event.accountId} after ${waitMs} ms; acknowledged anyway`);
+    if (outcome === 'late') {
+      this.logger.warn(`Subscribers still busy with ${event.type} for account ${event.accountId} after ${waitMs} ms; acknowledged anyway`);
+      return 'late';
+    }
+    return outcome.redeliver ? 'redeliver' : 'done';
   }
 
   private count<T extends WebhookOutcome>(event: string, outcome: T): T {

@@ -14,6 +14,14 @@ describe(MemoryWebhookDeliveryStore.name, () => {
     expect(await sut.firstSeen('a', 1_000)).toBe(true);
   });
 
+  it('forgets an id on request, so its next delivery is a first one again', async () => {
+    const sut = new MemoryWebhookDeliveryStore();
+    expect(await sut.firstSeen('a', 60_000)).toBe(true);
+    await sut.forget('a');
+    expect(await sut.firstSeen('a', 60_000)).toBe(true);
+    expect(await sut.firstSeen('a', 60_000)).toBe(false);
+  });
+
   it('stays within its bound: expired ids go first, then the oldest', async () => {
     jest.useFakeTimers({ now: 1_000_000 });
     const sut = new MemoryWebhookDeliveryStore(3);
@@ -40,15 +48,28 @@ describe(FallbackWebhookDeliveryStore.name, () => {
   });
 
   it('asks Redis while it is available', async () => {
-    const shared: WebhookDeliveryStore = { firstSeen: jest.fn(() => Promise.resolve(false)) };
+    const shared: WebhookDeliveryStore = { firstSeen: jest.fn(() => Promise.resolve(false)), forget: jest.fn(() => Promise.resolve()) };
     const h = health(true);
     const sut = new FallbackWebhookDeliveryStore(shared, new MemoryWebhookDeliveryStore(), h as unknown as RedisHealth);
     expect(await sut.firstSeen('a', 1_000)).toBe(false);
     expect(h.fellBack).not.toHaveBeenCalled();
   });
 
+  it('forgets in both stores while Redis is available, only in memory while it is not', async () => {
+    const shared: WebhookDeliveryStore = { firstSeen: jest.fn(() => Promise.resolve(true)), forget: jest.fn(() => Promise.resolve()) };
+    const local = new MemoryWebhookDeliveryStore();
+    await local.firstSeen('a', 60_000);
+    await new FallbackWebhookDeliveryStore(shared, local, health(true) as unknown as RedisHealth).forget('a');
+    expect(shared.forget).toHaveBeenCalledWith('a');
+    expect(await local.firstSeen('a', 60_000)).toBe(true);
+    (shared.forget as jest.Mock).mockClear();
+    await new FallbackWebhookDeliveryStore(shared, local, health(false) as unknown as RedisHealth).forget('a');
+    expect(shared.forget).not.toHaveBeenCalled();
+    expect(await local.firstSeen('a', 60_000)).toBe(true);
+  });
+
   it('falls back to memory when a command fails, reporting the failure, and skips Redis while degraded', async () => {
-    const shared: WebhookDeliveryStore = { firstSeen: jest.fn(() => Promise.reject(new Error('Command timed out'))) };
+    const shared: WebhookDeliveryStore = { firstSeen: jest.fn(() => Promise.reject(new Error('Command timed out'))), forget: jest.fn(() => Promise.resolve()) };
     const h = health(true);
     const sut = new FallbackWebhookDeliveryStore(shared, new MemoryWebhookDeliveryStore(), h as unknown as RedisHealth);
     expect(await sut.firstSeen('a', 1_000)).toBe(true);

@@ -5,6 +5,8 @@ import type { RedisHealth } from '../redis/redis-health';
 export interface WebhookDeliveryStore {
   /** Records `id` for `ttlMs`; true when it was not already recorded (a first delivery), atomically. */
   firstSeen(id: string, ttlMs: number): Promise<boolean>;
+  /** Drops `id`, so the next delivery of it is a first one again (it was not taken in). */
+  forget(id: string): Promise<void>;
 }
 
 /** How many deliveries one process remembers without Redis (about 100 bytes each). */
@@ -28,6 +30,11 @@ export class MemoryWebhookDeliveryStore implements WebhookDeliveryStore {
     if (this.seen.size >= this.maxEntries) this.evict(now);
     this.seen.set(id, now + ttlMs);
     return Promise.resolve(true);
+  }
+
+  forget(id: string): Promise<void> {
+    this.seen.delete(id);
+    return Promise.resolve();
   }
 
   get size(): number {
@@ -55,6 +62,10 @@ export class RedisWebhookDeliveryStore implements WebhookDeliveryStore {
     const set = await this.redis.set(`${this.prefix}webhook:${id}`, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
     return set === 'OK';
   }
+
+  async forget(id: string): Promise<void> {
+    await this.redis.del(`${this.prefix}webhook:${id}`);
+  }
 }
 
 /**
@@ -79,5 +90,11 @@ export class FallbackWebhookDeliveryStore implements WebhookDeliveryStore {
     }
     this.health.fellBack('webhook-dedupe');
     return this.local.firstSeen(id, ttlMs);
+  }
+
+  /** Both stores: the id may have been recorded in either. Throws when Redis fails (the caller decides). */
+  async forget(id: string): Promise<void> {
+    await this.local.forget(id);
+    if (this.health.available()) await this.shared.forget(id);
   }
 }

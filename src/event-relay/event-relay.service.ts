@@ -1,0 +1,142 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { RedeliveryNeededError } from '../account-events/account-events.service';
+import type { AllConfig } from '../config/config.types';
+import type { EventSubscriber } from '../config/event-subscribers';
+import { FeedEventData, FeedEventType, stableEventKey } from '../events/feed-event';
+import { MetricsService } from '../observability/metrics.service';
+import { RedisHealth } from '../redis/redis-health';
+import { RelayJob, wants, webhookIdFor } from './relay-job';
+import type { RelayQueue } from './relay-queue';
+import { DeliveryFailedError, SubscriberClient } from './subscriber-client';
+
+export const RELAY_QUEUE = Symbol('RELAY_QUEUE');
+
+/** How often the queue depth gauge is refreshed (one bounded count per subscriber). */
+const DEPTH_REFRESH_MS = 5_000;
+
+/** The event could not be queued for every subscriber that wants it: whoever supplied it should deliver it again. */
+export class EventNotRelayedError extends RedeliveryNeededError {
+  override readonly name = 'EventNotRelayedError';
+}
+
+/**
+ * Events out to internal subscribers (EVENT_SUBSCRIBERS): each event EventLog takes in is queued
+ * once per subscriber that wants it, signed per Standard Webhooks when sent, retried on anything but
+ * a 2xx (backoff.ts) and dead-lettered after the last attempt with a metric and a log line (ids
+ * only). The queue is BullMQ in Redis when REDIS_URL is set, else this process's memory.
+ */
+@Injectable()
+export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('EventRelay');
+  private readonly subscribers: readonly EventSubscriber[];
+  private readonly client: SubscriberClient;
+  private readonly queueIsRedis: boolean;
+  private readonly enqueueTimeoutMs: number;
+  private depthTimer?: NodeJS.Timeout;
+
+  constructor(
+    config: ConfigService<AllConfig, true>,
+    @Inject(RELAY_QUEUE) private readonly queue: RelayQueue | null,
+    private readonly metrics: MetricsService,
+    private readonly health: RedisHealth,
+  ) {
+    const relay = config.get('eventRelay', { infer: true });
+    const { url, commandTimeoutMs } = config.get('redis', { infer: true });
+    this.subscribers = queue ? relay.subscribers : [];
+    this.client = new SubscriberClient(this.subscribers, relay.timeoutMs, relay.concurrency);
+    this.queueIsRedis = url !== undefined;
+    // A queued add is a few commands; past this the queue counts as unreachable (Redis down or hung).
+    this.enqueueTimeoutMs = Math.max(1_000, 2 * commandTimeoutMs);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.queue) return;
+    await this.queue.start({ attempt: (job, n) => this.attempt(job, n), deadLettered: (job, attempts, reason) => this.deadLettered(job, attempts, reason) });
+    this.depthTimer = setInterval(() => void this.refreshDepth(), DEPTH_REFRESH_MS).unref();
+    this.logger.log(`Relaying events to ${this.subscribers.map((s) => s.name).join(', ')} (${this.queueIsRedis ? 'queue in Redis' : 'in-process queue, lost on restart'})`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.depthTimer);
+    await this.queue?.close(this.queueIsRedis && !this.health.available());
+    await this.client.close();
+  }
+
+  enabled(): boolean {
+    return this.queue !== null && this.subscribers.length > 0;
+  }
+
+  /**
+   * Queues `event` for every subscriber that wants it. Throws EventNotRelayedError when that could
+   * not be done (queue unreachable, timed out or full): the caller decides whether the source can retry.
+   */
+  async enqueue(type: FeedEventType, timestamp: string, data: FeedEventData): Promise<void> {
+    if (!this.queue) return;
+    const key = stableEventKey(type, timestamp, data);
+    const acceptedAt = Date.now();
+    const jobs: RelayJob[] = this.subscribers
+      .filter((s) => wants(s, type, data.tenantId))
+      .map((s) => ({ webhookId: webhookIdFor(s.name, key), subscriber: s.name, type, timestamp, data, acceptedAt }));
+    if (jobs.length === 0) return;
+    const queue = this.queue;
+    const added = this.queueIsRedis
+      ? await this.health.attempt('relay', true, () => withTimeout(queue.add(jobs), this.enqueueTimeoutMs))
+      : await queue.add(jobs).then(
+          () => ({ ok: true as const }),
+          (err: Error) => ({ ok: false as const, reason: err.message }),
+        );
+    for (const job of jobs) this.metrics.relayEnqueued.inc({ subscriber: job.subscriber, outcome: added.ok ? 'queued' : 'failed' });
+    if (!added.ok) {
+      this.logger.warn(`Event ${type} of tenant ${data.tenantId} not queued for ${jobs.map((j) => j.subscriber).join(', ')} (${added.reason})`);
+      throw new EventNotRelayedError(`event not queued: ${added.reason}`);
+    }
+  }
+
+  /** One attempt: resolves on a 2xx, throws otherwise (the queue retries or dead-letters). */
+  private async attempt(job: RelayJob, attemptNumber: number): Promise<void> {
+    const started = performance.now();
+    const labels = { subscriber: job.subscriber };
+    try {
+      const result = await this.client.deliver(job);
+      this.metrics.relayAttempts.inc({ ...labels, result });
+    } catch (err) {
+      const result = err instanceof DeliveryFailedError ? err.result : 'error';
+      this.metrics.relayAttempts.inc({ ...labels, result });
+      this.logger.debug(`Delivery ${job.webhookId} (${job.type}) to ${job.subscriber}: attempt ${attemptNumber} failed (${result})`);
+      throw err instanceof DeliveryFailedError ? err : new DeliveryFailedError(result);
+    } finally {
+      this.metrics.relayAttemptDuration.observe(labels, (performance.now() - started) / 1000);
+    }
+    this.metrics.relayDeliveries.inc({ ...labels, outcome: 'delivered' });
+    this.metrics.relayLatency.observe(labels, Math.max(0, Date.now() - job.acceptedAt) / 1000);
+  }
+
+  private deadLettered(job: RelayJob, attempts: number, reason: string): void {
+    this.metrics.relayDeadLetters.inc({ subscriber: job.subscriber });
+    this.metrics.relayDeliveries.inc({ subscriber: job.subscriber, outcome: 'dead_lettered' });
+    // Ids only: the body holds tenant names and labels, the subscriber's URL may hold a token.
+    this.logger.error(
+      `Delivery ${job.webhookId} (${job.type}, tenant ${job.data.tenantId}) to ${job.subscriber} dead-lettered after ${attempts} attempts (last: ${reason.slice(0, 100)})`,
+    );
+  }
+
+  private async refreshDepth(): Promise<void> {
+    if (!this.queue || (this.queueIsRedis && !this.health.available())) return;
+    try {
+      for (const { subscriber, state, count } of await withTimeout(this.queue.depth(), this.enqueueTimeoutMs)) {
+        this.metrics.relayQueueDepth.set({ subscriber, state }, count);
+      }
+    } catch {
+      // The next refresh tries again; the gauge keeps its last value meanwhile.
+    }
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
