@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { AccountEvent } from '../src/account-events/account-event';
 import { AccountEvents } from '../src/account-events/account-events.service';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
@@ -7,26 +7,12 @@ import { TEST_STACKONE_KEY } from './support/config';
 import { completeSession } from './support/hosted-page';
 import { bearer } from './support/jwt';
 import { counterValue } from './support/metrics';
+import { accountWebhook, signStackOneWebhook } from './support/stackone-webhook';
 
 const SECRET = 'whsec_e2e_current_7c1d0a9b3f';
 const OLD_SECRET = 'whsec_e2e_previous_52e8aa14';
-const sign = (secret: string, raw: string): string => createHmac('sha256', secret).update(raw).digest('base64url');
-
-function payload(over: Record<string, unknown> = {}): Record<string, unknown> {
-  const now = new Date().toISOString();
-  return {
-    event: 'account.created',
-    account_id: `acc_${randomUUID()}`,
-    provider: 'hibob',
-    origin_owner_id: 'org_acme',
-    origin_owner_name: 'Acme Inc',
-    origin_username: 'jane@acme.example',
-    project_id: 'proj_e2e',
-    event_date: now,
-    sent_at: now,
-    ...over,
-  };
-}
+const sign = signStackOneWebhook;
+const payload = accountWebhook;
 
 /** Subscribes a recording handler to the app's bus, as the session-status and mirror features do. */
 function record(svc: TestService): AccountEvent[] {

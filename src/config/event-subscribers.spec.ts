@@ -1,19 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError } from './env.schema';
+import { configRefusal as refusal } from '../../test/support/config';
 import { loadConfig, RawEnv } from './load-config';
 
 const base: RawEnv = { STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'event-subscribers-test-secret-0123456789' };
 const secret = (bytes = 32): string => `whsec_${randomBytes(bytes).toString('base64')}`;
 const subscribers = (list: unknown, extra: RawEnv = {}): RawEnv => ({ ...base, EVENT_SUBSCRIBERS: typeof list === 'string' ? list : JSON.stringify(list), ...extra });
-const refusal = (env: RawEnv): string => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
-};
 
 describe('EVENT_SUBSCRIBERS', () => {
   it('is off by default, with delivery defaults whose schedule spans about a day', () => {

@@ -3,20 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { STACKONE_CATEGORIES } from '../stackone/stackone.categories';
-import { ConfigError } from './env.schema';
+import { configRefusal as refusal } from '../../test/support/config';
 import { loadConfig, RawEnv } from './load-config';
 
 const SECRET = 'load-config-test-secret-0123456789abcdef';
 const base: RawEnv = { STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: SECRET };
-const refusal = (env: RawEnv): string => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the configuration to be refused');
-};
 
 describe('loadConfig', () => {
   it('applies documented defaults', () => {

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../../src/config/config.types';
 import { loadConfig } from '../../src/config/load-config';
 import type { RawEnv } from '../../src/config/load-config';
+import { ConfigError } from '../../src/config/env.schema';
 import { TEST_JWT_SECRET } from './jwt';
 
 /** The StackOne API key of the apps the specs boot, and of the sandboxes and stand-ins they point at. */
@@ -30,4 +31,15 @@ export function testConfigModule(from: RawEnv | AllConfig = {}): DynamicModule {
 
 function isConfig(from: RawEnv | AllConfig): from is AllConfig {
   return typeof (from as AllConfig).stackone === 'object';
+}
+
+/** The start-up error `loadConfig(env)` throws (its message), failing the test when `env` is accepted. */
+export function configRefusal(env: RawEnv): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
 }
