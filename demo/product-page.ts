@@ -148,7 +148,7 @@ function page(tenantName: string): string {
 
   function showSession(s) {
     var dl = el('dl');
-    [['Session', s.sessionId], ['Status', s.status], ['Provider', s.provider || '(any HR system)'], ['Account', s.accountId || '—'], ['Completed at', s.completedAt || '—']].forEach(function (pair) {
+    [['Session', s.sessionId], ['Status', s.status], ['Provider', s.provider || '—'], ['Account', s.accountId || '—'], ['Completed at', s.completedAt || '—']].forEach(function (pair) {
       var dd = el('dd', pair[1], { 'data-testid': 'session-' + pair[0].toLowerCase().replace(/ /g, '-') });
       if (pair[0] === 'Status') dd.className = 'badge ' + s.status;
       dl.append(el('dt', pair[0]), dd);
