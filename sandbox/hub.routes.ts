@@ -59,7 +59,7 @@ type Session = SandboxSession;
 export async function registerHubRoutes(app: FastifyInstance, ctx: SandboxContext): Promise<void> {
   await app.register(
     async (hub) => {
-      // Any origin: the hub runs on the customer's product page, wherever that is (StackOne allows it too).
+      // Any origin: the hub runs on the customer's product page, wherever that is.
       await hub.register(cors, {
         origin: true,
         methods: ['GET', 'POST', 'PATCH', 'DELETE'],
@@ -67,6 +67,8 @@ export async function registerHubRoutes(app: FastifyInstance, ctx: SandboxContex
         maxAge: PREFLIGHT_MAX_AGE_S,
       });
       routes(hub, ctx);
+      // Inside the plugin, so an unknown /hub/ path still carries the CORS headers and the browser sees the 404.
+      hub.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(404, `Cannot ${request.method} ${request.url.split('?', 1)[0]}`)));
     },
     { prefix: '/hub' },
   );

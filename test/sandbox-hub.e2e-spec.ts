@@ -69,6 +69,9 @@ describe("the sandbox's hub API (what <stackone-hub> calls)", () => {
     const token = await session();
     const settings = await hub(token, 'GET', '/hub/settings');
     expect([settings.status, settings.headers.get('access-control-allow-origin')]).toEqual([200, ORIGIN]);
+    // An unknown hub path answers a 404 the browser can read (with CORS headers), not a CORS failure.
+    const unknown = await hub(token, 'GET', '/hub/nope');
+    expect([unknown.status, unknown.headers.get('access-control-allow-origin'), unknown.json.message]).toEqual([404, ORIGIN, 'Cannot GET /hub/nope']);
   });
 
   it.each([
