@@ -93,7 +93,6 @@ function routes(hub: FastifyInstance, ctx: SandboxContext): void {
     return session;
   };
 
-
   /** The account a re-link session or the hub's account-id may touch: 404 unknown, 403 another owner's or not the session's. */
   const editable = (session: Session, id: string, reply: FastifyReply): SandboxAccount | undefined => {
     const account = state.accounts.get(id);

@@ -113,6 +113,7 @@ describeWithBrowser("StackOne's hub on the example product page", () => {
     const success = await successOf(page);
     await expectConnected(page, success, 'bamboohr');
     expect((await sandboxAccount(success.id))?.credentials).toMatchObject({ username: 'bamboo.admin' });
+    onlyLocal();
     await page.close();
   }, 30_000);
 
@@ -155,6 +156,7 @@ describeWithBrowser("StackOne's hub on the example product page", () => {
     // The bundle shows success even for a refused PATCH: the sandbox's state is what counts.
     expect((await sandboxAccount(accountId))?.credentials).toMatchObject({ username: 'new.user', api_key: 'the-personio-secret' });
     await expectConnected(page, success, 'personio');
+    onlyLocal();
     await page.close();
   }, 30_000);
 
@@ -173,6 +175,28 @@ describeWithBrowser("StackOne's hub on the example product page", () => {
     await expectConnected(page, success, 'hubspot');
     expect((await sandboxAccount(success.id))?.credentials).toMatchObject({ access_token: expect.stringMatching(/^at_/) });
     await page.screenshot({ path: join(artifacts, '7-oauth-connected.png'), fullPage: true });
+    onlyLocal();
+    await page.close();
+  }, 30_000);
+
+  it('shows the OAuth error the provider gave (a sandbox fault on the consent) and connects nothing', async () => {
+    const before = ((await (await fetch(`${demo.sandboxUrl}/__sandbox/accounts`)).json()) as SandboxAccount[]).length;
+    await fetch(`${demo.sandboxUrl}/__sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ oauth: { status: 'error', code: 'invalid_grant', description: 'Salesforce refused the token exchange' } }),
+    });
+    const page = await productPage('?provider=salesforce');
+    await page.locator('[data-testid=connect-hr]').click();
+    const connect = hubOf(page).getByRole('button', { name: 'Connect', exact: true });
+    await connect.waitFor();
+    const [popup] = await Promise.all([page.waitForEvent('popup'), connect.click()]);
+    await popup.locator('[data-testid=consent-allow]').click();
+    await hubOf(page).getByText('Salesforce refused the token exchange').waitFor();
+    await page.screenshot({ path: join(artifacts, '8-oauth-error.png') });
+    expect(await page.evaluate('window.hubSuccess')).toBeUndefined();
+    expect(((await (await fetch(`${demo.sandboxUrl}/__sandbox/accounts`)).json()) as SandboxAccount[]).length).toBe(before);
+    onlyLocal();
     await page.close();
   }, 30_000);
 
@@ -191,7 +215,8 @@ describeWithBrowser("StackOne's hub on the example product page", () => {
         ` hub.setAttribute('base-url', ${JSON.stringify(demo.sandboxUrl)}); document.getElementById('hub-host').replaceChildren(hub); })()`,
     );
     await hubOf(page).getByText('No configured integrations available.').waitFor();
-    await page.screenshot({ path: join(artifacts, '8-hub-expired-token.png') });
+    await page.screenshot({ path: join(artifacts, '9-hub-expired-token.png') });
+    onlyLocal();
     await page.close();
   }, 30_000);
 
@@ -212,9 +237,10 @@ describeWithBrowser("StackOne's hub on the example product page", () => {
     // The hub shows the provider's response under the message, folded.
     await hub.getByRole('button', { name: 'Expand' }).click();
     await hub.getByText('The API key was rejected by Workday').waitFor();
-    await page.screenshot({ path: join(artifacts, '9-hub-wrong-credentials.png') });
+    await page.screenshot({ path: join(artifacts, '10-hub-wrong-credentials.png') });
     expect(await page.evaluate('window.hubSuccess')).toBeUndefined();
     expect(((await (await fetch(`${demo.sandboxUrl}/__sandbox/accounts`)).json()) as SandboxAccount[]).length).toBe(before);
+    onlyLocal();
     await page.close();
   }, 30_000);
 });
