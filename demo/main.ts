@@ -1,7 +1,8 @@
 /**
- * `npm run demo`: the StackOne sandbox and this service pointed at it, with a demo identity
- * configuration, so the whole flow runs on one machine. Prints the Swagger UI address, a bearer
- * token for two demo tenants and a curl line. Demo only: the secrets below are made up per run.
+ * `npm run demo`: the StackOne sandbox, this service pointed at it, with a demo identity
+ * configuration, and an example product page that embeds StackOne's real <stackone-hub>, so the
+ * whole flow runs on one machine. Prints the page's address first, then the Swagger UI address, a
+ * bearer token for two demo tenants and a curl line. Demo only: the secrets below are made up per run.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import { SignJWT } from 'jose';
 import { createApp } from '../src/app.factory';
 import { loadConfig } from '../src/config/load-config';
 import { createSandbox, DEFAULT_SANDBOX_API_KEY } from '../sandbox/sandbox';
+import { startProductPage } from './product-page';
 
 const HOST = '127.0.0.1';
 const SANDBOX_API_KEY = DEFAULT_SANDBOX_API_KEY;
@@ -41,8 +43,11 @@ export interface DemoPort {
   variable: string;
 }
 
-/** The demo's ports: the service on DEMO_PORT (else PORT, else 3000), the sandbox on SANDBOX_PORT (else 4010). */
-export function demoPorts(env: Record<string, string | undefined>): { service: DemoPort; sandbox: DemoPort } {
+/**
+ * The demo's ports: the service on DEMO_PORT (else PORT, else 3000), the sandbox on SANDBOX_PORT
+ * (else 4010), the example product page on DEMO_PAGE_PORT (else 4020).
+ */
+export function demoPorts(env: Record<string, string | undefined>): { service: DemoPort; sandbox: DemoPort; page: DemoPort } {
   const pick = (names: string[], fallback: number, what: string): DemoPort => {
     const variable = names.find((n) => env[n] !== undefined && env[n] !== '');
     if (!variable) return { port: fallback, what, variable: names[0] };
@@ -51,7 +56,11 @@ export function demoPorts(env: Record<string, string | undefined>): { service: D
     if (!/^\d+$/.test(value) || port < 1 || port > 65_535) throw new DemoError(`${variable} must be a port number (1-65535), got "${value}"`);
     return { port, what, variable };
   };
-  return { service: pick(['DEMO_PORT', 'PORT'], 3000, 'the service'), sandbox: pick(['SANDBOX_PORT'], 4010, 'the StackOne sandbox') };
+  return {
+    service: pick(['DEMO_PORT', 'PORT'], 3000, 'the service'),
+    sandbox: pick(['SANDBOX_PORT'], 4010, 'the StackOne sandbox'),
+    page: pick(['DEMO_PAGE_PORT'], 4020, 'the example product page'),
+  };
 }
 
 /** Listens, and turns "address in use" into a message saying which port and how to pick another. */
@@ -102,10 +111,22 @@ async function main(): Promise<void> {
   }
   const base = `http://${HOST}:${SERVICE_PORT}`;
   const [acme, globex] = await Promise.all(DEMO_TENANTS.map((t) => demoToken(jwtSecret, t)));
+  let productPage: Awaited<ReturnType<typeof startProductPage>>;
+  try {
+    productPage = await listening(ports.page, () =>
+      startProductPage({ host: HOST, port: ports.page.port, serviceUrl: base, bearer: acme, hubBaseUrl: sandbox.url, tenantName: DEMO_TENANTS[0].org_name }),
+    );
+  } catch (err) {
+    await Promise.allSettled([app.close(), sandbox.close()]);
+    throw err;
+  }
 
   const lines = [
     '',
     'StackOne connect-session service — demo',
+    '',
+    `  Example product page  ${productPage.url}   <- open this: "Connect your HR system" runs StackOne's own hub`,
+    `                        (signed in as ${DEMO_TENANTS[0].org_name}; its backend calls the service with that tenant's token)`,
     '',
     `  Swagger UI      ${base}/docs   (Authorize → bearer → paste a token)`,
     `  Service         ${base}`,
@@ -127,7 +148,7 @@ async function main(): Promise<void> {
     '',
     `  See the account afterwards:  curl -sS ${base}/v1/accounts -H 'Authorization: Bearer ${acme}'`,
     '',
-    '  Ctrl+C stops both.',
+    '  Ctrl+C stops everything.',
     '',
   ];
   process.stdout.write(lines.join('\n'));
@@ -136,7 +157,7 @@ async function main(): Promise<void> {
   const stop = (): void => {
     if (closing) return;
     closing = true;
-    void Promise.allSettled([app.close(), sandbox.close()]).then(() => process.exit(0));
+    void Promise.allSettled([productPage.close(), app.close(), sandbox.close()]).then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

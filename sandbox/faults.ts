@@ -16,18 +16,30 @@ export interface WebhookFault {
   wrongSignature?: boolean;
 }
 
+/** How the next OAuth consents in the hub's popup end (FaultSpec.oauth), as a provider can end them. */
+export interface OAuthFault {
+  status: 'error' | 'cancelled';
+  /** For `error`: the OAuth error code and description the hub shows (default access_denied). */
+  code?: string;
+  description?: string;
+}
+
 /**
  * A misbehaviour for the next `count` (default 1) requests matching `method` and a `path` prefix;
  * or, with `webhook`, for the next `count` webhook deliveries the sandbox sends (never a request).
  */
 export interface FaultSpec {
   webhook?: WebhookFault;
+  /** Applies to the next `count` consents given in the OAuth popup instead of a request. */
+  oauth?: OAuthFault;
   method?: string;
   path?: string;
   count?: number;
   status?: number;
   retryAfter?: number | string;
   message?: string;
+  /** With `status`: StackOne's `provider_response` in the error body (e.g. the provider's own refusal). */
+  providerResponse?: string;
   delayMs?: number;
   dripMs?: number;
   /** Destroy the connection instead of answering (the client sees ECONNRESET). */
@@ -47,7 +59,7 @@ export function armFault(faults: ArmedFault[], fault: FaultSpec): void {
 
 /** The first armed fault matching this request, with one use taken off it. */
 export function takeFault(faults: ArmedFault[], method: string, path: string): ArmedFault | undefined {
-  const fault = faults.find((f) => f.remaining > 0 && !f.webhook && (!f.method || f.method.toUpperCase() === method) && (!f.path || path.startsWith(f.path)));
+  const fault = faults.find((f) => f.remaining > 0 && !f.webhook && !f.oauth && (!f.method || f.method.toUpperCase() === method) && (!f.path || path.startsWith(f.path)));
   if (fault) fault.remaining -= 1;
   return fault;
 }
@@ -57,6 +69,13 @@ export function takeWebhookFault(faults: ArmedFault[], event: string): WebhookFa
   const fault = faults.find((f) => f.remaining > 0 && f.webhook && (!f.webhook.event || f.webhook.event === event));
   if (fault) fault.remaining -= 1;
   return fault?.webhook;
+}
+
+/** The first armed OAuth fault, with one use taken off it. */
+export function takeOAuthFault(faults: ArmedFault[]): OAuthFault | undefined {
+  const fault = faults.find((f) => f.remaining > 0 && f.oauth);
+  if (fault) fault.remaining -= 1;
+  return fault?.oauth;
 }
 
 /** Answers (or drops) the request as the fault says; a fault with only `delayMs` lets the route answer. */
@@ -95,6 +114,6 @@ export async function applyFault(fault: FaultSpec, request: FastifyRequest, repl
   }
   if (fault.status) {
     if (fault.retryAfter !== undefined) void reply.header('retry-after', String(fault.retryAfter));
-    await reply.code(fault.status).send(errorBody(fault.status, fault.message ?? `Injected fault ${fault.status}`));
+    await reply.code(fault.status).send(errorBody(fault.status, fault.message ?? `Injected fault ${fault.status}`, fault.providerResponse));
   }
 }

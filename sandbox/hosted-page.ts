@@ -16,7 +16,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:8px 16px} dt{color:#5a
 .error{background:#fdecea;color:#a4231a;border-radius:8px;padding:12px}
 footer{margin-top:24px;color:#8a93a6;font-size:.8rem;text-align:center}`;
 
-function layout(title: string, body: string): string {
+export function layout(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>${body}<footer>StackOne sandbox — a local simulator; credentials entered here are made up and stay on this machine.</footer></main></body></html>`;
 }
 
@@ -73,4 +73,35 @@ ${account.label ? `<dt>Label</dt><dd data-testid="account-label">${escapeHtml(ac
 
 export function errorPage(message: string): string {
   return layout('Cannot connect — StackOne sandbox', `<h1>Cannot connect</h1><p class="error" data-testid="connect-error">${escapeHtml(message)}</p>`);
+}
+
+export interface ConsentPage {
+  token: string;
+  attemptId: string;
+  integrationId: string;
+  providerName: string;
+  ownerName: string;
+}
+
+/** The simulated OAuth consent screen the hub opens in a popup (a provider's "Allow access?" page). */
+export function consentPage(c: ConsentPage): string {
+  const hidden = (name: string, value: string): string => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+  return layout(
+    `Authorize — ${c.providerName} (StackOne sandbox)`,
+    `<h1 data-testid="consent-title">Allow StackOne to access ${escapeHtml(c.providerName)}?</h1>
+<p class="sub">for <strong>${escapeHtml(c.ownerName)}</strong> — a simulated OAuth consent; no provider is contacted.</p>
+<form method="post" action="/connect/oauth2/${encodeURIComponent(c.integrationId)}">
+${hidden('token', c.token)}${hidden('connection_attempt_id', c.attemptId)}
+<button type="submit" name="decision" value="allow" data-testid="consent-allow">Allow</button>
+<button type="submit" name="decision" value="deny" data-testid="consent-deny" style="background:#5a6478">Deny</button>
+</form>`,
+  );
+}
+
+/** After the consent: says how it ended and closes the popup (the hub's poll sees the attempt's status). */
+export function consentDonePage(outcome: string): string {
+  return layout(
+    'Authorization finished — StackOne sandbox',
+    `<h1 data-testid="consent-outcome">${escapeHtml(outcome)}</h1><p>This window closes by itself; you can also close it.</p><script>setTimeout(function(){window.close()},300)</script>`,
+  );
 }

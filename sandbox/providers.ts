@@ -3,6 +3,8 @@ export interface SandboxProvider {
   key: string;
   name: string;
   category: string;
+  /** How the hub connects it: a credentials form (default) or an OAuth consent popup. */
+  auth?: 'oauth2';
 }
 
 export const DEFAULT_PROVIDERS: SandboxProvider[] = [
@@ -13,11 +15,11 @@ export const DEFAULT_PROVIDERS: SandboxProvider[] = [
   { key: 'greenhouse', name: 'Greenhouse', category: 'ats' },
   { key: 'lever', name: 'Lever', category: 'ats' },
   { key: 'ashby', name: 'Ashby', category: 'ats' },
-  { key: 'salesforce', name: 'Salesforce', category: 'crm' },
-  { key: 'hubspot', name: 'HubSpot', category: 'crm' },
+  { key: 'salesforce', name: 'Salesforce', category: 'crm', auth: 'oauth2' },
+  { key: 'hubspot', name: 'HubSpot', category: 'crm', auth: 'oauth2' },
   { key: 'pipedrive', name: 'Pipedrive', category: 'crm' },
   { key: 'okta', name: 'Okta', category: 'iam' },
-  { key: 'xero', name: 'Xero', category: 'accounting' },
+  { key: 'xero', name: 'Xero', category: 'accounting', auth: 'oauth2' },
 ];
 
 /** `SANDBOX_PROVIDERS=hibob,greenhouse` narrows the defaults; unknown keys become category "hris". */

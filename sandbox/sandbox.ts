@@ -10,6 +10,11 @@
  *   GET | PATCH | DELETE /accounts/{id}, GET /accounts/{id}/meta
  *   GET /connectors/meta, GET /connectors/meta/{provider}
  * Hosted page (what auth_link_url points at), hosted-page.routes.ts: GET /connect?token=…, POST /connect (form).
+ * Hub API (what StackOne's <stackone-hub> calls from the browser with x-hub-session-token = the session's
+ * token; CORS for any origin), hub.routes.ts: GET /hub/settings, GET /hub/connectors[?provider=],
+ * GET /hub/connectors/{integration_id}, POST /hub/accounts, GET | PATCH /hub/accounts/{id},
+ * POST /hub/connection_attempts, GET | DELETE /hub/connection_attempts/{id}; its OAuth popup,
+ * oauth-popup.routes.ts: GET | POST /connect/oauth2/{integration_id} (a simulated consent screen).
  *
  * Fault injection, for tests (no auth; control endpoints under /__sandbox/, control.routes.ts):
  *   POST /__sandbox/faults  { method?, path?, count?, status?, retryAfter?, message?, delayMs?,
@@ -18,7 +23,10 @@
  *     get the fault: `status` (+ Retry-After, StackOne error body), `delayMs` before answering
  *     (normally, or with `status`), `dripMs` (the answer's body a byte at a time), `connectionReset`
  *     (the connection is destroyed; `reset` is its old name), `malformed` (201 with `{"tok`), `redirect` (302 to that URL),
- *     `hugeBytes` (a 201 body of that size). Programmatically: `sandbox.injectFault(spec)`. See faults.ts.
+ *     `hugeBytes` (a 201 body of that size); with `status`, `providerResponse` fills StackOne's
+ *     provider_response (what the hub shows under the message, e.g. a provider refusing credentials).
+ *     `oauth: { status: 'error' | 'cancelled', code?, description? }` ends the next `count` OAuth
+ *     consents (Allow in the hub's popup) that way instead. Programmatically: `sandbox.injectFault(spec)`. See faults.ts.
  *   GET /__sandbox/requests   every API request received (method, path, query, headers, body)
  *     `webhook: { event?, duplicate?, delayMs?, sentAtAgeSeconds?, wrongSignature? }` makes the fault
  *     apply to the next `count` webhook deliveries instead (twice, late, an old sent_at, a wrong signature).
@@ -37,6 +45,8 @@ import formbody from '@fastify/formbody';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { registerApiRoutes } from './api.routes';
 import { registerControlRoutes } from './control.routes';
+import { HUB_TOKEN_HEADER, registerHubRoutes } from './hub.routes';
+import { registerOAuthPopupRoutes } from './oauth-popup.routes';
 import { applyFault, armFault, FaultSpec, takeFault } from './faults';
 import { registerHostedPageRoutes } from './hosted-page.routes';
 import { DEFAULT_PROVIDERS, SandboxProvider } from './providers';
@@ -76,7 +86,9 @@ export interface Sandbox {
 export const DEFAULT_SANDBOX_API_KEY = 'sandbox-api-key';
 
 const isControl = (url: string): boolean => url.startsWith('/__sandbox') || url === '/favicon.ico';
-const isHostedPage = (url: string): boolean => url === '/connect' || url.startsWith('/connect?');
+const isHostedPage = (url: string): boolean => url === '/connect' || url.startsWith('/connect?') || url.startsWith('/connect/oauth2/');
+/** The hub's API: the session token is its auth, not the project's API key. */
+const isHub = (url: string): boolean => url === '/hub' || url.startsWith('/hub/') || url.startsWith('/hub?');
 
 export async function createSandbox(options: Partial<SandboxOptions> = {}): Promise<Sandbox> {
   const opts: SandboxOptions = {
@@ -95,26 +107,37 @@ export async function createSandbox(options: Partial<SandboxOptions> = {}): Prom
 
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
   await app.register(formbody);
+  // The hub sends Content-Type: application/json on every call, a DELETE without a body too, which
+  // Fastify's own parser refuses as an empty JSON body; an empty body is no body here.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : json(request, body as string, done),
+  );
 
   // The gate in front of the API: record, then inject faults, then check StackOne auth, in that
   // order, like a real network + API. The hosted page and the control API pass through.
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const url = request.url;
-    if (isControl(url) || isHostedPage(url)) return;
+    if (isControl(url) || isHostedPage(url) || (isHub(url) && request.method === 'OPTIONS')) return;
     const path = url.split('?', 1)[0];
-    recordRequest(state, { method: request.method, path, query: { ...(request.query as object) }, headers: { ...request.headers }, body: request.body });
+    // The hub's session token is a bearer credential: recorded as present, never its value.
+    const headers = { ...request.headers, ...(request.headers[HUB_TOKEN_HEADER] !== undefined ? { [HUB_TOKEN_HEADER]: '[redacted]' } : {}) };
+    recordRequest(state, { method: request.method, path, query: { ...(request.query as object) }, headers, body: request.body });
     const fault = takeFault(state.faults, request.method, path);
     if (fault) {
       await applyFault(fault, request, reply);
       return;
     }
-    if (request.headers.authorization !== expectedAuth) {
+    if (!isHub(url) && request.headers.authorization !== expectedAuth) {
       return reply.code(401).send(errorBody(401, 'Unauthorized: invalid API key'));
     }
   });
 
   registerApiRoutes(app, ctx);
   registerHostedPageRoutes(app, ctx);
+  await registerHubRoutes(app, ctx);
+  registerOAuthPopupRoutes(app, ctx);
   registerControlRoutes(app, ctx);
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(404, `Cannot ${request.method} ${request.url.split('?', 1)[0]}`)));
 

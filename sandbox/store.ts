@@ -28,6 +28,17 @@ export interface SandboxAccount extends LinkedAccountWire {
   setup_information: Record<string, unknown>;
 }
 
+/** An OAuth connection the hub started (POST /hub/connection_attempts) and polls until it ends. */
+export interface ConnectionAttempt {
+  id: string;
+  /** The connect session's token it belongs to. */
+  token: string;
+  status: 'pending' | 'authenticated' | 'error' | 'cancelled' | 'expired';
+  account?: { id: string };
+  error?: { code: string; description: string };
+  created_at: string;
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -43,6 +54,8 @@ export interface SandboxState {
   requests: RecordedRequest[];
   /** Webhook deliveries sent (GET /__sandbox/webhooks). */
   webhooks: WebhookDelivery[];
+  /** The hub's OAuth connection attempts, by id. */
+  connectionAttempts: Map<string, ConnectionAttempt>;
   nextSessionId: number;
 }
 
@@ -60,12 +73,13 @@ export interface SandboxContext {
 const MAX_RECORDED = 10_000;
 
 export function newState(): SandboxState {
-  return { sessions: new Map(), accounts: new Map(), faults: [], requests: [], webhooks: [], nextSessionId: 1 };
+  return { sessions: new Map(), accounts: new Map(), faults: [], requests: [], webhooks: [], connectionAttempts: new Map(), nextSessionId: 1 };
 }
 
-/** Forgets requests, faults, sessions, accounts and webhook deliveries. */
+/** Forgets requests, faults, sessions, accounts, connection attempts and webhook deliveries. */
 export function resetState(state: SandboxState): void {
   state.webhooks.length = 0;
+  state.connectionAttempts.clear();
   state.sessions.clear();
   state.accounts.clear();
   state.faults.length = 0;

@@ -16,16 +16,18 @@ function newAccountId(): string {
  * StackOne's upsert rules when a connect session completes (the seed document's tables): a session
  * with account_id updates that account (same owner only); otherwise, unless `multiple`, the owner's
  * newest account of that provider is updated; else a new account is created.
+ * `credentials` are what the user entered (hosted page, hub form) or what an OAuth consent gave; an
+ * update keeps the account's credentials that are not given (the hub leaves an unchanged secret out).
  * Returns the account and what happened, or why nothing was done.
  */
 export function completeSession(
   accounts: Map<string, SandboxAccount>,
   session: SandboxSession,
   provider: SandboxProvider,
-  secret: { username: string; api_key: string },
+  given: Record<string, string>,
 ): CompletedSession | string {
   const now = new Date().toISOString();
-  const credentials = { username: secret.username, api_key: secret.api_key, refresh_token: `rt_${randomUUID()}` };
+  const refresh = { refresh_token: `rt_${randomUUID()}` };
   const setupInformation = { subdomain: `${session.origin_owner_id}.example`, webhook_secret: `whsec_${randomBytes(12).toString('hex')}` };
   let target: SandboxAccount | undefined;
   if (session.account_id) {
@@ -38,7 +40,7 @@ export function completeSession(
       .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || Number(b.id) - Number(a.id))[0];
   }
   if (target) {
-    target.credentials = credentials;
+    target.credentials = { ...target.credentials, ...given, ...refresh };
     target.setup_information = setupInformation;
     target.status = 'active';
     target.origin_owner_name = session.origin_owner_name;
@@ -64,7 +66,7 @@ export function completeSession(
     metadata: session.metadata ?? null,
     created_at: now,
     updated_at: now,
-    credentials,
+    credentials: { ...given, ...refresh },
     setup_information: setupInformation,
   };
   accounts.set(account.id, account);

@@ -7,8 +7,13 @@ import type { ConnectorMetaWire, ConnectSessionTokenAuthLinkWire, ConnectSession
 import type { SandboxProvider } from './providers';
 import type { SandboxAccount, SandboxSession } from './store';
 
-/** StackOne's error body. */
-export const errorBody = (statusCode: number, message: string): Record<string, unknown> => ({ statusCode, message, timestamp: new Date().toISOString() });
+/** StackOne's error body; `provider_response` is what the provider answered (the hub shows it under the message). */
+export const errorBody = (statusCode: number, message: string, providerResponse?: string): Record<string, unknown> => ({
+  statusCode,
+  message,
+  ...(providerResponse !== undefined ? { provider_response: providerResponse } : {}),
+  timestamp: new Date().toISOString(),
+});
 
 /** A query parameter given once, repeated, or comma-separated, as a list. */
 export function toList(value: unknown): string[] {

@@ -23,7 +23,12 @@ type Service = {
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 const sandboxDockerfile = readFileSync(join(root, 'sandbox', 'Dockerfile'), 'utf8');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
 
 /** Compose's `${NAME:?message}`: the value must come from the shell, as `docker compose` would require. */
 const REQUIRED = /^\$\{(\w+):\?[^}]*\}$/;
@@ -108,6 +113,14 @@ describe('Dockerfile', () => {
     const cmd = /\nCMD (\[.*\])/.exec(runtime)?.[1];
     expect(cmd).toBeDefined();
     expect((JSON.parse(cmd ?? '[]') as string[]).join(' ')).toBe(pkg.scripts['start:prod']);
+  });
+
+  it("leaves out the demo's @stackone/hub: it and everything only it pulls in (React, …) are dev-only, so npm prune --omit=dev drops them", () => {
+    expect(pkg.devDependencies['@stackone/hub']).toBeDefined();
+    expect(pkg.dependencies['@stackone/hub']).toBeUndefined();
+    for (const name of ['@stackone/hub', 'react', 'react-dom', '@stackone/malachite']) {
+      expect({ name, dev: lock.packages[`node_modules/${name}`]?.dev }).toEqual({ name, dev: true });
+    }
   });
 
   it('carries the service only: it copies and builds no sandbox or demo file', () => {

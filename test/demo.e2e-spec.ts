@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
 import { createServer, Server } from 'node:net';
@@ -50,6 +51,32 @@ describe('the demo (dist-demo/demo/main.js)', () => {
     expect(demo.output()).toContain(`curl -sS ${demo.base}/v1/connect-sessions/<sessionId>`);
   });
 
+  it('prints the example product page first; the page serves the hub bundle from node_modules and a backend that never hands out the tenant token', async () => {
+    const banner = demo.output().split('\n').filter((l) => l.trim() !== '');
+    expect(banner[1]).toContain(`Example product page  ${demo.pageUrl}`);
+    expect(new URL(demo.pageUrl).origin).not.toBe(new URL(demo.base).origin);
+
+    const html = await (await fetch(demo.pageUrl)).text();
+    expect(html).toContain('Connect your HR system');
+    expect(html).toContain('<script src="/vendor/stackone-hub.js"></script>');
+    const bundle = await fetch(`${demo.pageUrl}/vendor/stackone-hub.js`);
+    expect(bundle.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(Buffer.from(await bundle.arrayBuffer()).equals(readFileSync(require.resolve('@stackone/hub/webcomponent')))).toBe(true);
+
+    const created = await fetch(`${demo.pageUrl}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'hibob', originOwnerId: 'org_globex' }) });
+    const createdText = await created.text();
+    expect(created.status).toBe(201);
+    // The owner comes from the tenant's token: the page cannot ask for another one.
+    expect(JSON.parse(createdText)).toMatchObject({ originOwnerId: 'org_acme', provider: 'hibob', token: expect.any(String) });
+    const config = await (await fetch(`${demo.pageUrl}/api/config`)).json();
+    expect(config).toEqual({ hubBaseUrl: demo.sandboxUrl });
+    const accounts = await fetch(`${demo.pageUrl}/api/accounts`);
+    expect(accounts.status).toBe(200);
+    for (const text of [html, createdText, JSON.stringify(config), await accounts.text()]) expect(text).not.toContain(demo.acmeToken);
+    const refused = await fetch(`${demo.pageUrl}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'not a provider!' }) });
+    expect([refused.status, refused.headers.get('content-type')]).toEqual([400, expect.stringContaining('application/problem+json')]);
+  });
+
   it("keeps the two demo tenants apart", async () => {
     const session = await fetch(`${demo.base}/v1/connect-sessions`, {
       method: 'POST',
@@ -72,10 +99,12 @@ describe('the demo on busy or chosen ports', () => {
   afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
 
   it.each([
-    ['the service', 'DEMO_PORT', 'SANDBOX_PORT'],
-    ['the StackOne sandbox', 'SANDBOX_PORT', 'DEMO_PORT'],
-  ])('says when the port of %s is busy, names the variable that picks another and exits non-zero', async (what, variable, other) => {
-    const { code, output } = await runDemoUntilExit({ [variable]: String(busyPort), [other]: String(await freePort()) });
+    ['the service', 'DEMO_PORT', ['SANDBOX_PORT', 'DEMO_PAGE_PORT']],
+    ['the StackOne sandbox', 'SANDBOX_PORT', ['DEMO_PORT', 'DEMO_PAGE_PORT']],
+    ['the example product page', 'DEMO_PAGE_PORT', ['DEMO_PORT', 'SANDBOX_PORT']],
+  ])('says when the port of %s is busy, names the variable that picks another and exits non-zero', async (what, variable, others) => {
+    const free = Object.fromEntries(await Promise.all(others.map(async (o) => [o, String(await freePort())])));
+    const { code, output } = await runDemoUntilExit({ [variable]: String(busyPort), ...free });
     expect(code).toBe(1);
     expect(output).toContain(`port ${busyPort} on 127.0.0.1 (${what}, set by ${variable}) is already in use`);
     expect(output).toMatch(new RegExp(`${variable}=\\d+ npm run demo`));
@@ -89,7 +118,7 @@ describe('the demo on busy or chosen ports', () => {
 
   it('serves on PORT when DEMO_PORT is unset', async () => {
     const port = await freePort();
-    const demo = await startDemo(20_000, { PORT: String(port), SANDBOX_PORT: String(await freePort()) });
+    const demo = await startDemo(20_000, { PORT: String(port), SANDBOX_PORT: String(await freePort()), DEMO_PAGE_PORT: String(await freePort()) });
     try {
       expect(demo.base).toBe(`http://127.0.0.1:${port}`);
       expect((await fetch(`${demo.base}/health/live`)).status).toBe(200);

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { freePort, launchNode, stopChild } from './processes';
 
 export interface DemoProcess {
+  /** The example product page (printed first). */
+  pageUrl: string;
   base: string;
   sandboxUrl: string;
   acmeToken: string;
@@ -15,8 +17,8 @@ const demoScript = join(__dirname, '..', '..', 'dist-demo', 'demo', 'main.js');
 
 /** Runs the built demo (dist-demo/demo/main.js) on free ports (or the ports `env` names) and reads what it prints. */
 export async function startDemo(timeoutMs = 20_000, env?: Record<string, string>): Promise<DemoProcess> {
-  const ports = env ?? { DEMO_PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()) };
-  const demo = await launchNode([demoScript], { env: ports, readyOutput: /Ctrl\+C stops both/, timeoutMs });
+  const ports = env ?? { DEMO_PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), DEMO_PAGE_PORT: String(await freePort()) };
+  const demo = await launchNode([demoScript], { env: ports, readyOutput: /Ctrl\+C stops everything/, timeoutMs });
   const output = demo.output();
   const tokenAfter = (label: string): string => {
     const lines = output.split('\n');
@@ -24,6 +26,7 @@ export async function startDemo(timeoutMs = 20_000, env?: Record<string, string>
     return lines[i + 1].trim();
   };
   return {
+    pageUrl: /Example product page\s+(http:\/\/\S+)/.exec(output)?.[1] ?? '',
     base: /Swagger UI\s+(http:\/\/\S+)\/docs/.exec(output)?.[1] ?? '',
     sandboxUrl: /StackOne sandbox\s+(http:\/\/\S+)/.exec(output)?.[1] ?? '',
     acmeToken: tokenAfter('Acme Inc (org_acme) token'),
