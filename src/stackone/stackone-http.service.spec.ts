@@ -374,14 +374,21 @@ describe(StackOneHttpService.name, () => {
     });
 
     it('never runs past the deadline, whatever the backoff', async () => {
-      const { sut: slow } = await build(upstream.url, { STACKONE_MAX_RETRIES: '10', STACKONE_TIMEOUT_MS: '1000' });
-      const slow503: StandInHandler = (req, res) => void setTimeout(() => fail(503)(req, res), 300);
-      upstream.next(...Array.from({ length: 12 }, () => slow503));
-      const started = Date.now();
-      const err = await failure(slow.createConnectSession(TENANT, BODY));
-      expect(Date.now() - started).toBeLessThan(1_000 + 250);
-      expect(['timeout', 'http']).toContain(err.kind);
-      expect(upstream.seen.length).toBeLessThanOrEqual(4);
+      // Its own upstream: an attempt sent just before the deadline may still arrive after the call
+      // ended, and on the shared one it would take the next test's scripted answer.
+      const own = await startStackOneStandIn({ fallback: (_req, res) => json(res, 201, SESSION) });
+      try {
+        const { sut: slow } = await build(own.url, { STACKONE_MAX_RETRIES: '10', STACKONE_TIMEOUT_MS: '1000' });
+        const slow503: StandInHandler = (req, res) => void setTimeout(() => fail(503)(req, res), 300);
+        own.next(...Array.from({ length: 12 }, () => slow503));
+        const started = Date.now();
+        const err = await failure(slow.createConnectSession(TENANT, BODY));
+        expect(Date.now() - started).toBeLessThan(1_000 + 250);
+        expect(['timeout', 'http']).toContain(err.kind);
+        expect(own.seen.length).toBeLessThanOrEqual(4);
+      } finally {
+        await own.close();
+      }
     });
 
     it('honours Retry-After: 1 on a 429, then succeeds', async () => {
