@@ -10,7 +10,7 @@ import { SignJWT } from 'jose';
 import { createApp } from '../src/app.factory';
 import { loadConfig } from '../src/config/load-config';
 import { createSandbox, DEFAULT_SANDBOX_API_KEY } from '../sandbox/sandbox';
-import { startProductPage } from './product-page';
+import { EVENTS_PATH, startProductPage } from './product-page';
 
 const HOST = '127.0.0.1';
 const SANDBOX_API_KEY = DEFAULT_SANDBOX_API_KEY;
@@ -85,6 +85,9 @@ async function main(): Promise<void> {
   // Shared by the sandbox (signs) and the service (verifies), as a StackOne dashboard's endpoint secret would be.
   const webhookSecret = randomBytes(32).toString('base64url');
   const webhookUrl = `http://${HOST}:${SERVICE_PORT}/webhooks/stackone`;
+  // The service relays events to the product page's backend, playing your internal service.
+  const eventsSecret = `whsec_${randomBytes(32).toString('base64')}`;
+  const eventsUrl = `http://${HOST}:${ports.page.port}${EVENTS_PATH}`;
   const sandbox = await listening(ports.sandbox, () =>
     createSandbox({ host: HOST, port: ports.sandbox.port, apiKey: SANDBOX_API_KEY, webhook: { url: webhookUrl, secret: webhookSecret } }),
   );
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
     SHUTDOWN_GRACE_MS: '0',
     REDIS_URL: process.env.REDIS_URL,
     STACKONE_WEBHOOK_SECRET: webhookSecret,
+    EVENT_SUBSCRIBERS: JSON.stringify([{ name: 'product-page', url: eventsUrl, secret: eventsSecret }]),
   });
   const app = await createApp(config);
   try {
@@ -114,7 +118,7 @@ async function main(): Promise<void> {
   let productPage: Awaited<ReturnType<typeof startProductPage>>;
   try {
     productPage = await listening(ports.page, () =>
-      startProductPage({ host: HOST, port: ports.page.port, serviceUrl: base, bearer: acme, hubBaseUrl: sandbox.url, tenantName: DEMO_TENANTS[0].org_name }),
+      startProductPage({ host: HOST, port: ports.page.port, serviceUrl: base, bearer: acme, hubBaseUrl: sandbox.url, tenantName: DEMO_TENANTS[0].org_name, eventsSecret }),
     );
   } catch (err) {
     await Promise.allSettled([app.close(), sandbox.close()]);
@@ -147,6 +151,8 @@ async function main(): Promise<void> {
     `  and the webhooks received:  curl -sS ${base}/metrics | grep stackone_webhooks_received_total`,
     '',
     `  See the account afterwards:  curl -sS ${base}/v1/accounts -H 'Authorization: Bearer ${acme}'`,
+    `  The events your internal services get: signed POSTs to ${eventsUrl} (listed on the product page),`,
+    `  or polled:  curl -sS ${base}/v1/events -H 'Authorization: Bearer ${acme}'`,
     '',
     '  Ctrl+C stops everything.',
     '',

@@ -8,6 +8,7 @@
  */
 import Fastify, { FastifyInstance, FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
+import { Webhook } from 'standardwebhooks';
 
 export interface ProductPageOptions {
   host: string;
@@ -19,6 +20,24 @@ export interface ProductPageOptions {
   /** What <stackone-hub base-url> points at: StackOne's API, here the sandbox. */
   hubBaseUrl: string;
   tenantName: string;
+  /**
+   * The Standard Webhooks secret (whsec_…) of the service's subscriber at EVENTS_PATH: the page's
+   * backend plays "your internal service" too, verifying each relayed event and listing it on the page.
+   */
+  eventsSecret: string;
+}
+
+/** Where the service relays events to (EVENT_SUBSCRIBERS), on the page's own origin. */
+export const EVENTS_PATH = '/internal/stackone-events';
+/** The newest relayed events kept for the page. */
+const EVENTS_KEPT = 50;
+
+/** A relayed event as the page lists it: ids and labels only, as the service sends them. */
+interface ReceivedEvent {
+  webhookId: string;
+  type: string;
+  timestamp: string;
+  data: Record<string, unknown>;
 }
 
 /** Every call to the service is bounded; past it the page's backend answers 504. */
@@ -79,6 +98,36 @@ export async function startProductPage(opts: ProductPageOptions): Promise<{ url:
   app.get('/api/accounts', async (_request, reply) => relay(reply, '/v1/accounts'));
   app.get('/api/config', () => ({ hubBaseUrl: opts.hubBaseUrl }));
 
+  // "Your internal service": what an EVENT_SUBSCRIBERS entry does with a delivery. Verified over the
+  // exact bytes with a Standard Webhooks library, de-duplicated on webhook-id, answered 204.
+  const received: ReceivedEvent[] = [];
+  const verifier = new Webhook(opts.eventsSecret);
+  await app.register((scope, _options, done) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, parsed) => parsed(null, body));
+    scope.post(EVENTS_PATH, async (request, reply) => {
+      const header = (name: string): string => String(request.headers[name] ?? '');
+      let event: Omit<ReceivedEvent, 'webhookId'>;
+      try {
+        event = verifier.verify(typeof request.body === 'string' ? request.body : '', {
+          'webhook-id': header('webhook-id'),
+          'webhook-timestamp': header('webhook-timestamp'),
+          'webhook-signature': header('webhook-signature'),
+        }) as Omit<ReceivedEvent, 'webhookId'>;
+      } catch {
+        return reply.code(401).send();
+      }
+      const webhookId = header('webhook-id');
+      if (!received.some((e) => e.webhookId === webhookId)) {
+        received.unshift({ webhookId, type: event.type, timestamp: event.timestamp, data: event.data });
+        received.length = Math.min(received.length, EVENTS_KEPT);
+      }
+      return reply.code(204).send();
+    });
+    done();
+  });
+  app.get('/api/internal-events', () => ({ data: received }));
+
   const address = await app.listen({ host: opts.host, port: opts.port });
   return { url: address.replace('[::1]', '127.0.0.1'), close: () => app.close() };
 }
@@ -109,6 +158,9 @@ function page(tenantName: string): string {
 <div id="hub-host" data-testid="hub-host" style="margin-top:20px"></div></section>
 <section><h2>This connection</h2><div id="session" data-testid="session"><p>Not started.</p></div></section>
 <section><h2>Connected accounts</h2><div id="accounts" data-testid="accounts"><p>Loading…</p></div></section>
+<section class="wide"><h2>What your internal services were told</h2>
+<p>The service relays account and session events to its subscribers, signed (Standard Webhooks). This page's backend is one: it verifies each delivery and lists it here.</p>
+<div id="events" data-testid="events"><p>Nothing yet.</p></div></section>
 </main>
 <script src="/vendor/stackone-hub.js"></script>
 <script>
@@ -146,6 +198,29 @@ function page(tenantName: string): string {
     box.replaceChildren(table);
   }
 
+  async function loadEvents() {
+    var list = await json(await fetch('/api/internal-events'));
+    var box = document.getElementById('events');
+    if (!list.data.length) { box.replaceChildren(el('p', 'Nothing yet.')); return list.data.length; }
+    var table = el('table');
+    table.appendChild(el('tr')).append(el('th', 'Event'), el('th', 'Account / session'), el('th', 'Provider'), el('th', 'webhook-id'));
+    list.data.forEach(function (e) {
+      var row = el('tr', null, { 'data-testid': 'event-row', 'data-type': e.type });
+      row.append(el('td', e.type), el('td', e.data.sessionId ? 'session ' + e.data.sessionId : e.data.accountId), el('td', e.data.provider || '—'), el('td', e.webhookId));
+      table.appendChild(row);
+    });
+    box.replaceChildren(table);
+    return list.data.length;
+  }
+
+  /** Deliveries arrive shortly after the webhook; look a few times (bounded). */
+  async function followEvents(before) {
+    for (var i = 0; i < 20; i++) {
+      if ((await loadEvents()) >= before + 2) return;
+      await new Promise(function (r) { setTimeout(r, 500); });
+    }
+  }
+
   function showSession(s) {
     var dl = el('dl');
     [['Session', s.sessionId], ['Status', s.status], ['Provider', s.provider || '—'], ['Account', s.accountId || '—'], ['Completed at', s.completedAt || '—']].forEach(function (pair) {
@@ -173,8 +248,10 @@ function page(tenantName: string): string {
       var session = await json(await fetch('/api/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) }));
       showSession({ sessionId: session.sessionId, status: 'pending', provider: session.provider });
       var hub = el('stackone-hub', null, { token: session.token, 'base-url': hubBaseUrl, height: '460px', 'data-testid': 'hub' });
+      var eventsBefore = document.querySelectorAll('[data-testid=event-row]').length;
       hub.addEventListener('success', function () {
         followSession(session.sessionId).then(loadAccounts).catch(function (e) { pageError(e.message); });
+        followEvents(eventsBefore).catch(function (e) { pageError(e.message); });
       });
       // The hub's own Close button (after a success).
       hub.addEventListener('close', function () { hub.remove(); });
@@ -184,6 +261,7 @@ function page(tenantName: string): string {
 
   connect.addEventListener('click', function () { openHub(provider ? { provider: provider } : { categories: ['hris'] }); });
   loadAccounts().catch(function (e) { pageError(e.message); });
+  loadEvents().catch(function (e) { pageError(e.message); });
 })();
 </script></body></html>`;
 }

@@ -49,6 +49,21 @@ describe('the demo (dist-demo/demo/main.js)', () => {
     expect(await status.json()).toMatchObject({ sessionId, status: 'completed', provider: 'bamboohr', accountId: done.accountId, completedAt: expect.any(String) });
     expect(demo.output()).toContain(`${demo.base}/webhooks/stackone`);
     expect(demo.output()).toContain(`curl -sS ${demo.base}/v1/connect-sessions/<sessionId>`);
+
+    // The service relays both events, signed, to the product page's backend (the demo's subscriber), which verified them.
+    type Received = { webhookId: string; type: string; data: { accountId?: string; sessionId?: string } };
+    const received = async (): Promise<Received[]> => ((await (await fetch(`${demo.pageUrl}/api/internal-events`)).json()) as { data: Received[] }).data;
+    const relayed = async (): Promise<string[]> =>
+      (await received()).filter((e) => e.data.accountId === done.accountId || e.data.sessionId === sessionId).map((e) => e.type).sort();
+    for (let i = 0; i < 50 && (await relayed()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await relayed()).toEqual(['account.created', 'connect_session.completed']);
+    expect((await received()).every((e) => /^msg_[0-9a-f]{32}$/.test(e.webhookId))).toBe(true);
+    // An unsigned or wrongly signed POST is refused and not listed.
+    const forged = JSON.stringify({ type: 'account.deleted', timestamp: new Date().toISOString(), data: { tenantId: 'org_acme', accountId: done.accountId } });
+    const headers = { 'content-type': 'application/json', 'webhook-id': 'msg_forged', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' };
+    expect((await fetch(`${demo.pageUrl}/internal/stackone-events`, { method: 'POST', headers, body: forged })).status).toBe(401);
+    expect((await received()).some((e) => e.webhookId === 'msg_forged')).toBe(false);
+    expect(demo.output()).toContain(`${demo.pageUrl}/internal/stackone-events`);
   });
 
   it('prints the example product page first; the page serves the hub bundle from node_modules and a backend that never hands out the tenant token', async () => {

@@ -93,6 +93,11 @@ describeWithBrowser("StackOne's hub on the example product page", () => {
     await hub.getByText('Connection Successful').waitFor();
     const success = await successOf(page);
     await expectConnected(page, success, 'hibob');
+    // The service relayed both events, signed, to the page's backend ("your internal service"), which verified them.
+    const created = page.locator('[data-testid=event-row][data-type="account.created"]').filter({ hasText: success.id });
+    const completed = page.locator('[data-testid=event-row][data-type="connect_session.completed"]');
+    await Promise.all([created.waitFor(), completed.waitFor()]);
+    expect(await completed.innerText()).toContain(`session ${await page.locator('[data-testid=session-session]').innerText()}`);
     await page.screenshot({ path: join(artifacts, '3-hub-connected-session-completed.png'), fullPage: true });
     expect(await sandboxAccount(success.id)).toMatchObject({ provider: 'hibob', origin_owner_id: 'org_acme', credentials: { username: 'jane.admin', api_key: 'made-up-hibob-key' } });
     onlyLocal();
