@@ -32,8 +32,12 @@ const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) a
 
 /** Compose's `${NAME:?message}`: the value must come from the shell, as `docker compose` would require. */
 const REQUIRED = /^\$\{(\w+):\?[^}]*\}$/;
+/** Compose's `${NAME:-default}`: the shell's value when set and not empty, else the default. */
+const OPTIONAL = /^\$\{(\w+):-([^}]*)\}$/;
 const fromShell = (env: Record<string, string>, shell: Record<string, string>): Record<string, string> =>
-  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(REQUIRED, (_m, name: string) => shell[name] ?? '')]));
+  Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [k, v.replace(REQUIRED, (_m, name: string) => shell[name] ?? '').replace(OPTIONAL, (_m, name: string, fallback: string) => shell[name] || fallback)]),
+  );
 
 const replicas = Object.entries(compose.services).filter(([, s]) => s.command === undefined && s.build !== undefined);
 
@@ -71,6 +75,20 @@ describe('docker-compose.yml', () => {
     expect(config.stackone.baseUrl).toBe('http://sandbox:4010');
     expect(config.app.port).toBe(3000);
     expect(env.STACKONE_API_KEY).toBe(compose.services.sandbox.environment?.SANDBOX_API_KEY);
+    expect(config.eventRelay.subscribers).toEqual([]);
+  });
+
+  it('takes EVENT_SUBSCRIBERS (and the plain-http allowance between containers) from the shell, off by default', () => {
+    const secrets = { AUTH_JWT_SECRET: randomBytes(32).toString('base64'), STACKONE_WEBHOOK_SECRET: randomBytes(32).toString('base64') };
+    const subscriber = { name: 'sync', url: 'http://sync:8080/events', secret: `whsec_${randomBytes(32).toString('base64')}` };
+    for (const [, s] of replicas) {
+      const env = s.environment ?? {};
+      expect(OPTIONAL.exec(env.EVENT_SUBSCRIBERS ?? '')?.[1]).toBe('EVENT_SUBSCRIBERS');
+      const config = loadConfig(fromShell(env, { ...secrets, EVENT_SUBSCRIBERS: JSON.stringify([subscriber]), EVENT_SUBSCRIBERS_ALLOW_INSECURE_HTTP: 'true' }));
+      expect(config.eventRelay.subscribers.map((x) => [x.name, x.url])).toEqual([['sync', subscriber.url]]);
+      // Without the allowance, plain http to another container is refused at start-up.
+      expect(() => loadConfig(fromShell(env, { ...secrets, EVENT_SUBSCRIBERS: JSON.stringify([subscriber]) }))).toThrow(/EVENT_SUBSCRIBERS/);
+    }
   });
 
   it("wires the sandbox's account webhooks to a replica, signed with the secret the replicas verify (from the shell)", () => {
