@@ -27,7 +27,7 @@
  *     provider_response (what the hub shows under the message, e.g. a provider refusing credentials).
  *     `oauth: { status: 'error' | 'cancelled', code?, description? }` ends the next `count` OAuth
  *     consents (Allow in the hub's popup) that way instead. Programmatically: `sandbox.injectFault(spec)`. See faults.ts.
- *   GET /__sandbox/requests   every API request received (method, path, query, headers, body)
+ *   GET /__sandbox/requests   every API request received (method, path, query, headers with credentials redacted, body)
  *     `webhook: { event?, duplicate?, delayMs?, sentAtAgeSeconds?, wrongSignature? }` makes the fault
  *     apply to the next `count` webhook deliveries instead (twice, late, an old sent_at, a wrong signature).
  *   GET /__sandbox/accounts   raw account state, credentials included
@@ -84,6 +84,10 @@ export interface Sandbox {
 }
 
 export const DEFAULT_SANDBOX_API_KEY = 'sandbox-api-key';
+/** How a recorded request's Authorization header reads when it was exactly Basic auth with the sandbox's API key. */
+export const RECORDED_SANDBOX_KEY = 'Basic [the sandbox API key]';
+/** …and when it was anything else (never recorded as sent). */
+export const RECORDED_OTHER_CREDENTIAL = '[redacted: not the sandbox API key]';
 
 const isControl = (url: string): boolean => url.startsWith('/__sandbox') || url === '/favicon.ico';
 const isHostedPage = (url: string): boolean => url === '/connect' || url.startsWith('/connect?') || url.startsWith('/connect/oauth2/');
@@ -121,8 +125,14 @@ export async function createSandbox(options: Partial<SandboxOptions> = {}): Prom
     const url = request.url;
     if (isControl(url) || isHostedPage(url) || (isHub(url) && request.method === 'OPTIONS')) return;
     const path = url.split('?', 1)[0];
-    // The hub's session token is a bearer credential: recorded as present, never its value.
-    const headers = { ...request.headers, ...(request.headers[HUB_TOKEN_HEADER] !== undefined ? { [HUB_TOKEN_HEADER]: '[redacted]' } : {}) };
+    // Credentials are recorded as what they were, never their value: the hub's session token as
+    // present, the Authorization header as the sandbox's key or not (a real StackOne key sent here
+    // by mistake must not show up in GET /__sandbox/requests).
+    const headers = {
+      ...request.headers,
+      ...(request.headers[HUB_TOKEN_HEADER] !== undefined ? { [HUB_TOKEN_HEADER]: '[redacted]' } : {}),
+      ...(request.headers.authorization !== undefined ? { authorization: request.headers.authorization === expectedAuth ? RECORDED_SANDBOX_KEY : RECORDED_OTHER_CREDENTIAL } : {}),
+    };
     recordRequest(state, { method: request.method, path, query: { ...(request.query as object) }, headers, body: request.body });
     const fault = takeFault(state.faults, request.method, path);
     if (fault) {

@@ -1,4 +1,4 @@
-import { createSandbox, Sandbox } from '../sandbox/sandbox';
+import { createSandbox, RECORDED_SANDBOX_KEY, Sandbox } from '../sandbox/sandbox';
 import { startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
 import { signHs256, TEST_JWT_SECRET, tenantToken } from './support/jwt';
@@ -37,7 +37,7 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
       .expect(201);
     const [call] = sessionCalls(sandbox);
     expect(sessionCalls(sandbox)).toHaveLength(1);
-    expect(call.headers.authorization).toBe(basic);
+    expect(call.headers.authorization).toBe(RECORDED_SANDBOX_KEY);
     expect(call.body).toEqual({
       origin_owner_id: 'org_acme',
       origin_owner_name: 'Acme Inc',

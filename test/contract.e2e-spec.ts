@@ -3,7 +3,7 @@ import { ConnectSessionCreate$inboundSchema } from '@stackone/stackone-client-ts
 import { ConnectSessionTokenAuthLink$inboundSchema } from '@stackone/stackone-client-ts/sdk/models/shared/connectsessiontokenauthlink';
 import { LinkedAccount$inboundSchema } from '@stackone/stackone-client-ts/sdk/models/shared/linkedaccount';
 import { ConnectorsMeta$inboundSchema } from '@stackone/stackone-client-ts/sdk/models/shared/connectorsmeta';
-import { createSandbox, Sandbox } from '../sandbox/sandbox';
+import { createSandbox, RECORDED_SANDBOX_KEY, Sandbox } from '../sandbox/sandbox';
 import { CONNECT_SESSION_CREATE_KEYS } from '../src/stackone/stackone.types';
 import { startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
@@ -52,7 +52,7 @@ describe('contract with the official StackOne SDK', () => {
     const created = await sdk.connectSessions.createConnectSession({ originOwnerId: 'org_sdk', originOwnerName: 'SDK Org', provider: 'hibob', label: 'via sdk' });
     expect(created.connectSessionTokenAuthLink?.token).toEqual(expect.any(String));
     const raw = sandbox.requests.at(-1);
-    expect(raw?.headers.authorization).toBe(basicAuth(TEST_STACKONE_KEY));
+    expect(raw?.headers.authorization).toBe(RECORDED_SANDBOX_KEY);
 
     const authed = await sdk.connectSessions.authenticateConnectSession({ token: created.connectSessionTokenAuthLink?.token as string });
     expect(authed.connectSession?.originOwnerId).toBe('org_sdk');

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createSandbox, Sandbox } from '../sandbox/sandbox';
+import { createSandbox, RECORDED_OTHER_CREDENTIAL, RECORDED_SANDBOX_KEY, Sandbox } from '../sandbox/sandbox';
 import { freePort, launchNode } from './support/processes';
 import { basicAuth } from './support/stackone-stand-in';
 
@@ -33,6 +33,15 @@ describe('the StackOne sandbox, as a newcomer meets it', () => {
     }
     expect(bodies.size).toBe(meta.length);
     expect((await fetch(`${sandbox.url}/__sandbox/logos/not-a-provider.png`)).status).toBe(404);
+  });
+
+  it('records which credential a request carried, never its value (a real StackOne key sent here by mistake stays private)', async () => {
+    const realKey = basicAuth('sk_live_real_stackone_key_by_mistake');
+    expect((await fetch(`${sandbox.url}/accounts`, { headers: { authorization: realKey } })).status).toBe(401);
+    expect((await fetch(`${sandbox.url}/accounts`, { headers: { authorization: basic } })).status).toBe(200);
+    const listed = await (await fetch(`${sandbox.url}/__sandbox/requests`)).text();
+    expect(sandbox.requests.map((r) => r.headers.authorization)).toEqual([RECORDED_OTHER_CREDENTIAL, RECORDED_SANDBOX_KEY]);
+    for (const secret of [realKey, basic, realKey.slice('Basic '.length), basic.slice('Basic '.length)]) expect(listed).not.toContain(secret);
   });
 
   it('answers /favicon.ico without asking for the API key, and does not record it as an API call', async () => {
