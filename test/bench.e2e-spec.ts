@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { describeWithRedis, redisUrl, scanKeys } from './support/redis';
 
 /**
  * Keeps `npm run bench` working: one short round of every target, on loopback. It checks that the
@@ -78,4 +80,41 @@ describe('benchmark scripts (smoke: 1-second rounds; the figures are not judged 
     }
     expect(stdout).toMatch(/^B\/A: req\/s [\d.]+, CPU per request [\d.]+$/m);
   }, 150_000);
+
+  const webhooksBench = async (env: Record<string, string>): Promise<string> =>
+    (
+      await promisify(execFile)(process.execPath, [...nodeFlags(scripts['bench:webhooks'], 'bench/webhooks.mts'), join(root, 'bench', 'webhooks.mts')], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', WEBHOOK_BENCH_COUNT: '200', BENCH_ROUNDS: '2', AB_CONNECTIONS: '4', ...env },
+        timeout: 120_000,
+      })
+    ).stdout;
+  const expectWebhookFigures = (stdout: string, queue: string): void => {
+    for (const [name, label] of [['A', 'webhooks, no subscriber'], ['B', `webhooks \\+ 1 subscriber \\(${queue}\\)`]]) {
+      const m = new RegExp(`^${name} ${label}: acknowledged p99 \\d+ ms, ([\\d.]+) us CPU/webhook \\(rounds: \\d+, \\d+\\), peak RSS (\\d+) MB$`, 'm').exec(stdout);
+      expect(m).not.toBeNull();
+      expect(Number(m?.[1])).toBeGreaterThan(0);
+    }
+    // Warm-up (100 + 100) and two rounds of 200 for B: each acknowledged event delivered once.
+    expect(stdout).toMatch(/^B\/A: CPU per webhook [\d.]+; deliveries 500, repeated 0$/m);
+  };
+
+  it('bench/webhooks.mts measures CPU per StackOne webhook with and without a subscriber (in-process queue)', async () => {
+    expectWebhookFigures(await webhooksBench({}), 'in-process queue');
+  }, 150_000);
+
+  describeWithRedis('bench/webhooks.mts on Redis', () => {
+    it('measures with BullMQ and deletes every key it made', async () => {
+      const stdout = await webhooksBench({ WEBHOOK_BENCH_REDIS: '1', REDIS_URL: redisUrl as string });
+      expectWebhookFigures(stdout, 'BullMQ in Redis');
+      const prefix = /^deleted \d+ Redis keys under (\S+)$/m.exec(stdout)?.[1];
+      expect(prefix).toMatch(/^bench:webhooks:[0-9a-f]{8}:$/);
+      const redis = new Redis(redisUrl as string);
+      try {
+        expect(await scanKeys(redis, `${prefix}*`)).toEqual([]);
+      } finally {
+        await redis.quit();
+      }
+    }, 150_000);
+  });
 });
