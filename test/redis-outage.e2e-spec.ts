@@ -4,8 +4,10 @@ import { startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
 import { bearer as signedBearer } from './support/jwt';
 import { RedisServer } from './support/redis-server';
+import { accountWebhook, signStackOneWebhook } from './support/stackone-webhook';
 
 const REDIS_PASSWORD = 'redis-outage-test-password-5c1e';
+const WEBHOOK_SECRET = 'redis-outage-webhook-secret-91b7e2';
 /** Generous against a 300 ms command timeout, far below "hangs": each answer must come within it. */
 const ANSWER_WITHIN_MS = 3_000;
 
@@ -31,6 +33,7 @@ describe('Redis down or hung under a running service', () => {
       REDIS_COMMAND_TIMEOUT_MS: '300',
       RATE_LIMIT_PER_TENANT: '40',
       STACKONE_RATE_LIMIT_PER_MINUTE: '100000',
+      STACKONE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     });
     auth = await bearer('org_outage');
   }, 30_000);
@@ -61,8 +64,20 @@ describe('Redis down or hung under a running service', () => {
     }
   };
 
+  /** StackOne's signed webhook, the same bytes each time (a retry). */
+  const deliver = (raw: string) =>
+    svc.http().post('/webhooks/stackone').set('content-type', 'application/json').set('x-stackone-signature', signStackOneWebhook(WEBHOOK_SECRET, raw)).timeout(ANSWER_WITHIN_MS).send(raw);
+  const sessionOf = (id: string) => svc.http().get(`/v1/connect-sessions/${id}`).set('Authorization', auth).timeout(ANSWER_WITHIN_MS);
+
+  /** What happened while Redis was unusable that must not be lost: a session created, and StackOne's account event for it. */
+  interface DuringOutage {
+    sessionId: string;
+    webhook: string;
+    accountId: string;
+  }
+
   /** What the service must do while Redis cannot be used, however it failed. */
-  async function servesDegraded(): Promise<void> {
+  async function servesDegraded(): Promise<DuringOutage> {
     const started = Date.now();
     const plain = await post();
     const keyed = await post(randomUUID());
@@ -81,14 +96,30 @@ describe('Redis down or hung under a running service', () => {
       expect(status.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(Number(status.headers['retry-after'])).toBeGreaterThan(0);
     }
-    expect(svc.logs.text()).toContain(`Session ${(plain.body as { sessionId: string }).sessionId} of tenant org_outage not recorded`);
+    const sessionId = (plain.body as { sessionId: string }).sessionId;
+    expect(svc.logs.text()).toContain(`Session ${sessionId} of tenant org_outage not recorded yet`);
+    // The customer completes it meanwhile: StackOne's account event cannot complete a session now,
+    // so StackOne is asked to deliver it again rather than told it was taken in.
+    const event = accountWebhook({ origin_owner_id: 'org_outage', origin_owner_name: 'ORG_OUTAGE' });
+    const webhook = JSON.stringify(event);
+    const refused = await deliver(webhook);
+    expect(refused.status).toBe(503);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(await readyMode()).toBe('degraded');
     expect(await degradedGauge()).toBe('1');
+    return { sessionId, webhook, accountId: event.account_id as string };
   }
 
-  async function recovers(): Promise<void> {
+  async function recovers(outage: DuringOutage): Promise<void> {
     await until(async () => (await readyMode()) === 'shared');
     expect(await degradedGauge()).toBe('0');
+    // The session created during the outage is recorded once Redis is back, and StackOne's retry completes it.
+    await until(async () => (await sessionOf(outage.sessionId)).status === 200);
+    expect((await sessionOf(outage.sessionId)).body.status).toBe('pending');
+    const retried = await deliver(outage.webhook);
+    expect([retried.status, retried.body.outcome]).toEqual([200, 'accepted']);
+    expect((await sessionOf(outage.sessionId)).body).toMatchObject({ status: 'completed', accountId: outage.accountId });
     const key = randomUUID();
     const first = await post(key);
     const again = await post(key);
@@ -107,9 +138,11 @@ describe('Redis down or hung under a running service', () => {
     expect((await post(key)).headers['idempotent-replayed']).toBe('true');
   });
 
-  it('Redis killed: answers within a bound, 503 only for Idempotency-Key, per-process tenant limits', async () => {
+  let outage: DuringOutage;
+
+  it('Redis killed: answers within a bound, 503 only for Idempotency-Key and StackOne webhooks, per-process tenant limits', async () => {
     await redis.kill();
-    await servesDegraded();
+    outage = await servesDegraded();
     // Throttling falls back to this process's counters: still a limit, not an open door.
     const flooder = await bearer('org_outage_flood');
     const statuses: number[] = [];
@@ -118,19 +151,19 @@ describe('Redis down or hung under a running service', () => {
     expect(statuses[40]).toBe(429);
   }, 30_000);
 
-  it('Redis restarted: back to shared mode without a restart of the service', async () => {
+  it('Redis restarted: back to shared mode without a restart of the service; the session of the outage recorded and completed by the retried webhook', async () => {
     await redis.restart();
-    await recovers();
+    await recovers(outage);
   }, 15_000);
 
   it('Redis hung (SIGSTOP): answers within a bound instead of hanging', async () => {
     redis.pause();
-    await servesDegraded();
+    outage = await servesDegraded();
   }, 15_000);
 
-  it('Redis resumed (SIGCONT): back to shared mode', async () => {
+  it('Redis resumed (SIGCONT): back to shared mode; the session of the outage recorded and completed by the retried webhook', async () => {
     redis.resume();
-    await recovers();
+    await recovers(outage);
   }, 15_000);
 
   it('logged one warn line per transition, with the host and never the password; no 500s', async () => {

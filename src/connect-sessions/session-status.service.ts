@@ -39,6 +39,17 @@ const MATCH_SCAN_LIMIT = 1_000;
 const COMPLETE_ATTEMPTS = 3;
 
 /** 503 + Retry-After: while Redis is unreachable, session status cannot be read. */
+/** Sessions created while Redis is unreachable wait in memory for it, at most this many per replica. */
+const UNRECORDED_MAX = 10_000;
+
+/** The session store could not be used for an account event: its source should deliver it again (the webhook answers 503). */
+class SessionStoreUnreachableError extends RedeliveryNeededError {
+  override readonly name = 'SessionStoreUnreachableError';
+  constructor() {
+    super('session store unreachable: the event completes no session now');
+  }
+}
+
 class SessionsUnavailableError extends ProblemException {
   constructor() {
     super({ status: 503, detail: 'Session status cannot be read right now; retry after Retry-After seconds.', headers: { 'Retry-After': String(SESSIONS_RETRY_AFTER_SECONDS) } });
@@ -56,7 +67,8 @@ export interface SessionOrigin {
  * Session records, the status API and completion: every session this service creates is recorded
  * (never its token), account events from the AccountEvents bus complete them (rule: matchSession),
  * and pending sessions past expiresAt read as expired. Redis when REDIS_URL is set (replicas share
- * it), memory otherwise. While Redis is down, creation still succeeds unrecorded and reads get 503.
+ * it), memory otherwise. While Redis is down, creation still succeeds (the record waits in memory and
+ * is written when Redis is back), reads get 503 and account events are asked to be delivered again.
  */
 @Injectable()
 export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
@@ -66,6 +78,9 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
   private readonly retentionMs: number;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping = false;
+  /** Sessions created while Redis was unreachable, in creation order, until they are written. */
+  private readonly unrecorded = new Map<string, SessionRecord>();
+  private flushing = false;
 
   constructor(
     config: ConfigService<AllConfig, true>,
@@ -86,6 +101,7 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.events.subscribe('session-status', (event) => this.onAccountEvent(event));
+    this.health.onRecovered(() => void this.flushUnrecorded());
     this.sweepTimer = setInterval(() => void this.sweepExpired(), EXPIRY_SWEEP_INTERVAL_MS).unref();
   }
 
@@ -94,7 +110,11 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
     this.sweepTimer = undefined;
   }
 
-  /** Records a session just created. Never fails: an unrecorded session is logged and counted. */
+  /**
+   * Records a session just created. Never fails: while Redis is unreachable the record waits in this
+   * replica's memory (at most UNRECORDED_MAX) and is written when Redis is back, so the session's
+   * status and its completion by StackOne's retried webhook survive an outage.
+   */
   async record(tenant: Tenant, session: ConnectSessionResponseDto, origin: SessionOrigin): Promise<void> {
     const provider = origin.provider ?? session.provider;
     this.metrics.sessionsCreated.inc({ provider: provider ?? 'none' });
@@ -111,10 +131,48 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
       expiresAt: session.expiresAt,
       principal: tenant.principal,
     };
-    const ttlMs = Math.max(0, Date.parse(session.expiresAt) - Date.now()) + this.retentionMs;
-    const added = await this.health.attempt('sessions', this.storeIsRedis, () => this.store.add(record, ttlMs));
+    const added = await this.health.attempt('sessions', this.storeIsRedis, () => this.store.add(record, Math.max(1, this.ttlMs(record))));
+    if (added.ok) return;
+    this.keepUnrecorded(record);
     // Ids only: the token and hosted link were never part of the record.
-    if (!added.ok) this.logger.warn(`Session ${record.sessionId} of tenant ${record.tenantId} not recorded (${added.reason}): its status will read 404.`);
+    this.logger.warn(`Session ${record.sessionId} of tenant ${record.tenantId} not recorded yet (${added.reason}): kept in this replica's memory until Redis is back.`);
+  }
+
+  /** Kept until `expiresAt` + the retention (≤ 0: past it, nothing to keep). */
+  private ttlMs(record: SessionRecord): number {
+    return Date.parse(record.expiresAt) + this.retentionMs - Date.now();
+  }
+
+  /** Oldest dropped first past the bound: those are the nearest to expiring anyway. */
+  private keepUnrecorded(record: SessionRecord): void {
+    this.unrecorded.set(`${record.tenantId.length}:${record.tenantId}:${record.sessionId}`, record);
+    for (const [key, old] of this.unrecorded) {
+      if (this.unrecorded.size <= UNRECORDED_MAX) break;
+      this.unrecorded.delete(key);
+      this.logger.warn(`Session ${old.sessionId} of tenant ${old.tenantId} dropped unrecorded: more than ${UNRECORDED_MAX} waited for Redis.`);
+    }
+  }
+
+  /** Writes the sessions that waited for Redis, in creation order; stops at the first failure (the next recovery goes on). */
+  async flushUnrecorded(): Promise<number> {
+    if (this.flushing || this.unrecorded.size === 0) return 0;
+    this.flushing = true;
+    let written = 0;
+    try {
+      for (const [key, record] of this.unrecorded) {
+        const ttlMs = this.ttlMs(record);
+        if (ttlMs > 0) {
+          const added = await this.health.attempt('sessions', this.storeIsRedis, () => this.store.add(record, ttlMs));
+          if (!added.ok) break;
+          written += 1;
+        }
+        this.unrecorded.delete(key);
+      }
+    } finally {
+      this.flushing = false;
+    }
+    if (written > 0) this.logger.log(`Recorded ${written} session(s) created while Redis was unreachable.`);
+    return written;
   }
 
   async get(tenant: Tenant, sessionId: string): Promise<SessionStatusResponseDto> {
@@ -154,9 +212,11 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
   /** Completes the session `event` matches, if any. Idempotent; throws when the store cannot be reached (the bus logs it). */
   async onAccountEvent(event: AccountEvent): Promise<void> {
     if (event.type !== 'account.created' && event.type !== 'account.updated') return;
+    // Without the store no session can be completed: StackOne is asked to deliver the event again
+    // (503), and its retry after the outage completes the session (recorded meanwhile, see record()).
     if (this.storeIsRedis && !this.health.available()) {
       this.health.fellBack('sessions');
-      throw new Error('session store unreachable: the event completes no session');
+      throw new SessionStoreUnreachableError();
     }
     try {
       for (let attempt = 0; attempt < COMPLETE_ATTEMPTS; attempt++) {
@@ -164,9 +224,10 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
         if (await this.completeOnce(event)) return;
       }
     } catch (err) {
-      // Not a store failure: the relay could not queue the completion (the webhook is retried).
-      if (!(err instanceof RedeliveryNeededError)) this.health.failed(err);
-      throw err;
+      // The relay could not queue the completion: already a redelivery request.
+      if (err instanceof RedeliveryNeededError) throw err;
+      this.health.failed(err);
+      throw new SessionStoreUnreachableError();
     }
   }
 

@@ -30,6 +30,7 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
   private probe?: NodeJS.Timeout;
   private probing = false;
   private closing = false;
+  private readonly recoveryListeners: Array<() => void> = [];
 
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
@@ -112,8 +113,13 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
     this.metrics?.redisDegraded.set(1);
     const reason = err instanceof Error ? err.message : String(err);
     this.logger.warn(
-      `Redis unreachable (${this.host}): ${reason}. Degraded: per-process throttling, StackOne budget and webhook de-duplication, Idempotency-Key requests and session status and event feed reads answer 503, new sessions and events go unrecorded, StackOne webhooks whose event cannot be queued for subscribers answer 503.`,
+      `Redis unreachable (${this.host}): ${reason}. Degraded: per-process throttling, StackOne budget and webhook de-duplication, Idempotency-Key requests and session status and event feed reads answer 503, new sessions wait in memory to be recorded when Redis is back, feed events go unrecorded, StackOne's account webhooks answer 503 so StackOne delivers them again.`,
     );
+  }
+
+  /** Runs `listener` each time Redis is reachable again after being degraded (e.g. to write what waited in memory). */
+  onRecovered(listener: () => void): void {
+    this.recoveryListeners.push(listener);
   }
 
   private recovered(): void {
@@ -121,6 +127,13 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
     this.degraded = false;
     this.metrics?.redisDegraded.set(0);
     this.logger.warn(`Redis reachable again (${this.host}): shared limits and idempotency restored.`);
+    for (const listener of this.recoveryListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.logger.warn(`A recovery listener failed: ${err instanceof Error ? err.name : typeof err}`);
+      }
+    }
   }
 
   // A hung server keeps the TCP connection open: no event says it hangs, or that it is back.

@@ -18,12 +18,12 @@ export type WebhookOutcome = WebhookAck | 'invalid-signature' | 'invalid-body' |
 
 const RETRY_AFTER_SECONDS = 5;
 
-/** 503 + Retry-After: the event could not be queued for the subscribers; StackOne's retry is processed afresh. */
+/** 503 + Retry-After: the event could not be taken in (session store or subscriber queue unreachable); StackOne's retry is processed afresh. */
 class WebhookNotTakenInError extends ProblemException {
   constructor() {
     super({
       status: 503,
-      detail: 'The event could not be queued for delivery right now; deliver it again after Retry-After seconds.',
+      detail: 'The event could not be taken in right now (its store or queue is unreachable); deliver it again after Retry-After seconds.',
       headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
     });
   }
@@ -109,7 +109,7 @@ export class StackOneWebhooksService {
       // Not recorded as seen, so StackOne's retry is processed, not dropped as a duplicate; the
       // handlers tolerate the repeat (session completion by event key, the mirror by value, the relay by webhook-id).
       await this.deliveries.forget(id).catch((err: unknown) => this.logger.warn(`StackOne webhook ${event} for account ${body.account_id}: its delivery id could not be released (${err instanceof Error ? err.message : 'error'}); a retry inside the window reads as a duplicate`));
-      this.logger.warn(`StackOne webhook ${event} for account ${body.account_id} answered 503: not queued for the subscribers, StackOne's retry will be processed`);
+      this.logger.warn(`StackOne webhook ${event} for account ${body.account_id} answered 503: not taken in (session store or subscriber queue unreachable), StackOne's retry will be processed`);
       this.count(event, 'unavailable');
       throw new WebhookNotTakenInError();
     }
