@@ -8,6 +8,7 @@ import { accountWebhook, signStackOneWebhook } from './support/stackone-webhook'
 
 const REDIS_PASSWORD = 'redis-outage-test-password-5c1e';
 const WEBHOOK_SECRET = 'redis-outage-webhook-secret-91b7e2';
+const WAITING_MAX = 3;
 /** Generous against a 300 ms command timeout, far below "hangs": each answer must come within it. */
 const ANSWER_WITHIN_MS = 3_000;
 
@@ -34,6 +35,8 @@ describe('Redis down or hung under a running service', () => {
       RATE_LIMIT_PER_TENANT: '40',
       STACKONE_RATE_LIMIT_PER_MINUTE: '100000',
       STACKONE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      // Bounds the sessions waiting in memory for Redis: each outage below creates one more than this.
+      SESSION_MEMORY_MAX_ENTRIES: String(WAITING_MAX),
     });
     auth = await bearer('org_outage');
   }, 30_000);
@@ -71,6 +74,8 @@ describe('Redis down or hung under a running service', () => {
 
   /** What happened while Redis was unusable that must not be lost: a session created, and StackOne's account event for it. */
   interface DuringOutage {
+    /** Created first, then pushed out of the bounded memory by the later ones: never recorded. */
+    droppedId: string;
     sessionId: string;
     webhook: string;
     accountId: string;
@@ -78,6 +83,9 @@ describe('Redis down or hung under a running service', () => {
 
   /** What the service must do while Redis cannot be used, however it failed. */
   async function servesDegraded(): Promise<DuringOutage> {
+    // WAITING_MAX sessions before `plain`: the oldest of them is dropped from memory when `plain` comes.
+    const earlier: string[] = [];
+    for (let i = 0; i < WAITING_MAX; i++) earlier.push(((await post()).body as { sessionId: string }).sessionId);
     const started = Date.now();
     const plain = await post();
     const keyed = await post(randomUUID());
@@ -108,7 +116,8 @@ describe('Redis down or hung under a running service', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(await readyMode()).toBe('degraded');
     expect(await degradedGauge()).toBe('1');
-    return { sessionId, webhook, accountId: event.account_id as string };
+    expect(svc.logs.text()).toContain(`Session ${earlier[0]} of tenant org_outage dropped unrecorded: more than ${WAITING_MAX} waited for Redis`);
+    return { droppedId: earlier[0], sessionId, webhook, accountId: event.account_id as string };
   }
 
   async function recovers(outage: DuringOutage): Promise<void> {
@@ -117,6 +126,7 @@ describe('Redis down or hung under a running service', () => {
     // The session created during the outage is recorded once Redis is back, and StackOne's retry completes it.
     await until(async () => (await sessionOf(outage.sessionId)).status === 200);
     expect((await sessionOf(outage.sessionId)).body.status).toBe('pending');
+    expect((await sessionOf(outage.droppedId)).status).toBe(404);
     const retried = await deliver(outage.webhook);
     expect([retried.status, retried.body.outcome]).toEqual([200, 'accepted']);
     expect((await sessionOf(outage.sessionId)).body).toMatchObject({ status: 'completed', accountId: outage.accountId });

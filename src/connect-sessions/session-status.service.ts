@@ -39,9 +39,6 @@ const MATCH_SCAN_LIMIT = 1_000;
 const COMPLETE_ATTEMPTS = 3;
 
 /** 503 + Retry-After: while Redis is unreachable, session status cannot be read. */
-/** Sessions created while Redis is unreachable wait in memory for it, at most this many per replica. */
-const UNRECORDED_MAX = 10_000;
-
 /** The session store could not be used for an account event: its source should deliver it again (the webhook answers 503). */
 class SessionStoreUnreachableError extends RedeliveryNeededError {
   override readonly name = 'SessionStoreUnreachableError';
@@ -76,6 +73,8 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
   private readonly store: SessionStore;
   private readonly storeIsRedis: boolean;
   private readonly retentionMs: number;
+  /** SESSION_MEMORY_MAX_ENTRIES: the memory store's bound, and the bound of the records waiting for Redis. */
+  private readonly memoryMaxEntries: number;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping = false;
   /** Sessions created while Redis was unreachable, in creation order, until they are written. */
@@ -95,6 +94,7 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
     const { retentionSeconds, memoryMaxEntries } = config.get('sessions', { infer: true });
     const { keyPrefix } = config.get('redis', { infer: true });
     this.retentionMs = retentionSeconds * 1000;
+    this.memoryMaxEntries = memoryMaxEntries;
     this.store = redis ? new RedisSessionStore(redis, keyPrefix, this.retentionMs) : new MemorySessionStore(memoryMaxEntries);
     this.storeIsRedis = redis !== null;
   }
@@ -112,7 +112,7 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Records a session just created. Never fails: while Redis is unreachable the record waits in this
-   * replica's memory (at most UNRECORDED_MAX) and is written when Redis is back, so the session's
+   * replica's memory (at most SESSION_MEMORY_MAX_ENTRIES) and is written when Redis is back, so the session's
    * status and its completion by StackOne's retried webhook survive an outage.
    */
   async record(tenant: Tenant, session: ConnectSessionResponseDto, origin: SessionOrigin): Promise<void> {
@@ -147,9 +147,9 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
   private keepUnrecorded(record: SessionRecord): void {
     this.unrecorded.set(`${record.tenantId.length}:${record.tenantId}:${record.sessionId}`, record);
     for (const [key, old] of this.unrecorded) {
-      if (this.unrecorded.size <= UNRECORDED_MAX) break;
+      if (this.unrecorded.size <= this.memoryMaxEntries) break;
       this.unrecorded.delete(key);
-      this.logger.warn(`Session ${old.sessionId} of tenant ${old.tenantId} dropped unrecorded: more than ${UNRECORDED_MAX} waited for Redis.`);
+      this.logger.warn(`Session ${old.sessionId} of tenant ${old.tenantId} dropped unrecorded: more than ${this.memoryMaxEntries} waited for Redis (SESSION_MEMORY_MAX_ENTRIES).`);
     }
   }
 
