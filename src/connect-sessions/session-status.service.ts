@@ -38,7 +38,6 @@ const READ_BATCH = 200;
 const MATCH_SCAN_LIMIT = 1_000;
 const COMPLETE_ATTEMPTS = 3;
 
-/** 503 + Retry-After: while Redis is unreachable, session status cannot be read. */
 /** The session store could not be used for an account event: its source should deliver it again (the webhook answers 503). */
 class SessionStoreUnreachableError extends RedeliveryNeededError {
   override readonly name = 'SessionStoreUnreachableError';
@@ -47,6 +46,7 @@ class SessionStoreUnreachableError extends RedeliveryNeededError {
   }
 }
 
+/** 503 + Retry-After: while Redis is unreachable, session status cannot be read. */
 class SessionsUnavailableError extends ProblemException {
   constructor() {
     super({ status: 503, detail: 'Session status cannot be read right now; retry after Retry-After seconds.', headers: { 'Retry-After': String(SESSIONS_RETRY_AFTER_SECONDS) } });
@@ -79,7 +79,7 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
   private sweeping = false;
   /** Sessions created while Redis was unreachable, in creation order, until they are written. */
   private readonly unrecorded = new Map<string, SessionRecord>();
-  private flushing = false;
+  private flushing?: Promise<number>;
 
   constructor(
     config: ConfigService<AllConfig, true>,
@@ -153,23 +153,28 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Writes the sessions that waited for Redis, in creation order; stops at the first failure (the next recovery goes on). */
-  async flushUnrecorded(): Promise<number> {
-    if (this.flushing || this.unrecorded.size === 0) return 0;
-    this.flushing = true;
+  /**
+   * Writes the sessions that waited for Redis, in creation order; stops at the first failure (the
+   * next recovery goes on). One flush at a time: a caller during one waits for it.
+   */
+  flushUnrecorded(): Promise<number> {
+    if (this.unrecorded.size === 0) return Promise.resolve(0);
+    this.flushing ??= this.writeUnrecorded().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async writeUnrecorded(): Promise<number> {
     let written = 0;
-    try {
-      for (const [key, record] of this.unrecorded) {
-        const ttlMs = this.ttlMs(record);
-        if (ttlMs > 0) {
-          const added = await this.health.attempt('sessions', this.storeIsRedis, () => this.store.add(record, ttlMs));
-          if (!added.ok) break;
-          written += 1;
-        }
-        this.unrecorded.delete(key);
+    for (const [key, record] of this.unrecorded) {
+      const ttlMs = this.ttlMs(record);
+      if (ttlMs > 0) {
+        const added = await this.health.attempt('sessions', this.storeIsRedis, () => this.store.add(record, ttlMs));
+        if (!added.ok) break;
+        written += 1;
       }
-    } finally {
-      this.flushing = false;
+      this.unrecorded.delete(key);
     }
     if (written > 0) this.logger.log(`Recorded ${written} session(s) created while Redis was unreachable.`);
     return written;
@@ -219,6 +224,8 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
       throw new SessionStoreUnreachableError();
     }
     try {
+      // A session created during an outage must be in the store before an event can complete it.
+      if (this.unrecorded.size > 0) await this.flushUnrecorded();
       for (let attempt = 0; attempt < COMPLETE_ATTEMPTS; attempt++) {
         // Another event may complete the chosen session first: then look again.
         if (await this.completeOnce(event)) return;
