@@ -1,29 +1,17 @@
-import { AccountEvent } from '../src/account-events/account-event';
 import { AccountEvents } from '../src/account-events/account-events.service';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SessionStatusService } from '../src/connect-sessions/session-status.service';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { serviceOverStandIn, startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
-import { bearer } from './support/jwt';
+import { accountEvent, acmeBearer, globexBearer } from './support/account-events';
 import { counterValue } from './support/metrics';
 import { RedisServer } from './support/redis-server';
 import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from './support/redis';
 import { sessionExpiringIn } from './support/stackone-stand-in';
 
-const acme = (): Promise<string> => bearer({ org_id: 'org_acme', org_name: 'Acme Inc', sub: 'user_jane' });
-const globex = (): Promise<string> => bearer({ org_id: 'org_globex', org_name: 'Globex', sub: 'user_hank' });
-
-const accountEvent = (overrides: Partial<AccountEvent> = {}): AccountEvent => ({
-  type: 'account.created',
-  accountId: 'acc_hibob_1',
-  provider: 'hibob',
-  tenantId: 'org_acme',
-  tenantName: 'Acme Inc',
-  occurredAt: new Date().toISOString(),
-  receivedAt: new Date().toISOString(),
-  ...overrides,
-});
+const acme = acmeBearer;
+const globex = globexBearer;
 
 interface FeedPage {
   data: Array<{ id: string; type: string; timestamp: string; data: Record<string, string> }>;

@@ -1,26 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AccountEvent } from '../src/account-events/account-event';
 import { AccountEvents } from '../src/account-events/account-events.service';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { serviceOverStandIn, startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
+import { accountEvent, acmeBearer, globexBearer } from './support/account-events';
 import { bearer } from './support/jwt';
 import { counterValue } from './support/metrics';
 import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl, scanKeys, testRedisClient } from './support/redis';
 import { sessionExpiringIn } from './support/stackone-stand-in';
 
-const acme = (): Promise<string> => bearer({ org_id: 'org_acme', org_name: 'Acme Inc', sub: 'user_jane' });
-const globex = (): Promise<string> => bearer({ org_id: 'org_globex', org_name: 'Globex', sub: 'user_hank' });
-
-const accountEvent = (overrides: Partial<AccountEvent> = {}): AccountEvent => ({
-  type: 'account.created',
-  accountId: 'acc_hibob_1',
-  provider: 'hibob',
-  tenantId: 'org_acme',
-  occurredAt: new Date().toISOString(),
-  receivedAt: new Date().toISOString(),
-  ...overrides,
-});
+const acme = acmeBearer;
+const globex = globexBearer;
 
 async function metric(svc: TestService, name: string, labels: Record<string, string> = {}): Promise<number> {
   return counterValue((await svc.http().get('/metrics').expect(200)).text, name, labels);
