@@ -1,5 +1,5 @@
 import { BadRequestException, ForbiddenException } from '@nestjs/common';
-import { ProblemException } from '../common/problem.exception';
+import { ProblemException, RetryLaterException } from '../common/problem.exception';
 
 const AUTH_REALM = 'stackone-connect-service';
 
@@ -40,8 +40,8 @@ export class TenantHeaderError extends BadRequestException {
 }
 
 /** The identity provider's keys could not be fetched: not the caller's fault, and no detail leaks. */
-export class IdentityKeysUnavailableError extends ProblemException {
+export class IdentityKeysUnavailableError extends RetryLaterException {
   constructor() {
-    super({ status: 503, detail: IDENTITY_KEYS_UNAVAILABLE, headers: { 'Retry-After': '5' } });
+    super(IDENTITY_KEYS_UNAVAILABLE);
   }
 }

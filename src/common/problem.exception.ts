@@ -41,6 +41,16 @@ export class ProblemException extends HttpException {
   }
 }
 
+/** How long a 503 for one of our own dependencies (Redis, the identity provider's keys) asks the caller to wait. */
+export const RETRY_LATER_SECONDS = 5;
+
+/** 503 with Retry-After: something this service depends on cannot be used right now; `detail` says what to retry. */
+export class RetryLaterException extends ProblemException {
+  constructor(detail: string) {
+    super({ status: 503, detail, headers: { 'Retry-After': String(RETRY_LATER_SECONDS) } });
+  }
+}
+
 /** `Service Unavailable` → `service-unavailable`. */
 export function slugFor(status: number): string {
   const text = STATUS_CODES[status] ?? 'error';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModul
 import { ConfigService } from '@nestjs/config';
 import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents, RedeliveryNeededError } from '../account-events/account-events.service';
-import { ProblemException } from '../common/problem.exception';
+import { RetryLaterException } from '../common/problem.exception';
 import { Tenant } from '../auth/tenant';
 import { AllConfig } from '../config/config.types';
 import { EventLog } from '../events/event-log.service';
@@ -29,7 +29,6 @@ import {
 import { ExpiredSession, MemorySessionStore, RedisSessionStore, SessionStore } from './session.store';
 
 const SESSION_NOT_FOUND = 'No such connect session for your tenant.';
-const SESSIONS_RETRY_AFTER_SECONDS = 5;
 /** How often each replica counts sessions that expired without being read. */
 const EXPIRY_SWEEP_INTERVAL_MS = 15_000;
 const SWEEP_BATCH = 500;
@@ -47,9 +46,9 @@ class SessionStoreUnreachableError extends RedeliveryNeededError {
 }
 
 /** 503 + Retry-After: while Redis is unreachable, session status cannot be read. */
-class SessionsUnavailableError extends ProblemException {
+class SessionsUnavailableError extends RetryLaterException {
   constructor() {
-    super({ status: 503, detail: 'Session status cannot be read right now; retry after Retry-After seconds.', headers: { 'Retry-After': String(SESSIONS_RETRY_AFTER_SECONDS) } });
+    super('Session status cannot be read right now; retry after Retry-After seconds.');
   }
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents } from '../account-events/account-events.service';
-import { ProblemException } from '../common/problem.exception';
+import { RetryLaterException } from '../common/problem.exception';
 import { EventRelay } from '../event-relay/event-relay.service';
 import { AllConfig } from '../config/config.types';
 import { RedisHealth } from '../redis/redis-health';
@@ -10,12 +10,11 @@ import { REDIS, RedisClient } from '../redis/redis.client';
 import { EventLogStore, MemoryEventLogStore, RedisEventLogStore } from './event-log.store';
 import { FeedEvent, FeedEventData, FeedEventType, pickData } from './feed-event';
 
-const EVENTS_RETRY_AFTER_SECONDS = 5;
 
 /** 503 + Retry-After: while Redis is unreachable, the feed cannot be read. */
-class EventsUnavailableError extends ProblemException {
+class EventsUnavailableError extends RetryLaterException {
   constructor() {
-    super({ status: 503, detail: 'The event feed cannot be read right now; retry after Retry-After seconds.', headers: { 'Retry-After': String(EVENTS_RETRY_AFTER_SECONDS) } });
+    super('The event feed cannot be read right now; retry after Retry-After seconds.');
   }
 }
 

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Tenant } from '../auth/tenant';
-import { ProblemException } from '../common/problem.exception';
+import { RetryLaterException } from '../common/problem.exception';
 import { AllConfig } from '../config/config.types';
 import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisClient } from '../redis/redis.module';
@@ -12,19 +12,17 @@ import { IdempotencyStore, IdempotencyStoreFullError, MemoryIdempotencyStore, Re
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** Seconds a caller is asked to wait when the store cannot be used. */
-const IDEMPOTENCY_RETRY_AFTER_SECONDS = 5;
-
 /**
  * 503 + Retry-After: without the store a retry could not be recognised, so the request is refused
  * before StackOne is called rather than risk a duplicate session.
  */
-export class IdempotencyUnavailableError extends ProblemException {
+export class IdempotencyUnavailableError extends RetryLaterException {
   constructor(reason: 'unreachable' | 'full') {
     const message =
       reason === 'full'
         ? 'Too many Idempotency-Key requests are in flight to accept another one; retry after Retry-After seconds.'
         : 'Idempotency-Key requests cannot be checked right now; retry after Retry-After seconds (requests without the header are served).';
-    super({ status: 503, detail: message, headers: { 'Retry-After': String(IDEMPOTENCY_RETRY_AFTER_SECONDS) } });
+    super(message);
   }
 }
 

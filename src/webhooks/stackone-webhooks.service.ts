@@ -2,7 +2,7 @@ import { BadRequestException, Inject, Injectable, Logger, NotFoundException, Una
 import { ConfigService } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { AccountEvents } from '../account-events/account-events.service';
-import { ProblemException } from '../common/problem.exception';
+import { RetryLaterException } from '../common/problem.exception';
 import { AllConfig } from '../config/config.types';
 import { MetricsService } from '../observability/metrics.service';
 import { isAccountWebhook, isAccountWebhookEvent, isStackOneWebhook } from '../stackone/stackone-webhook.types';
@@ -16,16 +16,10 @@ export const WEBHOOK_DELIVERY_STORE = Symbol('WEBHOOK_DELIVERY_STORE');
 export type WebhookAck = 'accepted' | 'duplicate' | 'ignored' | 'stale';
 export type WebhookOutcome = WebhookAck | 'invalid-signature' | 'invalid-body' | 'unavailable';
 
-const RETRY_AFTER_SECONDS = 5;
-
 /** 503 + Retry-After: the event could not be taken in (session store or subscriber queue unreachable); StackOne's retry is processed afresh. */
-class WebhookNotTakenInError extends ProblemException {
+class WebhookNotTakenInError extends RetryLaterException {
   constructor() {
-    super({
-      status: 503,
-      detail: 'The event could not be taken in right now (its store or queue is unreachable); deliver it again after Retry-After seconds.',
-      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
-    });
+    super('The event could not be taken in right now (its store or queue is unreachable); deliver it again after Retry-After seconds.');
   }
 }
 
