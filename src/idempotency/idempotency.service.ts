@@ -11,7 +11,6 @@ import { IdempotencyStore, IdempotencyStoreFullError, MemoryIdempotencyStore, Re
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
-/** Seconds a caller is asked to wait when the store cannot be used. */
 /**
  * 503 + Retry-After: without the store a retry could not be recognised, so the request is refused
  * before StackOne is called rather than risk a duplicate session.
@@ -132,5 +131,4 @@ export class IdempotencyService {
       throw err instanceof IdempotencyStoreFullError ? new IdempotencyUnavailableError('full') : err;
     }
   }
-
 }
