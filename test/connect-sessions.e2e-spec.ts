@@ -82,6 +82,14 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     expect(sessionCalls(sandbox)).toHaveLength(0);
   });
 
+  it('refuses a metadata key named __proto__ the same way, not as invalid JSON', async () => {
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).set('Content-Type', 'application/json').send('{"provider":"hibob","metadata":{"__proto__":"x"}}').expect(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.errors).toEqual([{ field: 'metadata.__proto__', message: expect.stringMatching(/reserved key name/) }]);
+    expect(res.body.detail).not.toMatch(/JSON/);
+    expect(sessionCalls(sandbox)).toHaveLength(0);
+  });
+
   it('logs one line per request with the request id, tenant, route and StackOne calls, and no secret', async () => {
     const requestId = `log-check-${Date.now()}`;
     const jwt = await token();
@@ -143,6 +151,19 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send(body).expect(400);
     expect(res.body).toMatchObject({ type: expect.stringContaining('validation'), status: 400, instance: '/v1/connect-sessions', requestId: expect.any(String) });
     expect(res.body.errors.length).toBeGreaterThan(0);
+    expect(sessionCalls(sandbox)).toHaveLength(0);
+  });
+
+  it('gives one message per field, the most basic problem first (type before range)', async () => {
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ expiresIn: '1800', label: 5, categories: 'hris' }).expect(400);
+    expect(res.body.errors).toHaveLength(3);
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'expiresIn', message: 'expiresIn must be an integer number' },
+        { field: 'label', message: 'label must be a string' },
+        { field: 'categories', message: 'categories must be an array' },
+      ]),
+    );
     expect(sessionCalls(sandbox)).toHaveLength(0);
   });
 
