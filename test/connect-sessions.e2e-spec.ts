@@ -171,6 +171,7 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     const big = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).set('Content-Type', 'application/json').send(JSON.stringify({ label: 'x'.repeat(20_000) }));
     expect(big.status).toBe(413);
     expect(big.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(big.body.detail).toBe('The request body is larger than the 16384 bytes this service accepts.');
     const text = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).set('Content-Type', 'text/plain').send('provider=hibob');
     expect([400, 415]).toContain(text.status);
     expect(text.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -384,8 +385,10 @@ describe('POST /v1/connect-sessions with Idempotency-Key (the @Idempotent interc
     expect(sessionCalls(sandbox)).toHaveLength(1);
   });
 
-  it('answers 422 for a malformed key and leaves requests without a key alone', async () => {
-    await post('has space', { provider: 'hibob' }).expect(422);
+  it('answers 400 problem+json naming the header for a malformed key and leaves requests without a key alone', async () => {
+    const malformed = await post('has space', { provider: 'hibob' }).expect(400);
+    expect(malformed.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(malformed.body.errors).toEqual([{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1-255 visible ASCII characters.' }]);
     const plain = await post(undefined, { provider: 'hibob' }).expect(201);
     expect(plain.headers['idempotent-replayed']).toBeUndefined();
     expect(sessionCalls(sandbox)).toHaveLength(1);
