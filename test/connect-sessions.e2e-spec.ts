@@ -28,6 +28,11 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
   });
   beforeEach(() => sandbox.reset());
 
+  it("starts quietly at info: none of Nest's start-up narration (modules loaded, routes mapped)", () => {
+    const narration = svc.logs.parsed().filter((l) => ['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication'].includes(String(l.context)));
+    expect(narration).toEqual([]);
+  });
+
   it('sends StackOne exactly the mapped body with Basic auth, owner from the token, and answers 201', async () => {
     const res = await svc
       .http()
