@@ -1,10 +1,11 @@
 import type { Provider } from '@nestjs/common';
 import { AccountEvents } from '../../src/account-events/account-events.service';
 import { AccountMirror } from '../../src/account-mirror/account-mirror.service';
+import { SelfEdits } from '../../src/accounts/self-edits';
 import { RedisHealth } from '../../src/redis/redis-health';
 import { REDIS } from '../../src/redis/redis.client';
 
-/** What AccountsService needs beside StackOne in a unit test: the mirror in memory, and the event bus it listens to. */
+/** What AccountsService needs beside StackOne in a unit test: the mirror and the self-edit marks in memory, and the event bus the mirror listens to. */
 export function accountMirrorProviders(): Provider[] {
-  return [AccountMirror, AccountEvents, RedisHealth, { provide: REDIS, useValue: null }];
+  return [AccountMirror, SelfEdits, AccountEvents, RedisHealth, { provide: REDIS, useValue: null }];
 }
