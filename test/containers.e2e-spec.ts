@@ -125,7 +125,8 @@ describe('Dockerfile', () => {
   it('ships only production dependencies, runs as non-root, has a HEALTHCHECK on readiness', () => {
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
-    expect(runtime).toMatch(/\nUSER node\n/);
+    // Numeric, so a pod with runAsNonRoot can check it (a name like `node` makes the kubelet refuse to start it).
+    expect(runtime).toMatch(/\nUSER 1000:1000\n/);
     expect(runtime).toMatch(/HEALTHCHECK[\s\S]*\/health\/ready/);
     // The same command as `npm run start:prod`, node flags included.
     const cmd = /\nCMD (\[.*\])/.exec(runtime)?.[1];
