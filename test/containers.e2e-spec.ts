@@ -134,6 +134,18 @@ describe('Dockerfile', () => {
     expect((JSON.parse(cmd ?? '[]') as string[]).join(' ')).toBe(pkg.scripts['start:prod']);
   });
 
+  it("runs as the numeric user and group the Kubernetes Deployment declares (deploy/k8s)", () => {
+    const user = /\nUSER (\d+):(\d+)\n/.exec(dockerfile.slice(dockerfile.lastIndexOf('\nFROM ')));
+    const deployment = parse(readFileSync(join(root, 'deploy', 'k8s', 'base', 'deployment.yaml'), 'utf8')) as {
+      spec: { template: { spec: { securityContext: { runAsUser: number; runAsGroup: number }; containers: { securityContext: { runAsUser: number; runAsGroup: number } }[] } } };
+    };
+    const pod = deployment.spec.template.spec;
+    const expected = { runAsUser: Number(user?.[1]), runAsGroup: Number(user?.[2]) };
+    expect(expected.runAsUser).toBeGreaterThan(0);
+    expect(pod.securityContext).toMatchObject(expected);
+    for (const c of pod.containers) expect(c.securityContext).toMatchObject(expected);
+  });
+
   it("leaves out the demo's @stackone/hub: it and everything only it pulls in (React, …) are dev-only, so npm prune --omit=dev drops them", () => {
     expect(pkg.devDependencies['@stackone/hub']).toBeDefined();
     expect(pkg.dependencies['@stackone/hub']).toBeUndefined();
