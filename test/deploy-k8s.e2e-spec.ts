@@ -79,7 +79,7 @@ describe('deploy/k8s kustomize base and overlay', () => {
       const Model = await modelClass(object.apiVersion, object.kind);
       expect({ file, error: validationError(() => new Model(object).validate()) }).toEqual({ file, error: undefined });
     }
-  });
+  }, 30_000);
 
   it('the schema validation fails a manifest that breaks the schema (a named user, a string port)', async () => {
     const Model = await modelClass('apps/v1', 'Deployment');
@@ -89,7 +89,7 @@ describe('deploy/k8s kustomize base and overlay', () => {
     const badPort = structuredClone(deployment) as unknown as { spec: { template: { spec: { containers: { ports: { containerPort: unknown }[] }[] } } } };
     badPort.spec.template.spec.containers[0].ports[0].containerPort = 'http';
     expect(validationError(() => new Model(badPort).validate())).toMatch(/containerPort must be integer/);
-  });
+  }, 30_000);
 
   it("patches, in the overlay, only resources that exist, at paths that exist", () => {
     const k = readYaml<Kustomization>(join(overlayDir, 'kustomization.yaml'));

@@ -25,13 +25,13 @@ describeWithPromtool('deploy/prometheus through promtool', () => {
     const run = promtool(['check', 'rules', ...files('.rules.yml')]);
     expect(run.output).not.toMatch(/FAILED/);
     expect(run.status).toBe(0);
-  });
+  }, 60_000);
 
   it('promtool test rules: every rule test passes', () => {
     const run = promtool(['test', 'rules', ...files('.test.yml')]);
     expect(run.output).not.toMatch(/FAILED/);
     expect(run.status).toBe(0);
-  });
+  }, 60_000);
 
   it("the rule tests pin the thresholds: a fast burn at a tenth of 14.4x, or 4xx counted as StackOne failing, fails them", () => {
     const dir = mkdtempSync(join(tmpdir(), 'scs-rules-'));
@@ -51,7 +51,7 @@ describeWithPromtool('deploy/prometheus through promtool', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 });
 
 describe('deploy/prometheus rules', () => {
