@@ -111,7 +111,7 @@ export interface paths {
         };
         /**
          * Whether one of your sessions was completed
-         * @description pending until an account is created or updated through it (StackOne webhook), then completed with the account; expired once expiresAt passes pending. Another tenant's session answers 404, like an unknown one.
+         * @description pending until the account it was made for is created, or the account it was opened to update (a re-link, an `update` preview) is updated, as StackOne's webhook says (never by this service's own account edits; see docs/sessions.md), then completed with the account; expired once expiresAt passes pending. Another tenant's session answers 404, like an unknown one.
          */
         get: operations["ConnectSessionsController_get"];
         put?: never;
@@ -316,7 +316,7 @@ export interface components {
              */
             categories?: ("ats" | "hris" | "hris-legacy" | "crm" | "iam" | "marketing" | "lms" | "stackone" | "documents" | "ticketing" | "screening" | "messaging" | "accounting")[];
             /**
-             * @description Re-link an existing account of yours: the hub opens that account in edit mode.
+             * @description Re-link an existing account of yours: the hub opens that account in edit mode. A provider sent with it must be the account's own (400 otherwise).
              * @example 46132201201510402136
              */
             accountId?: string;
@@ -446,13 +446,13 @@ export interface components {
              */
             sessionId: string;
             /**
-             * @description pending: not finished yet; completed: an account was created or updated through it; expired: its expiresAt passed first.
+             * @description pending: not finished yet; completed: the account it was made for was created, or the account it was opened to update was updated (never by an edit of this service's own; see docs/sessions.md); expired: its expiresAt passed first.
              * @example completed
              * @enum {string}
              */
             status: "pending" | "completed" | "expired";
             /**
-             * @description The provider asked for (or, for a re-link, the account's provider).
+             * @description The provider asked for (for a re-link, the account's provider; for a completed provider-less session, the provider that was connected).
              * @example hibob
              */
             provider?: string;
@@ -658,6 +658,25 @@ export interface components {
              * @example ga
              */
             releaseStage?: string;
+        };
+        ProviderListResponseDto: {
+            /** @description The connectors you may offer */
+            data: components["schemas"]["ProviderResponseDto"][];
+            /**
+             * @description Always 1: the whole list is one page
+             * @example 1
+             */
+            page: number;
+            /**
+             * @description The number of connectors in `data`
+             * @example 2
+             */
+            pageSize: number;
+            /**
+             * @description Always false: nothing follows this page
+             * @example false
+             */
+            hasMore: boolean;
         };
         WebhookAckDto: {
             /**
@@ -1162,7 +1181,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retry-safe creation: the same key and body within the TTL replays the first answer (Idempotent-Replayed: true) without calling StackOne again; another body under the same key gets 422. */
+                /** @description Retry-safe creation: the same key and body within the TTL replays the first answer (Idempotent-Replayed: true) without calling StackOne again; another body under the same key gets 422. 1-255 visible ASCII characters; anything else gets 400. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1757,7 +1776,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProviderResponseDto"][];
+                    "application/json": components["schemas"]["ProviderListResponseDto"];
                 };
             };
             /** @description Invalid request (problem+json with errors[]) */
