@@ -7,7 +7,7 @@ import { AuthModule } from './auth/auth.module';
 import { HttpEdgeModule } from './http-edge/http-edge.module';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { createValidationPipe } from './common/request-validation.error';
-import { AllConfig } from './config/config.types';
+import type { AllConfig } from './app.config';
 import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module';
 import { EventRelayModule } from './event-relay/event-relay.module';
 import { EventsModule } from './events/events.module';

@@ -4,7 +4,7 @@ import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents, RedeliveryNeededError } from '../account-events/account-events.service';
 import { RetryLaterException } from '../common/problem.exception';
 import { Tenant } from '../auth/tenant';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { EventLog } from '../events/event-log.service';
 import type { FeedEventData } from '../events/feed-event';
 import { MetricsService } from '../observability/metrics.service';

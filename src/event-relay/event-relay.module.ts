@@ -1,7 +1,7 @@
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { BullRelayQueue, relayQueueName } from './bull-relay-queue';
 import { EventRelay, RELAY_QUEUE } from './event-relay.service';
 import { MemoryRelayQueue } from './memory-relay-queue';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { REDIS, RedisClient } from '../redis/redis.module';
 import { RedisHealth } from '../redis/redis-health';
 import { StackOneWebhooksController } from './stackone-webhooks.controller';
