@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { AllConfig } from '../app.config';
@@ -9,8 +9,7 @@ import { MemoryThrottlerStorage } from './memory-throttler.storage';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { TenantThrottlerGuard } from './tenant-throttler.guard';
 
-/** Global and imported once, so every tenant-scoped controller shares one counter per tenant. */
-@Global()
+/** Imported by each module with a tenant-scoped controller; Nest builds it once, so they all share one counter per tenant. */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { AccountEventsModule } from '../account-events/account-events.module';
 import type { AllConfig } from '../app.config';
 import { REDIS, RedisClient } from '../redis/redis.module';
 import { RedisHealth } from '../redis/redis-health';
@@ -14,6 +15,7 @@ import {
 
 /** StackOne's webhooks in. The de-duplication store is chosen here: Redis (falling back to memory while it is down) or memory. */
 @Module({
+  imports: [AccountEventsModule],
   controllers: [StackOneWebhooksController],
   providers: [
     StackOneWebhooksService,
