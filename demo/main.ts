@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { createApp } from '../src/app.factory';
-import { loadConfig } from '../src/config/load-config';
+import { loadConfig } from '../src/app.config';
 import { createSandbox, DEFAULT_SANDBOX_API_KEY } from '../sandbox/sandbox';
 import { EVENTS_PATH, startProductPage } from './product-page';
 

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { ConfigError } from './config/env.schema';
-import { loadConfig, readEnvironment } from './config/load-config';
+import { loadConfig } from './app.config';
+import { ConfigError, readEnvironment } from './config/load-config';
 
 async function bootstrap(): Promise<void> {
   let config;

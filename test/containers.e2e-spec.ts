@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
-import { ENV_KEYS } from '../src/config/env.schema';
-import { loadConfig } from '../src/config/load-config';
+import { ENV_KEYS, loadConfig } from '../src/app.config';
 
 /**
  * No Docker engine runs here, so the container files are kept honest by parsing them: the compose

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { ConfigService } from '@nestjs/config';
 import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents } from '../account-events/account-events.service';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisClient } from '../redis/redis.client';
 import { AccountMirrorStore, MemoryAccountMirrorStore, MirrorChange, MirroredAccount, previewFrom, RedisAccountMirrorStore } from './account-mirror.store';

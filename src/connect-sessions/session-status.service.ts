@@ -5,7 +5,7 @@ import { AccountEvents, RedeliveryNeededError } from '../account-events/account-
 import { SelfEdits } from '../accounts/self-edits';
 import { RetryLaterException } from '../common/problem.exception';
 import { Tenant } from '../auth/tenant';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { EventLog } from '../events/event-log.service';
 import type { FeedEventData } from '../events/feed-event';
 import { MetricsService } from '../observability/metrics.service';

@@ -4,7 +4,7 @@ import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents } from '../account-events/account-events.service';
 import { RetryLaterException } from '../common/problem.exception';
 import { EventRelay } from '../event-relay/event-relay.service';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisClient } from '../redis/redis.client';
 import { EventLogStore, MemoryEventLogStore, RedisEventLogStore } from './event-log.store';

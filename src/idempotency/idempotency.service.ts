@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Tenant } from '../auth/tenant';
 import { RetryLaterException } from '../common/problem.exception';
 import { RequestValidationError } from '../common/request-validation.error';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisClient } from '../redis/redis.module';
 import { IdempotencyStore, IdempotencyStoreFullError, MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency.store';
@@ -65,12 +65,12 @@ export class IdempotencyService {
     private readonly health: RedisHealth,
   ) {
     const { keyPrefix } = config.get('redis', { infer: true });
-    const http = config.get('http', { infer: true });
+    const settings = config.get('idempotency', { infer: true });
     this.store = redis
       ? new RedisIdempotencyStore(redis, keyPrefix)
-      : new MemoryIdempotencyStore({ maxEntries: http.idempotencyMemoryMaxEntries, maxBytes: http.idempotencyMemoryMaxBytes });
+      : new MemoryIdempotencyStore({ maxEntries: settings.memoryMaxEntries, maxBytes: settings.memoryMaxBytes });
     this.storeIsRedis = redis !== null;
-    this.ttlMs = http.idempotencyTtlSeconds * 1000;
+    this.ttlMs = settings.ttlSeconds * 1000;
     // A pending claim outlives the longest StackOne call, so a crashed replica frees the key.
     const { timeoutMs } = config.get('stackone', { infer: true });
     this.pendingTtlMs = timeoutMs + 5_000;

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { once } from 'node:events';
-import { AllConfig } from '../config/config.types';
+import type { RedisConfig } from './redis.config';
 import { MetricsService } from '../observability/metrics.service';
 import { REDIS, RedisClient } from './redis.client';
 
@@ -34,7 +34,7 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
-    config: ConfigService<AllConfig, true>,
+    config: ConfigService<{ redis: RedisConfig }, true>,
     @Optional() @Inject(MetricsService) private readonly metrics: MetricsService | null = null,
   ) {
     const { commandTimeoutMs } = config.get('redis', { infer: true });

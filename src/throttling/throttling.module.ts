@@ -1,7 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisClient } from '../redis/redis.module';
 import { FallbackThrottlerStorage } from './fallback-throttler.storage';
@@ -9,18 +9,17 @@ import { MemoryThrottlerStorage } from './memory-throttler.storage';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { TenantThrottlerGuard } from './tenant-throttler.guard';
 
-/** Global and imported once, so every tenant-scoped controller shares one counter per tenant. */
-@Global()
+/** Imported by each module with a tenant-scoped controller; Nest builds it once, so they all share one counter per tenant. */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [ConfigService, REDIS, RedisHealth],
       useFactory: (config: ConfigService<AllConfig, true>, redis: RedisClient, health: RedisHealth) => {
-        const http = config.get('http', { infer: true });
+        const { perTenantPerMinute } = config.get('throttling', { infer: true });
         const { keyPrefix } = config.get('redis', { infer: true });
         return {
-          throttlers: [{ name: 'default', ttl: 60_000, limit: http.rateLimitPerTenantPerMinute }],
-          errorMessage: `Too many requests for this tenant (limit ${http.rateLimitPerTenantPerMinute} a minute); retry after Retry-After seconds.`,
+          throttlers: [{ name: 'default', ttl: 60_000, limit: perTenantPerMinute }],
+          errorMessage: `Too many requests for this tenant (limit ${perTenantPerMinute} a minute); retry after Retry-After seconds.`,
           storage: redis
             ? new FallbackThrottlerStorage(new RedisThrottlerStorage(redis, keyPrefix), new MemoryThrottlerStorage(), health)
             : new MemoryThrottlerStorage(),

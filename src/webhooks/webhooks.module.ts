@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AllConfig } from '../config/config.types';
+import { AccountEventsModule } from '../account-events/account-events.module';
+import type { AllConfig } from '../app.config';
 import { REDIS, RedisClient } from '../redis/redis.module';
 import { RedisHealth } from '../redis/redis-health';
 import { StackOneWebhooksController } from './stackone-webhooks.controller';
@@ -14,6 +15,7 @@ import {
 
 /** StackOne's webhooks in. The de-duplication store is chosen here: Redis (falling back to memory while it is down) or memory. */
 @Module({
+  imports: [AccountEventsModule],
   controllers: [StackOneWebhooksController],
   providers: [
     StackOneWebhooksService,
