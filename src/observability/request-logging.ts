@@ -26,7 +26,8 @@ export function installRequestLogging(fastify: FastifyInstance, rootLogger: Pino
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, ms / 1000);
     const path = request.url.split('?', 1)[0];
-    if (QUIET.test(path) && status < 400) return done();
+    // Probes are quiet unless something is wrong: their 503 is the drain (logged once by Lifecycle), and a deploy must not trip error-log alerts.
+    if (QUIET.test(path) && (status < 400 || status === 503)) return done();
     const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
     if (logger.isLevelEnabled(level)) {
       const ctx = context.current();
