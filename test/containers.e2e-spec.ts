@@ -127,10 +127,11 @@ describe('Dockerfile', () => {
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     expect(runtime).toMatch(/\nUSER node\n/);
     expect(runtime).toMatch(/HEALTHCHECK[\s\S]*\/health\/ready/);
-    // The same command as `npm run start:prod`, node flags included.
-    const cmd = /\nCMD (\[.*\])/.exec(runtime)?.[1];
-    expect(cmd).toBeDefined();
-    expect((JSON.parse(cmd ?? '[]') as string[]).join(' ')).toBe(pkg.scripts['start:prod']);
+    // The same command as `npm run start:prod`, node flags included; node is PID 1's command itself
+    // (no shell or npm between), and the script execs it so npm's SIGTERM reaches node too.
+    const cmd = JSON.parse(/\nCMD (\[.*\])/.exec(runtime)?.[1] ?? '[]') as string[];
+    expect(cmd[0]).toBe('node');
+    expect(`exec ${cmd.join(' ')}`).toBe(pkg.scripts['start:prod']);
   });
 
   it("leaves out the demo's @stackone/hub: it and everything only it pulls in (React, …) are dev-only, so npm prune --omit=dev drops them", () => {
