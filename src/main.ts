@@ -21,7 +21,7 @@ async function bootstrap(): Promise<void> {
   // flushed; re-raising the signal killed the process before they were written.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.listen(config.app.port, config.app.host);
-  new Logger('Bootstrap').log(`Listening on http://${config.app.host}:${config.app.port} (docs at /docs)`);
+  new Logger('Bootstrap').log(`Listening on http://${config.app.host}:${config.app.port}${config.app.apiDocsEnabled ? ' (docs at /docs)' : ''}`);
 }
 
 void bootstrap();

@@ -9,6 +9,11 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Grace period between readiness turning unready and the server closing on SIGTERM. */
   shutdownGraceMs: number;
+  /** Set: /metrics is served only on its own listener at metricsHost:metricsPort, not on the API port. */
+  metricsPort?: number;
+  metricsHost: string;
+  /** false: no /docs and /docs-json. */
+  apiDocsEnabled: boolean;
 }
 
 export interface StackOneConfig {
@@ -87,6 +92,8 @@ export interface RedisConfig {
   keyPrefix: string;
   /** Longest wait for one Redis command; past it the caller degrades (see RedisHealth). */
   commandTimeoutMs: number;
+  /** Refuse to start when Redis (url set) does not answer at start-up, instead of starting degraded. */
+  required: boolean;
 }
 
 export interface SessionsConfig {

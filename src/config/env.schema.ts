@@ -71,6 +71,14 @@ export class EnvironmentVariables {
   @EnvInt(0) PORT = 3000;
   @EnvOneOf(LOG_LEVELS) LOG_LEVEL: AppConfig['logLevel'] = 'info';
   @EnvInt(0) SHUTDOWN_GRACE_MS = 5000;
+  /** Set: /metrics is served only on this port (its own listener), not on PORT. */
+  @IsOptional()
+  @EnvInt(1)
+  @EnvRule('metricsPort', (value, env) => metricsPortProblem(value, env as EnvironmentVariables))
+  METRICS_PORT?: number;
+  /** Unset: HOST. Only read when METRICS_PORT is set. */
+  @IsOptional() @IsString() @IsNotEmpty() METRICS_HOST?: string;
+  @EnvBoolean() API_DOCS_ENABLED = true;
 
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/\/+$/, '') : value))
   @EnvUrl(['http', 'https'])
@@ -139,6 +147,8 @@ export class EnvironmentVariables {
   @EnvInt(65_536) IDEMPOTENCY_MEMORY_MAX_BYTES = 32 * 1024 * 1024;
 
   @IsOptional() @EnvUrl(['redis', 'rediss']) REDIS_URL?: string;
+  /** true: refuse to start when REDIS_URL is set and Redis does not answer at start-up (instead of starting degraded). */
+  @EnvBoolean() REDIS_REQUIRED = false;
   @IsString() REDIS_KEY_PREFIX = 'scs:';
   @EnvInt(10) REDIS_COMMAND_TIMEOUT_MS = 500;
 
@@ -259,6 +269,12 @@ function parseTrustProxy(value: unknown): unknown {
   if (typeof value !== 'string' || value === 'false') return value === 'false' ? false : value;
   if (value === 'true') return true;
   return /^\d+$/.test(value) ? Number(value) : toList(value);
+}
+
+function metricsPortProblem(value: unknown, env: EnvironmentVariables): string | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value)) return undefined; // EnvInt says so
+  if (value > 65_535) return 'must be a port number (1-65535)';
+  return value === env.PORT ? 'must differ from PORT (the API port): the point is to keep /metrics off it' : undefined;
 }
 
 function baseUrlProblem(value: unknown, insecureAllowed: unknown): string | undefined {

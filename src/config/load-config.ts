@@ -16,6 +16,9 @@ export function loadConfig(raw: RawEnv): AllConfig {
       port: env.PORT,
       logLevel: env.LOG_LEVEL,
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      metricsPort: env.METRICS_PORT,
+      metricsHost: env.METRICS_HOST ?? env.HOST,
+      apiDocsEnabled: env.API_DOCS_ENABLED,
     },
     stackone: {
       baseUrl: env.STACKONE_BASE_URL,
@@ -53,7 +56,7 @@ export function loadConfig(raw: RawEnv): AllConfig {
       idempotencyMemoryMaxEntries: env.IDEMPOTENCY_MEMORY_MAX_ENTRIES,
       idempotencyMemoryMaxBytes: env.IDEMPOTENCY_MEMORY_MAX_BYTES,
     },
-    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, required: env.REDIS_REQUIRED },
     sessions: { retentionSeconds: env.SESSION_RETENTION_SECONDS, memoryMaxEntries: env.SESSION_MEMORY_MAX_ENTRIES },
     events: { retentionSeconds: env.EVENT_RETENTION_SECONDS, memoryMaxEntries: env.EVENT_MEMORY_MAX_ENTRIES },
     eventRelay: {
