@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigError } from './config/env.schema';
 import { loadConfig, readEnvironment } from './config/load-config';
+import { RedisRequiredError } from './redis/redis-health';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -16,7 +17,17 @@ async function bootstrap(): Promise<void> {
     }
     throw err;
   }
-  const app = await createApp(config);
+  let app;
+  try {
+    app = await createApp(config);
+  } catch (err) {
+    if (err instanceof RedisRequiredError) {
+      // Names host:port only, never the URL (it may carry a password).
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
   // useProcessExit: exit through process.exit so pino's buffered lines (the shutdown log) are
   // flushed; re-raising the signal killed the process before they were written.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
