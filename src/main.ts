@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { ConfigError } from './config/env.schema';
 import { loadConfig, readEnvironment } from './config/load-config';
-import { RedisRequiredError } from './redis/redis-health';
+import { StartupError } from './config/startup-error';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -21,8 +21,8 @@ async function bootstrap(): Promise<void> {
   try {
     app = await createApp(config);
   } catch (err) {
-    if (err instanceof RedisRequiredError) {
-      // Names host:port only, never the URL (it may carry a password).
+    if (err instanceof StartupError) {
+      // Its message says what to fix and carries no secret (e.g. Redis is named by host:port only).
       process.stderr.write(`${err.message}\n`);
       process.exit(1);
     }

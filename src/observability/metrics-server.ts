@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { PROBLEM_CONTENT_TYPE, problemType } from '../common/problem';
 import { slugFor } from '../common/problem.exception';
 import { AllConfig } from '../config/config.types';
+import { StartupError } from '../config/startup-error';
 import { MetricsService } from './metrics.service';
 
 /** Scrapers are few (Prometheus, an agent): enough for them, not for a flood. */
@@ -34,8 +35,13 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     if (metricsPort === undefined) return;
     const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000 }, (req, res) => void this.answer(req, res));
     server.maxConnections = MAX_CONNECTIONS;
-    server.listen(metricsPort, metricsHost);
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err as Error))]);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        const code = err.code ?? err.message;
+        reject(new StartupError(`METRICS_PORT: cannot listen on ${metricsHost}:${metricsPort} (${code === 'EADDRINUSE' ? 'address already in use' : code})`));
+      });
+      server.listen(metricsPort, metricsHost, resolve);
+    });
     this.server = server;
     const { address, port } = server.address() as AddressInfo;
     this.logger.log(`Metrics on http://${address}:${port}/metrics (and not on the API port)`);

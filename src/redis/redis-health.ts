@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { ConfigService } from '@nestjs/config';
 import { once } from 'node:events';
 import { AllConfig } from '../config/config.types';
+import { StartupError } from '../config/startup-error';
 import { MetricsService } from '../observability/metrics.service';
 import { REDIS, RedisClient } from './redis.client';
 
@@ -16,7 +17,7 @@ export type RedisUse = 'throttle' | 'outbound-budget' | 'idempotency' | 'session
 const PROBE_INTERVAL_MS = 1_000;
 
 /** REDIS_REQUIRED=true and Redis did not answer at start-up: the process refuses to start (main.ts prints the message). */
-export class RedisRequiredError extends Error {
+export class RedisRequiredError extends StartupError {
   override readonly name = 'RedisRequiredError';
 }
 
