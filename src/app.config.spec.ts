@@ -111,6 +111,27 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, STACKONE_API_KEY: 'sandbox-api-key' }).stackone.apiKey).toBe('sandbox-api-key');
   });
 
+  it('serves /metrics and the API docs on the API port by default; METRICS_PORT moves /metrics (bound to HOST unless METRICS_HOST), API_DOCS_ENABLED=false removes the docs', () => {
+    expect(loadConfig(base).app).toMatchObject({ metricsPort: undefined, metricsHost: '0.0.0.0', apiDocsEnabled: true });
+    expect(loadConfig({ ...base, HOST: '127.0.0.1', METRICS_PORT: '9464' }).app).toMatchObject({ metricsPort: 9464, metricsHost: '127.0.0.1' });
+    expect(loadConfig({ ...base, METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5', API_DOCS_ENABLED: 'false' }).app).toMatchObject({
+      metricsPort: 9464,
+      metricsHost: '10.0.0.5',
+      apiDocsEnabled: false,
+    });
+    expect(refusal({ ...base, METRICS_PORT: 'ninety' })).toContain('METRICS_PORT: must be a whole number');
+    expect(refusal({ ...base, METRICS_PORT: '0' })).toContain('METRICS_PORT: must be at least 1');
+    expect(refusal({ ...base, METRICS_PORT: '70000' })).toContain('METRICS_PORT: must be a port number (1-65535)');
+    expect(refusal({ ...base, PORT: '8080', METRICS_PORT: '8080' })).toContain('METRICS_PORT: must differ from PORT');
+    expect(refusal({ ...base, API_DOCS_ENABLED: 'no' })).toContain('API_DOCS_ENABLED: must be true or false');
+  });
+
+  it('starts degraded when Redis is unreachable unless REDIS_REQUIRED=true', () => {
+    expect(loadConfig(base).redis.required).toBe(false);
+    expect(loadConfig({ ...base, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_REQUIRED: 'true' }).redis.required).toBe(true);
+    expect(refusal({ ...base, REDIS_REQUIRED: 'yes' })).toContain('REDIS_REQUIRED: must be true or false');
+  });
+
   it('refuses a non-numeric PORT and names it', () => {
     expect(refusal({ ...base, PORT: 'eighty' })).toContain('PORT');
   });

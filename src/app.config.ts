@@ -1,7 +1,7 @@
-import { IsNotEmpty, IsString } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
 import { accountMirrorSettings } from './account-mirror/account-mirror.config';
 import { authSettings } from './auth/auth.config';
-import { EnvInt, EnvOneOf } from './config/env.decorators';
+import { EnvBoolean, EnvInt, EnvOneOf, EnvRule } from './config/env.decorators';
 import { ConfigOf, loadSettings, RawEnv, Settings, validateVariables, variableNames, VariablesOf } from './config/load-config';
 import { sessionsSettings } from './connect-sessions/sessions.config';
 import { eventRelaySettings } from './event-relay/event-relay.config';
@@ -30,6 +30,11 @@ export interface AppConfig {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Grace period between readiness turning unready and the server closing on SIGTERM. */
   shutdownGraceMs: number;
+  /** Set: /metrics is served only on its own listener at metricsHost:metricsPort, not on the API port. */
+  metricsPort?: number;
+  metricsHost: string;
+  /** false: no /docs and /docs-json. */
+  apiDocsEnabled: boolean;
 }
 
 export class AppVariables {
@@ -38,11 +43,34 @@ export class AppVariables {
   @EnvInt(0) PORT = 3000;
   @EnvOneOf(LOG_LEVELS) LOG_LEVEL: AppConfig['logLevel'] = 'info';
   @EnvInt(0) SHUTDOWN_GRACE_MS = 5000;
+  /** Set: /metrics is served only on this port (its own listener), not on PORT. */
+  @IsOptional()
+  @EnvInt(1)
+  @EnvRule('metricsPort', (value, env) => metricsPortProblem(value, env as AppVariables))
+  METRICS_PORT?: number;
+  /** Unset: HOST. Only read when METRICS_PORT is set. */
+  @IsOptional() @IsString() @IsNotEmpty() METRICS_HOST?: string;
+  @EnvBoolean() API_DOCS_ENABLED = true;
+}
+
+function metricsPortProblem(value: unknown, env: AppVariables): string | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value)) return undefined; // EnvInt says so
+  if (value > 65_535) return 'must be a port number (1-65535)';
+  return value === env.PORT ? 'must differ from PORT (the API port): the point is to keep /metrics off it' : undefined;
 }
 
 const appSettings: Settings<AppVariables, AppConfig> = {
   variables: AppVariables,
-  build: (env) => ({ nodeEnv: env.NODE_ENV, host: env.HOST, port: env.PORT, logLevel: env.LOG_LEVEL, shutdownGraceMs: env.SHUTDOWN_GRACE_MS }),
+  build: (env) => ({
+    nodeEnv: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    metricsPort: env.METRICS_PORT,
+    metricsHost: env.METRICS_HOST ?? env.HOST,
+    apiDocsEnabled: env.API_DOCS_ENABLED,
+  }),
 };
 
 /** Namespace → settings. A start-up refusal lists the problems in this order. */

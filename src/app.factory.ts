@@ -62,7 +62,7 @@ export async function createApp(config: AllConfig, options: CreateAppOptions = {
   }
   await app.init();
   // After init: the docs' routes then reach HttpEdgeModule's 405 like every other route.
-  setupSwagger(app);
+  if (config.app.apiDocsEnabled) setupSwagger(app);
   await app.getHttpAdapter().getInstance().ready();
   return app;
 }

@@ -35,7 +35,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [(): AllConfig => config] }),
-        ObservabilityModule.forRoot(rootLogger),
+        ObservabilityModule.forRoot(rootLogger, config),
         HttpEdgeModule,
         RedisModule,
         AuthModule,
