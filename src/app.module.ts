@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProvidersModule } from './providers/providers.module';
 import { RedisModule } from './redis/redis.module';
+import { StateModule } from './state/state.module';
 import { StackOneProblemFilter } from './stackone/stackone-problem.filter';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { AccountsModule } from './accounts/accounts.module';
@@ -38,6 +39,7 @@ export class AppModule {
         ObservabilityModule.forRoot(rootLogger),
         HttpEdgeModule,
         RedisModule,
+        StateModule,
         AccountEventsModule,
         AuthModule,
         ThrottlingModule,

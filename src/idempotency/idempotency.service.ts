@@ -5,13 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Tenant } from '../auth/tenant';
 import { RetryLaterException } from '../common/problem.exception';
 import { AllConfig } from '../config/config.types';
-import { RedisHealth } from '../redis/redis-health';
-import { REDIS, RedisClient } from '../redis/redis.module';
-import { IdempotencyStore, IdempotencyStoreFullError, MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency.store';
+import { StateUnavailableError } from '../state/shared-state';
+import { IDEMPOTENCY_STORE, IdempotencyStore, IdempotencyStoreFullError } from './idempotency.store';
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
-/** Seconds a caller is asked to wait when the store cannot be used. */
 /**
  * 503 + Retry-After: without the store a retry could not be recognised, so the request is refused
  * before StackOne is called rather than risk a duplicate session.
@@ -52,23 +50,15 @@ export function canonicalJson(value: unknown): string {
  */
 @Injectable()
 export class IdempotencyService {
-  private readonly store: IdempotencyStore;
-  private readonly storeIsRedis: boolean;
   private readonly ttlMs: number;
   private readonly pendingTtlMs: number;
   private readonly waitMs: number;
 
   constructor(
     config: ConfigService<AllConfig, true>,
-    @Inject(REDIS) redis: RedisClient,
-    private readonly health: RedisHealth,
+    @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
   ) {
-    const { keyPrefix } = config.get('redis', { infer: true });
     const http = config.get('http', { infer: true });
-    this.store = redis
-      ? new RedisIdempotencyStore(redis, keyPrefix)
-      : new MemoryIdempotencyStore({ maxEntries: http.idempotencyMemoryMaxEntries, maxBytes: http.idempotencyMemoryMaxBytes });
-    this.storeIsRedis = redis !== null;
     this.ttlMs = http.idempotencyTtlSeconds * 1000;
     // A pending claim outlives the longest StackOne call, so a crashed replica frees the key.
     const { timeoutMs } = config.get('stackone', { infer: true });
@@ -115,9 +105,8 @@ export class IdempotencyService {
     const ttl = Math.max(1, Math.min(this.ttlMs, ttlCapFor?.(value) ?? this.ttlMs));
     try {
       await this.store.complete(storeKey, { state: 'done', fingerprint, status: 201, body: value }, ttl);
-    } catch (err) {
+    } catch {
       // The session exists: hand it over. The pending claim then blocks retries until it expires.
-      this.health.failed(err);
     }
     return { value, replayed: false };
   }
@@ -125,10 +114,9 @@ export class IdempotencyService {
   /** A store call, or 503 when the store is known down, fails, times out or is full. */
   private async reach<R>(op: () => Promise<R>): Promise<R> {
     try {
-      const result = await this.health.attempt('idempotency', this.storeIsRedis, op, (err) => err instanceof IdempotencyStoreFullError);
-      if (!result.ok) throw new IdempotencyUnavailableError('unreachable');
-      return result.value;
+      return await op();
     } catch (err) {
+      if (err instanceof StateUnavailableError) throw new IdempotencyUnavailableError('unreachable');
       throw err instanceof IdempotencyStoreFullError ? new IdempotencyUnavailableError('full') : err;
     }
   }

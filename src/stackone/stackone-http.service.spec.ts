@@ -7,6 +7,7 @@ import { testConfigModule } from '../../test/support/config';
 import { LogCapture } from '../../test/support/logs';
 import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisModule } from '../redis/redis.module';
+import { StateModule } from '../state/state.module';
 import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from '../../test/support/redis';
 import { basicAuth, fail, json, startStackOneStandIn } from '../../test/support/stackone-stand-in';
 import type { StackOneStandIn, StandInHandler } from '../../test/support/stackone-stand-in';
@@ -88,6 +89,7 @@ async function build(baseUrl: string, env: Record<string, string> = {}, redis?: 
     imports: [
       testConfigModule(config),
       redisModule,
+      StateModule,
       { module: ObserverModule, global: true, providers: [{ provide: STACKONE_OBSERVER, useValue: observer }], exports: [STACKONE_OBSERVER] },
       StackOneModule,
     ],
@@ -605,6 +607,7 @@ describe(StackOneHttpService.name, () => {
         imports: [
           testConfigModule({ STACKONE_API_KEY: API_KEY, STACKONE_BASE_URL: upstream.url }),
           RedisModule,
+          StateModule,
           {
             module: class ThrowingObserver {},
             global: true,
