@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { once } from 'node:events';
 import { AllConfig } from '../config/config.types';
@@ -35,13 +35,13 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
     config: ConfigService<AllConfig, true>,
-    @Optional() @Inject(MetricsService) private readonly metrics: MetricsService | null = null,
+    private readonly metrics: MetricsService,
   ) {
     const { commandTimeoutMs } = config.get('redis', { infer: true });
     // Host and port only: the URL may carry a password.
     this.host = redis ? `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}` : '';
     this.startupWaitMs = Math.max(2_000, commandTimeoutMs);
-    this.metrics?.redisDegraded.set(0);
+    this.metrics.redisDegraded.set(0);
     if (!redis) return;
     redis.on('ready', () => this.recovered());
     // 'reconnecting', not 'close': a QUIT of our own closes the connection too, but never reconnects.
@@ -103,14 +103,14 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** A Redis user answered from its fallback (memory, or a 503 for idempotency). */
   fellBack(use: RedisUse): void {
-    this.metrics?.redisFallbacks.inc({ use });
+    this.metrics.redisFallbacks.inc({ use });
   }
 
   /** A command failed or timed out, or the connection dropped. */
   failed(err: unknown): void {
     if (!this.redis || this.degraded || this.closing) return;
     this.degraded = true;
-    this.metrics?.redisDegraded.set(1);
+    this.metrics.redisDegraded.set(1);
     const reason = err instanceof Error ? err.message : String(err);
     this.logger.warn(
       `Redis unreachable (${this.host}): ${reason}. Degraded: per-process throttling, StackOne budget and webhook de-duplication, Idempotency-Key requests and session status and event feed reads answer 503, new sessions wait in memory to be recorded when Redis is back, feed events go unrecorded, StackOne's account webhooks answer 503 so StackOne delivers them again.`,
@@ -125,7 +125,7 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
   private recovered(): void {
     if (!this.degraded) return;
     this.degraded = false;
-    this.metrics?.redisDegraded.set(0);
+    this.metrics.redisDegraded.set(0);
     this.logger.warn(`Redis reachable again (${this.host}): shared limits and idempotency restored.`);
     for (const listener of this.recoveryListeners) {
       try {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { MetricsService } from '../observability/metrics.service';
 import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisClient } from '../redis/redis.client';
@@ -74,8 +74,7 @@ export class SharedState implements OnModuleInit {
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
     private readonly health: RedisHealth,
-    // Optional like RedisHealth's: a module under test may run without the metrics.
-    @Optional() private readonly metrics?: MetricsService,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -211,7 +210,7 @@ export class SharedState implements OnModuleInit {
   }
 
   private fellBack(use: string): void {
-    this.metrics?.redisFallbacks.inc({ use });
+    this.metrics.redisFallbacks.inc({ use });
   }
 }
 
