@@ -213,10 +213,12 @@ describe('allow-lists and the providers list', () => {
   it('lists only allowed providers, filters by category, and serves from memory within the TTL', async () => {
     ctx.sandbox.reset();
     const all = (await ctx.svc.http().get('/v1/providers').set('Authorization', auth).expect(200)).body;
+    // The same { data, page, pageSize, hasMore } envelope as the other lists, always one page.
+    expect(all).toEqual({ data: expect.any(Array), page: 1, pageSize: 2, hasMore: false });
     // salesforce is an allowed provider but its category (crm) is not.
-    expect(all.map((p: { provider: string }) => p.provider).sort()).toEqual(['greenhouse', 'hibob']);
+    expect(all.data.map((p: { provider: string }) => p.provider).sort()).toEqual(['greenhouse', 'hibob']);
     const ats = (await ctx.svc.http().get('/v1/providers?category=ats').set('Authorization', auth).expect(200)).body;
-    expect(ats).toEqual([expect.objectContaining({ provider: 'greenhouse', name: 'Greenhouse', category: 'ats' })]);
+    expect(ats).toEqual({ data: [expect.objectContaining({ provider: 'greenhouse', name: 'Greenhouse', category: 'ats' })], page: 1, pageSize: 1, hasMore: false });
     await ctx.svc.http().get('/v1/providers?category=payroll').set('Authorization', auth).expect(400);
     expect(ctx.sandbox.requests.filter((r) => r.path === '/connectors/meta')).toHaveLength(1);
   });

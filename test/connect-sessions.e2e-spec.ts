@@ -28,6 +28,11 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
   });
   beforeEach(() => sandbox.reset());
 
+  it("starts quietly at info: none of Nest's start-up narration (modules loaded, routes mapped)", () => {
+    const narration = svc.logs.parsed().filter((l) => ['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication'].includes(String(l.context)));
+    expect(narration).toEqual([]);
+  });
+
   it('sends StackOne exactly the mapped body with Basic auth, owner from the token, and answers 201', async () => {
     const res = await svc
       .http()
@@ -79,6 +84,14 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ provider: 'hibob', metadata: { constructor: 'x', toString: 'y' } }).expect(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.errors).toEqual([{ field: 'metadata.constructor', message: expect.stringMatching(/reserved key name/) }]);
+    expect(sessionCalls(sandbox)).toHaveLength(0);
+  });
+
+  it('refuses a metadata key named __proto__ the same way, not as invalid JSON', async () => {
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).set('Content-Type', 'application/json').send('{"provider":"hibob","metadata":{"__proto__":"x"}}').expect(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.errors).toEqual([{ field: 'metadata.__proto__', message: expect.stringMatching(/reserved key name/) }]);
+    expect(res.body.detail).not.toMatch(/JSON/);
     expect(sessionCalls(sandbox)).toHaveLength(0);
   });
 
@@ -146,10 +159,24 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     expect(sessionCalls(sandbox)).toHaveLength(0);
   });
 
+  it('gives one message per field, the most basic problem first (type before range)', async () => {
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ expiresIn: '1800', label: 5, categories: 'hris' }).expect(400);
+    expect(res.body.errors).toHaveLength(3);
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'expiresIn', message: 'expiresIn must be an integer number' },
+        { field: 'label', message: 'label must be a string' },
+        { field: 'categories', message: 'categories must be an array' },
+      ]),
+    );
+    expect(sessionCalls(sandbox)).toHaveLength(0);
+  });
+
   it('answers 413 problem+json for a body over the limit, 400/415 for text/plain and malformed JSON', async () => {
     const big = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).set('Content-Type', 'application/json').send(JSON.stringify({ label: 'x'.repeat(20_000) }));
     expect(big.status).toBe(413);
     expect(big.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(big.body.detail).toBe('The request body is larger than the 16384 bytes this service accepts.');
     const text = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).set('Content-Type', 'text/plain').send('provider=hibob');
     expect([400, 415]).toContain(text.status);
     expect(text.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -363,8 +390,10 @@ describe('POST /v1/connect-sessions with Idempotency-Key (the @Idempotent interc
     expect(sessionCalls(sandbox)).toHaveLength(1);
   });
 
-  it('answers 422 for a malformed key and leaves requests without a key alone', async () => {
-    await post('has space', { provider: 'hibob' }).expect(422);
+  it('answers 400 problem+json naming the header for a malformed key and leaves requests without a key alone', async () => {
+    const malformed = await post('has space', { provider: 'hibob' }).expect(400);
+    expect(malformed.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(malformed.body.errors).toEqual([{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1-255 visible ASCII characters.' }]);
     const plain = await post(undefined, { provider: 'hibob' }).expect(201);
     expect(plain.headers['idempotent-replayed']).toBeUndefined();
     expect(sessionCalls(sandbox)).toHaveLength(1);

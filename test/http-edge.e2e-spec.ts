@@ -177,9 +177,10 @@ describe('the HTTP edge: bodies, media types, methods, framework errors, CORS, C
       await expectProblem(await call('/v1/connect-sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"provider":' }), 400, /JSON/);
     });
 
-    it('still refuses __proto__ keys', async () => {
+    it('still refuses __proto__ keys, naming them as reserved keys rather than calling the JSON invalid', async () => {
       const res = await call('/v1/connect-sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"__proto__":{"admin":true}}' });
-      expect(res.status).toBe(400);
+      const problem = await expectProblem(res, 400, /reserved key names \(__proto__\)/);
+      expect(problem.errors).toEqual([{ field: '__proto__', message: expect.stringMatching(/reserved key name/) }]);
     });
   });
 

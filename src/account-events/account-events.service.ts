@@ -17,8 +17,8 @@ export interface PublishOutcome {
 }
 
 /**
- * In-process fan-out of account events to the features that keep state about them (session
- * status, the account mirror, later the relay to subscribers). Each handler runs in turn; one
+ * In-process fan-out of account events to their subscribers (session status, the event feed, which
+ * also queues the relay to internal subscribers, and the account mirror). Each handler runs in turn; one
  * failing is logged and does not stop the others. Handlers must be idempotent: an event may be
  * delivered again (StackOne retries, replicas).
  */

@@ -412,4 +412,37 @@ describe('logging', () => {
     expect(text).not.toContain(SECRET);
     expect(text).not.toContain(jwks.url);
   });
+
+  describe('says at info why a token was refused, while the caller gets the generic 401', () => {
+    const now = (): number => Math.floor(Date.now() / 1000);
+    const idp = verifier({ AUTH_JWT_SECRET: SECRET, AUTH_JWT_ISSUER: 'https://idp.example/', AUTH_JWT_AUDIENCE: 'connect-service' });
+    const cases: [string, () => Promise<string>, string][] = [
+      ['a wrong issuer', () => sign(claims, secretKey(SECRET), { issuer: 'https://evil.example/', audience: 'connect-service' }), 'unexpected iss claim value'],
+      ['a wrong audience', () => sign(claims, secretKey(SECRET), { issuer: 'https://idp.example/', audience: 'other-service' }), 'unexpected aud claim value'],
+      ['no issuer', () => sign(claims, secretKey(SECRET), { audience: 'connect-service' }), 'missing required iss claim'],
+      ['an expired token', () => sign(claims, secretKey(SECRET), { issuer: 'https://idp.example/', audience: 'connect-service', expiresIn: now() - 3600 }), 'expired (exp claim)'],
+      ['a bad signature', () => sign(claims, secretKey(`${SECRET}-other`), { issuer: 'https://idp.example/', audience: 'connect-service' }), 'signature verification failed'],
+      ['a disallowed alg', () => sign(claims, secretKey(SECRET), { alg: 'HS384', issuer: 'https://idp.example/', audience: 'connect-service' }), 'alg header not among the configured algorithms'],
+      ['a token that is not a JWS', () => Promise.resolve('not-a-token'), 'not a compact JWS'],
+    ];
+
+    it.each(cases)('%s', async (_n, make, reason) => {
+      const info = jest.spyOn(logs, 'log');
+      const warn = jest.spyOn(logs, 'warn');
+      const error = jest.spyOn(logs, 'error');
+      try {
+        const token = await make();
+        expect(await outcome(idp, token)).toEqual(refusedAsInvalid);
+        const said = info.mock.calls.map((c) => String(c[0]));
+        expect(said).toEqual([expect.stringContaining(`Bearer token refused (401): ${reason}`)]);
+        for (const part of token.split('.').filter((p) => p.length > 8)) expect(said[0]).not.toContain(part);
+        expect(said[0]).not.toContain('evil.example');
+        expect(said[0]).not.toContain('other-service');
+        expect(warn).not.toHaveBeenCalled();
+        expect(error).not.toHaveBeenCalled();
+      } finally {
+        jest.restoreAllMocks();
+      }
+    });
+  });
 });

@@ -86,7 +86,10 @@ export class JwtVerifier {
       throw new AuthenticationError('Bearer tokens are not accepted by this service; use X-API-Key.', challenge({ jwt: false, apiKey: true }));
     }
     // Cheap shape checks first: oversized or non-JWS input never reaches a decoder or the hash.
-    if (token.length > MAX_TOKEN_LENGTH || !JWS_COMPACT.test(token)) throw new AuthenticationError(INVALID_TOKEN, this.www);
+    if (token.length > MAX_TOKEN_LENGTH || !JWS_COMPACT.test(token)) {
+      this.logRefusal(token.length > MAX_TOKEN_LENGTH ? `longer than ${MAX_TOKEN_LENGTH} characters` : 'not a compact JWS (header.payload.signature)');
+      throw new AuthenticationError(INVALID_TOKEN, this.www);
+    }
     const cacheKey = hash('sha256', token, 'base64');
     const cached = this.verified.get(cacheKey);
     if (cached) {
@@ -113,8 +116,18 @@ export class JwtVerifier {
       }
       // jose checks claims only after the signature, so this answer is given to genuine tokens only.
       if (isMissingClaim(err, [this.auth.tenantIdClaim, this.auth.tenantNameClaim])) throw this.noTenant();
+      this.logRefusal(refusalReason(err));
       throw new AuthenticationError(INVALID_TOKEN, this.www);
     }
+  }
+
+  /**
+   * The caller gets one generic 401 (no oracle); the log says why, so wiring an identity provider
+   * (issuer, audience, algorithm, key) is not guesswork. Info, not warn: a refused token is the
+   * caller's problem. The reason is built from jose's error code and claim name, never the token.
+   */
+  private logRefusal(reason: string): void {
+    this.logger.log(`Bearer token refused (401): ${reason}`);
   }
 
   private remember(cacheKey: string, tenant: Tenant, exp: number | undefined): void {
@@ -157,6 +170,40 @@ export class JwtVerifier {
 
 function claimString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= CLAIM_MAX_LENGTH ? value : undefined;
+}
+
+const CLAIM_NAME = /^[A-Za-z0-9_:.-]{1,64}$/;
+
+/** Why jose refused a token, from its error code and the claim's name only (never a value or the token). */
+export function refusalReason(err: unknown): string {
+  const e = err as { code?: unknown; claim?: unknown; reason?: unknown } | undefined;
+  const claim = typeof e?.claim === 'string' && CLAIM_NAME.test(e.claim) ? e.claim : 'a';
+  switch (e?.code) {
+    case 'ERR_JWT_EXPIRED':
+      return claim === 'iat' ? 'iat claim too far in the past' : 'expired (exp claim)';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (e.reason === 'missing') return `missing required ${claim} claim`;
+      if (e.reason === 'invalid') return `${claim} claim has the wrong type`;
+      if (claim === 'nbf') return 'not valid yet (nbf claim)';
+      if (claim === 'iat') return 'iat claim in the future';
+      return `unexpected ${claim} claim value`;
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'signature verification failed (another key or secret signed it)';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'alg header not among the configured algorithms';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return "no key in the JWKS matches the token's kid and alg";
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return "several keys in the JWKS match the token's kid and alg";
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return 'unsupported algorithm, key or crit header';
+    case 'ERR_JWS_INVALID':
+      return 'malformed JWS';
+    case 'ERR_JWT_INVALID':
+      return 'malformed JWT claims set';
+    default:
+      return 'not verifiable';
+  }
 }
 
 function isMissingClaim(err: unknown, claims: string[]): boolean {

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { errorCodes } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProblemDetailsFilter } from './problem-details.filter';
@@ -16,6 +17,14 @@ describe('ProblemDetailsFilter.toProblem', () => {
     }
     const tooLarge = new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
     expect(filter.toProblem(new HttpException(tooLarge.message, 413, { cause: tooLarge }))).toMatchObject({ status: 413, detail: expect.stringContaining('larger') });
+  });
+
+  it('says the body limit, in bytes, in a 413', () => {
+    const tooLarge = new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
+    const request = { routeOptions: { bodyLimit: 16384 } } as unknown as FastifyRequest;
+    for (const error of [tooLarge, new HttpException(tooLarge.message, 413, { cause: tooLarge })]) {
+      expect(filter.toProblem(error, request)).toMatchObject({ status: 413, detail: 'The request body is larger than the 16384 bytes this service accepts.' });
+    }
   });
 
   it('leaves other HttpExceptions alone', () => {

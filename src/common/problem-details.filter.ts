@@ -17,18 +17,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const problem = this.toProblem(exception);
+    const problem = this.toProblem(exception, request);
     if (problem.status >= 500) this.log(exception, problem, request);
     sendProblem(reply, request, problem);
   }
 
-  toProblem(exception: unknown): Problem {
+  /** `request` lets a 413 say the limit (the route's body limit, in bytes). */
+  toProblem(exception: unknown, request?: FastifyRequest): Problem {
     if (exception instanceof ProblemException) return exception.toProblem();
     // Fastify's own errors (body parsing, media type) arrive wrapped in an HttpException by Nest's adapter.
     const fastifyError = fastifyErrorOf(exception);
     if (fastifyError) {
       const status = fastifyError.statusCode as number;
-      return { status, slug: slugFor(status), title: STATUS_CODES[status] ?? 'Error', detail: fastifyDetail(fastifyError, status) };
+      return { status, slug: slugFor(status), title: STATUS_CODES[status] ?? 'Error', detail: fastifyDetail(fastifyError, status, bodyLimitOf(request)) };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -40,7 +41,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         status: fastifyStatus,
         slug: slugFor(fastifyStatus),
         title: STATUS_CODES[fastifyStatus] ?? 'Error',
-        detail: fastifyDetail(exception as FastifyLikeError, fastifyStatus),
+        detail: fastifyDetail(exception as FastifyLikeError, fastifyStatus, bodyLimitOf(request)),
       };
     }
     return { status: 500, slug: 'internal', title: 'Internal Server Error', detail: 'An unexpected error occurred.' };
@@ -107,10 +108,17 @@ function fastifyErrorStatus(exception: unknown): number | undefined {
   return e.statusCode;
 }
 
-function fastifyDetail(e: FastifyLikeError, status: number): string {
+function bodyLimitOf(request: FastifyRequest | undefined): number | undefined {
+  const limit = request?.routeOptions?.bodyLimit;
+  return typeof limit === 'number' && Number.isFinite(limit) && limit > 0 ? limit : undefined;
+}
+
+function fastifyDetail(e: FastifyLikeError, status: number, bodyLimit?: number): string {
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'The request body is larger than this service accepts.';
+      return bodyLimit === undefined
+        ? 'The request body is larger than this service accepts.'
+        : `The request body is larger than the ${bodyLimit} bytes this service accepts.`;
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'This API only accepts bodies sent as Content-Type: application/json.';
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

@@ -25,14 +25,44 @@ export const OWNER_NOT_IN_QUERY =
 /** Every spelling of the owner a caller might try; each is refused wherever it appears. */
 export const OWNER_FIELDS = ['originOwnerId', 'originOwnerName', 'originOwnerIds', 'origin_owner_id', 'origin_owner_name', 'origin_owner_ids'] as const;
 
+/**
+ * One message per field: the most basic failure of each, so `"1800"` for an integer in 60..2592000
+ * reads "must be an integer", not also both bounds (they follow from it). Children (nested objects,
+ * array items) are fields of their own and keep their own one message.
+ */
 function flatten(errors: ValidationError[], prefix: string): FieldError[] {
   const out: FieldError[] = [];
   for (const error of errors) {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    for (const message of Object.values(error.constraints ?? {})) out.push({ field, message });
+    const message = mostBasic(error.constraints);
+    if (message !== undefined) out.push({ field, message });
     if (error.children?.length) out.push(...flatten(error.children, field));
   }
   return out;
+}
+
+/**
+ * Constraint names by how basic a failure they report: presence (sent at all / must not be sent)
+ * before type, type before range and format. Anything not listed is a range or format check.
+ */
+const PRESENCE = new Set(['whitelistValidation', 'unknownValue', 'isAbsent', 'isDefined', 'isNotEmptyObject']);
+const TYPE = new Set([
+  'isArray', 'isBoolean', 'isDate', 'isEnum', 'isIn', 'isInt', 'isNumber', 'isNumberString', 'isObject', 'isString', 'nestedValidation', 'isFlatMetadata',
+]);
+const rank = (name: string): number => (PRESENCE.has(name) ? 0 : TYPE.has(name) ? 1 : 2);
+
+/**
+ * The message of the most basic failed constraint. class-validator lists a property's constraints
+ * bottom-up (the decorator written last first), so among equals the last listed is the one written
+ * first in the DTO.
+ */
+function mostBasic(constraints: Record<string, string> | undefined): string | undefined {
+  let best: { rank: number; message: string } | undefined;
+  for (const [name, message] of Object.entries(constraints ?? {})) {
+    const r = rank(name);
+    if (!best || r <= best.rank) best = { rank: r, message };
+  }
+  return best?.message;
 }
 
 /** Keys Nest's ValidationPipe deletes against prototype pollution; we refuse them instead. */
@@ -40,8 +70,8 @@ const PROTO_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
 const PROTO_KEYS_MESSAGE = 'keys named __proto__, constructor or prototype are not accepted anywhere in a request';
 const protoKeyMessage = (field: string): string => `${field} is a reserved key name (__proto__, constructor and prototype are refused)`;
 
-/** Where `value` carries a prototype key, as field paths (`metadata.constructor`). */
-function protoKeyPaths(value: unknown): string[] {
+/** Where `value` carries a prototype key (or, given `keys`, one of those), as field paths (`metadata.constructor`). */
+export function protoKeyPaths(value: unknown, keys: readonly string[] = PROTO_KEYS): string[] {
   const found: string[] = [];
   const stack: { node: unknown; path: string }[] = [{ node: value, path: '' }];
   const seen = new Set<object>();
@@ -51,11 +81,19 @@ function protoKeyPaths(value: unknown): string[] {
     seen.add(node);
     for (const key of Object.keys(node)) {
       const at = path ? `${path}.${key}` : key;
-      if ((PROTO_KEYS as readonly string[]).includes(key)) found.push(at);
+      if (keys.includes(key)) found.push(at);
       else stack.push({ node: (node as Record<string, unknown>)[key], path: at });
     }
   }
   return found;
+}
+
+/** The 400 naming each reserved key found (paths from protoKeyPaths). */
+export function reservedKeysError(paths: string[]): RequestValidationError {
+  return new RequestValidationError(
+    paths.map((field) => ({ field, message: protoKeyMessage(field) })),
+    `The request uses reserved key names (${paths.join(', ')}): ${PROTO_KEYS_MESSAGE}.`,
+  );
 }
 
 /**
@@ -66,12 +104,7 @@ function protoKeyPaths(value: unknown): string[] {
 class RequestValidationPipe extends ValidationPipe {
   protected override stripProtoKeys(value: unknown): void {
     const paths = protoKeyPaths(value);
-    if (paths.length > 0) {
-      throw new RequestValidationError(
-        paths.map((field) => ({ field, message: protoKeyMessage(field) })),
-        `The request uses reserved key names (${paths.join(', ')}): ${PROTO_KEYS_MESSAGE}.`,
-      );
-    }
+    if (paths.length > 0) throw reservedKeysError(paths);
     super.stripProtoKeys(value);
   }
 }

@@ -9,7 +9,7 @@ import { DeliveryHandlers, QueueDepth, QueueState, RelayQueue } from './relay-qu
 export const relayQueueName = (subscriber: string): string => `relay-${subscriber}`;
 /** Delivered jobs are kept this long (their ids de-duplicate a late copy of the same event), at most this many. */
 export const KEEP_DELIVERED = { age: 86_400, count: 10_000 } as const;
-/** Dead letters are kept for a week for replay (scripts/replay-dead-letters), at most this many per subscriber. */
+/** Dead letters are kept for a week for replay (`npm run relay:replay`, replay-dead-letters.ts), at most this many per subscriber. */
 export const KEEP_DEAD_LETTERS = { age: 7 * 86_400, count: 10_000 } as const;
 const BACKOFF_TYPE = 'relay';
 

@@ -58,10 +58,6 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
     await this.client.close();
   }
 
-  enabled(): boolean {
-    return this.queue !== null && this.subscribers.length > 0;
-  }
-
   /**
    * Queues `event` for every subscriber that wants it. Throws EventNotRelayedError when that could
    * not be done (queue unreachable, timed out or full): the caller decides whether the source can retry.

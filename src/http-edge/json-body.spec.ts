@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { RequestValidationError } from '../common/request-validation.error';
 import { checkJsonBody, MAX_JSON_DEPTH, nestedDeeperThan, NOT_AN_OBJECT, TOO_DEEP } from './json-body';
 
 const nest = (levels: number): unknown => JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`);
@@ -33,5 +34,17 @@ describe(checkJsonBody.name, () => {
   it('refuses excessive nesting', () => {
     expect(checkJsonBody({ metadata: nest(MAX_JSON_DEPTH) })?.message).toBe(TOO_DEEP);
     expect(checkJsonBody({ metadata: nest(MAX_JSON_DEPTH - 1) })).toBeUndefined();
+  });
+
+  it('refuses __proto__ keys at any depth as reserved key names, naming each', () => {
+    const refusal = checkJsonBody(JSON.parse('{"provider":"hibob","metadata":{"__proto__":"x"},"__proto__":{"admin":true}}'));
+    expect(refusal).toBeInstanceOf(RequestValidationError);
+    expect((refusal as RequestValidationError).errors).toEqual(
+      expect.arrayContaining([
+        { field: 'metadata.__proto__', message: expect.stringMatching(/reserved key name/) },
+        { field: '__proto__', message: expect.stringMatching(/reserved key name/) },
+      ]),
+    );
+    expect((refusal as RequestValidationError).errors).toHaveLength(2);
   });
 });

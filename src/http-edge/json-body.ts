@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { protoKeyPaths, reservedKeysError } from '../common/request-validation.error';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Deepest JSON nesting accepted (the top-level object is level 1). No endpoint needs more than 3. */
@@ -21,11 +22,18 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-/** Checks a parsed body: undefined (no body) or a plain JSON object not nested too deep. */
+/**
+ * Checks a parsed body: undefined (no body) or a plain JSON object not nested too deep and without
+ * `__proto__` keys. Those are refused like `constructor` (by the validation pipe): 400 naming the
+ * key, not "invalid JSON". JSON.parse keeps such a key as a plain own property, and the body is
+ * refused before anything can merge it into another object.
+ */
 export function checkJsonBody(parsed: unknown): Error | undefined {
   if (parsed === undefined) return undefined;
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return new BadRequestException(NOT_AN_OBJECT);
   if (nestedDeeperThan(parsed, MAX_JSON_DEPTH)) return new BadRequestException(TOO_DEEP);
+  const protoPaths = protoKeyPaths(parsed, ['__proto__']);
+  if (protoPaths.length > 0) return reservedKeysError(protoPaths);
   return undefined;
 }
 
@@ -45,7 +53,8 @@ export function rawBodyOf(request: FastifyRequest): Buffer | undefined {
 
 /**
  * The service's only body parser: application/json (any parameters), parsed by Fastify's own
- * secure-json-parse parser (prototype poisoning refused) within the body limit. Every other media
+ * secure-json-parse parser (`constructor.prototype` refused; `__proto__` keys kept as plain keys and
+ * refused by checkJsonBody with a message naming them) within the body limit. Every other media
  * type, and a body without one, gets Fastify's 415. An empty body (Content-Length: 0, as many
  * clients send with a default content type) is no body; arrays, scalars and deep nesting are
  * refused here, before class-transformer (which recurses) sees them. Read as bytes, so a route that
@@ -53,7 +62,7 @@ export function rawBodyOf(request: FastifyRequest): Buffer | undefined {
  * Needs `bodyParser: false` in NestFactory.create, or Nest adds its JSON and form parsers.
  */
 export function installJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  const parseJson = fastify.getDefaultJsonParser('ignore', 'error');
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request: FastifyRequest, body: Buffer, done) => {
     if (body.length === 0) {

@@ -74,11 +74,11 @@ describe('idempotencyInterceptor', () => {
     expect(second.runs()).toBe(0);
   });
 
-  it('answers 422 for another body under the same key, and for a malformed key', async () => {
+  it('answers 422 for another body under the same key, and 400 for a malformed key', async () => {
     const sut = makeSut(makeService());
     await answer(sut, call({ provider: 'hibob' }, 'k-422'));
     await expect(answer(sut, call({ provider: 'greenhouse' }, 'k-422'))).rejects.toBeInstanceOf(UnprocessableEntityException);
-    await expect(answer(sut, call({}, 'has space'))).rejects.toBeInstanceOf(UnprocessableEntityException);
+    await expect(answer(sut, call({}, 'has space'))).rejects.toBeInstanceOf(RequestValidationError);
   });
 
   it('fingerprints the validated body: no body and {} are the same request', async () => {

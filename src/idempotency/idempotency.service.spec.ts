@@ -4,7 +4,8 @@ import { Tenant } from '../auth/tenant';
 import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from '../../test/support/redis';
 import { testState } from '../../test/support/state';
 import { IDEMPOTENCY_STORE } from './idempotency.store';
-import { canonicalJson, IdempotencyService, IdempotencyUnavailableError } from './idempotency.service';
+import { RequestValidationError } from '../common/request-validation.error';
+import { canonicalJson, IdempotencyService, IdempotencyUnavailableError, MALFORMED_KEY } from './idempotency.service';
 
 const tenantA: Tenant = { id: 'org_a', name: 'A', via: 'jwt', principal: 'u' };
 const tenantB: Tenant = { id: 'org_b', name: 'B', via: 'jwt', principal: 'u' };
@@ -86,9 +87,15 @@ function behavesIdempotently(make: () => IdempotencyService): void {
     expect(c.calls()).toBe(2);
   });
 
-  it('refuses malformed keys', async () => {
-    await expect(make().run(tenantA, 'has space', {}, counter({}).work)).rejects.toBeInstanceOf(UnprocessableEntityException);
-    await expect(make().run(tenantA, 'x'.repeat(256), {}, counter({}).work)).rejects.toBeInstanceOf(UnprocessableEntityException);
+  it('refuses malformed keys with 400 naming the header, without running the work', async () => {
+    for (const key of ['has space', 'x'.repeat(256), '', 'ключ']) {
+      const c = counter({});
+      const refusal = await make().run(tenantA, key, {}, c.work).catch((err: unknown) => err);
+      expect(refusal).toBeInstanceOf(RequestValidationError);
+      expect((refusal as RequestValidationError).getStatus()).toBe(400);
+      expect((refusal as RequestValidationError).errors).toEqual([{ field: 'Idempotency-Key', message: MALFORMED_KEY }]);
+      expect(c.calls()).toBe(0);
+    }
   });
 }
 

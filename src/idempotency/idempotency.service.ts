@@ -4,11 +4,13 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Tenant } from '../auth/tenant';
 import { RetryLaterException } from '../common/problem.exception';
+import { RequestValidationError } from '../common/request-validation.error';
 import { AllConfig } from '../config/config.types';
 import { StateUnavailableError } from '../state/shared-state';
 import { IDEMPOTENCY_STORE, IdempotencyStore, IdempotencyStoreFullError } from './idempotency.store';
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+export const MALFORMED_KEY = 'Idempotency-Key must be 1-255 visible ASCII characters.';
 
 /**
  * 503 + Retry-After: without the store a retry could not be recognised, so the request is refused
@@ -43,7 +45,7 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * Idempotency-Key handling: a retry with the same key, tenant and body replays the first answer
- * without calling StackOne; another body under the same key is refused (422); a concurrent
+ * without calling StackOne; another body under the same key is refused (422), a malformed key (400); a concurrent
  * duplicate waits for the first to finish instead of reaching StackOne. Failures are not stored,
  * so a retry after an error really retries. While the store is unreachable (Redis down or slow),
  * keyed requests get 503 with Retry-After and StackOne is not called.
@@ -76,9 +78,9 @@ export class IdempotencyService {
     /** Caps how long the answer is replayed (e.g. not beyond the session's own expiry). */
     ttlCapFor?: (value: T) => number,
   ): Promise<IdempotentOutcome<T>> {
-    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-      throw new UnprocessableEntityException('Idempotency-Key must be 1-255 visible ASCII characters.');
-    }
+    // A malformed header is a bad request (400), like any other malformed field; 422 is kept for a
+    // well-formed key reused with another body.
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new RequestValidationError([{ field: 'Idempotency-Key', message: MALFORMED_KEY }], MALFORMED_KEY);
     const storeKey = `${tenant.id.length}:${tenant.id}:${createHash('sha256').update(key).digest('hex')}`;
     const fingerprint = createHash('sha256').update(canonicalJson(body)).digest('hex');
     const deadline = Date.now() + this.waitMs;
@@ -120,5 +122,4 @@ export class IdempotencyService {
       throw err instanceof IdempotencyStoreFullError ? new IdempotencyUnavailableError('full') : err;
     }
   }
-
 }

@@ -1,6 +1,6 @@
 import { testConfig } from '../../test/support/config';
 import { LogCapture } from '../../test/support/logs';
-import { createRootLogger, namedFieldsLogger } from './logging';
+import { createRootLogger, namedFieldsLogger, PinoNestLogger } from './logging';
 
 describe('createRootLogger', () => {
   const config = testConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info' });
@@ -20,5 +20,36 @@ describe('createRootLogger', () => {
     namedFieldsLogger(logger).info({ status: 201 }, 'request completed');
     logger.info({ token: 't1' }, 'by hand');
     expect(out.parsed().map((l) => l.token)).toEqual([undefined, '[redacted]']);
+  });
+});
+
+describe(PinoNestLogger.name, () => {
+  const startUp: [string, string][] = [
+    ['AppModule dependencies initialized', 'InstanceLoader'],
+    ['ConnectSessionsController {/v1/connect-sessions}:', 'RoutesResolver'],
+    ['Mapped {/v1/connect-sessions, POST} route', 'RouterExplorer'],
+    ['Starting Nest application...', 'NestFactory'],
+    ['Nest application successfully started', 'NestApplication'],
+  ];
+
+  const linesAt = (level: string): Record<string, unknown>[] => {
+    const out = new LogCapture();
+    const logger = new PinoNestLogger(createRootLogger(testConfig({ NODE_ENV: 'test', LOG_LEVEL: level }), out));
+    for (const [message, context] of startUp) logger.log(message, context);
+    logger.log('Listening on http://127.0.0.1:3000 (docs at /docs)', 'Bootstrap');
+    logger.warn('Redis unreachable', 'RouterExplorer');
+    return out.parsed();
+  };
+
+  it("keeps Nest's start-up narration out of the default (info) level, but not the service's own line or warnings", () => {
+    expect(linesAt('info').map((l) => [l.level, l.context])).toEqual([
+      ['info', 'Bootstrap'],
+      ['warn', 'RouterExplorer'],
+    ]);
+  });
+
+  it('shows the narration at debug', () => {
+    const lines = linesAt('debug');
+    expect(lines.filter((l) => l.level === 'debug').map((l) => l.msg)).toEqual(startUp.map(([message]) => message));
   });
 });

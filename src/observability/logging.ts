@@ -51,6 +51,19 @@ export function namedFieldsLogger(root: PinoLogger): PinoLogger {
 }
 
 /**
+ * Nest's own start-up narration (~45 lines: each module initialised, each route mapped), shown at
+ * debug only; the service's own start-up line (Bootstrap) stays at info. Their warnings and errors
+ * keep their level.
+ */
+const NEST_START_UP = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
+/** Nest passes (message, context) or, for errors, (message, stack, context). */
+function contextOf(rest: unknown[]): string | undefined {
+  const last = rest[rest.length - 1];
+  return typeof last === 'string' ? last : undefined;
+}
+
+/**
  * Nest's Logger on top of pino, so framework and service messages are the same JSON lines.
  * (nestjs-pino 5.2's request middleware logged nothing on NestJS 12 + Fastify in our check, and it
  * keeps one process-global root logger; this adapter and the Fastify hooks in request-logging.ts
@@ -60,7 +73,7 @@ export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: PinoLogger) {}
 
   log(message: unknown, ...rest: unknown[]): void {
-    this.write('info', message, rest);
+    this.write(NEST_START_UP.has(contextOf(rest) ?? '') ? 'debug' : 'info', message, rest);
   }
   error(message: unknown, ...rest: unknown[]): void {
     this.write('error', message, rest);
@@ -80,8 +93,7 @@ export class PinoNestLogger implements LoggerService {
 
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
     if (!this.logger.isLevelEnabled(level)) return;
-    // Nest passes (message, context) or, for errors, (message, stack, context).
-    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    const context = contextOf(rest);
     const stack = level === 'error' && rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
     const fields: Record<string, unknown> = {};
     if (context) fields.context = context;

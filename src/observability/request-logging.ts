@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { namedFieldsLogger } from './logging';
 import { MetricsService } from './metrics.service';
-import { RequestContextStore } from './request-context';
+import { RequestContextStore, upstreamWallMs } from './request-context';
 
 const QUIET = /^\/(health\/|metrics)/;
 
@@ -27,7 +27,8 @@ export function installRequestLogging(fastify: FastifyInstance, rootLogger: Pino
     metrics.httpDuration.observe(labels, ms / 1000);
     const path = request.url.split('?', 1)[0];
     if (QUIET.test(path) && status < 400) return done();
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    // A 4xx is the caller's doing (a burst of 429s is the limiter working): info, not warn; 5xx is ours.
+    const level = status >= 500 ? 'error' : 'info';
     if (logger.isLevelEnabled(level)) {
       const ctx = context.current();
       logger[level](
@@ -41,7 +42,7 @@ export function installRequestLogging(fastify: FastifyInstance, rootLogger: Pino
           status,
           ms: Math.round(ms * 10) / 10,
           ...(ctx && ctx.upstreamCalls > 0
-            ? { upstreamMs: Math.round(ctx.upstreamMs * 10) / 10, upstreamCalls: ctx.upstreamCalls, upstreamAttempts: ctx.upstreamAttempts }
+            ? { upstreamMs: Math.round(upstreamWallMs(ctx.upstreamIntervals) * 10) / 10, upstreamCalls: ctx.upstreamCalls, upstreamAttempts: ctx.upstreamAttempts }
             : {}),
         },
         'request completed',

@@ -33,7 +33,9 @@ export class StackOneTelemetry implements StackOneObserver {
     if (ctx) {
       ctx.upstreamCalls += 1;
       ctx.upstreamAttempts += e.attempts;
-      ctx.upstreamMs += e.durationMs;
+      // The call ended just now (the client notifies as it finishes), so it ran from now - durationMs.
+      const end = performance.now();
+      ctx.upstreamIntervals.push([end - e.durationMs, end]);
     }
   }
 }

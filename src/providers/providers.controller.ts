@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiTenantAuth } from '../auth/api-tenant-auth.decorator';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator';
 import { TenantThrottlerGuard } from '../throttling/tenant-throttler.guard';
-import { ProviderResponseDto } from './provider.response.dto';
+import { ProviderListResponseDto } from './provider.response.dto';
 import { ProvidersQueryDto } from './providers-query.dto';
 import { ProvidersService } from './providers.service';
 
@@ -16,9 +16,10 @@ export class ProvidersController {
 
   @Get()
   @ApiOperation({ summary: 'Connectors your tenant may connect (for drawing your own picker)' })
-  @ApiOkResponse({ type: [ProviderResponseDto] })
+  @ApiOkResponse({ type: ProviderListResponseDto })
   @ApiProblemResponses(400, 401, 429, 502, 503, 504)
-  list(@Query() query: ProvidersQueryDto): Promise<ProviderResponseDto[]> {
-    return this.providers.list(query.category);
+  async list(@Query() query: ProvidersQueryDto): Promise<ProviderListResponseDto> {
+    const data = await this.providers.list(query.category);
+    return { data, page: 1, pageSize: data.length, hasMore: false };
   }
 }
