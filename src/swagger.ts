@@ -12,6 +12,8 @@ export function setupSwagger(app: INestApplication): void {
         RELAY_EVENT_DESCRIPTION,
     )
     .setVersion('1')
+    // Relative: the paths are on whichever host serves this document (what an empty list means too, spelled out).
+    .addServer('/', 'The host serving this document')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'JWT carrying the tenant claims' }, 'bearer')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Service API key bound to a tenant' }, 'api-key')
     .build();

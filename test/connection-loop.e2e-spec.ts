@@ -133,6 +133,134 @@ function connectionLoop(storeEnv: () => Record<string, string>): void {
     expect(next).not.toHaveProperty('accountId');
     expect(lookups()).toBe(before);
   });
+
+  /** A tenant of its own for one test, so no other test's pending sessions take its events. */
+  const freshTenant = async (name: string): Promise<string> =>
+    bearer({ org_id: `${tenantId}_${name}`, org_name: `Loop ${name}`, email: `jane@${name}.example` });
+  const open = async (auth: string, body: Record<string, unknown>): Promise<Session> =>
+    (await svc.http().post('/v1/connect-sessions').set('Authorization', auth).send(body).expect(201)).body as Session;
+  const read = async (auth: string, sessionId: string): Promise<Record<string, unknown>> =>
+    (await svc.http().get(`/v1/connect-sessions/${sessionId}`).set('Authorization', auth).expect(200)).body as Record<string, unknown>;
+  /** Waits (bounded) until the session leaves pending; the page already waited for the event's delivery. */
+  async function settled(auth: string, sessionId: string, boundMs = 5_000): Promise<Record<string, unknown>> {
+    const until = Date.now() + boundMs;
+    for (;;) {
+      const body = await read(auth, sessionId);
+      if (body.status !== 'pending' || Date.now() > until) return body;
+      await sleep(50);
+    }
+  }
+  /** An account of the tenant's, made through the hosted page of a session of its own. */
+  async function connectedAccount(auth: string, provider = 'hibob'): Promise<string> {
+    const made = await open(auth, { provider, multiple: true });
+    const done = await completeSession(made.authLinkUrl);
+    expect((await settled(auth, made.sessionId)).status).toBe('completed');
+    return done.accountId as string;
+  }
+  const feedTypes = async (auth: string): Promise<Array<[string, string | undefined]>> =>
+    ((await svc.http().get('/v1/events').set('Authorization', auth).expect(200)).body as { data: Array<{ type: string; data: { accountId?: string } }> }).data.map(
+      (e) => [e.type, e.data.accountId],
+    );
+
+  it("the service's own PATCH of an account (label, empty, metadata) completes no pending session; its account.updated still reaches the feed", async () => {
+    const auth = await freshTenant('selfedit');
+    const accountId = await connectedAccount(auth);
+    const relink = await open(auth, { accountId });
+    const preview = await open(auth, { provider: 'hibob' });
+    expect(preview).toMatchObject({ accountAction: 'update', accountId });
+    const hris = await open(auth, { categories: ['hris'] });
+    const anyProvider = await open(auth, {});
+    const deliveredBefore = sandbox.webhooks.length;
+
+    for (const body of [{ label: 'Renamed by the tenant' }, {}, { metadata: { plan: 'gold' } }]) {
+      await svc.http().patch(`/v1/accounts/${accountId}`).set('Authorization', auth).send(body).expect(200);
+    }
+    await sandbox.webhooksSettled();
+    // StackOne's (the sandbox's) account.updated for each edit was delivered and taken in.
+    expect(sandbox.webhooks.slice(deliveredBefore).map((d) => [d.event, d.accountId, d.status])).toEqual([
+      ['account.updated', accountId, 200],
+      ['account.updated', accountId, 200],
+      ['account.updated', accountId, 200],
+    ]);
+    for (const session of [relink, preview, hris, anyProvider]) {
+      expect(await read(auth, session.sessionId)).toMatchObject({ sessionId: session.sessionId, status: 'pending' });
+    }
+    const feed = await feedTypes(auth);
+    expect(feed.filter(([type]) => type === 'account.updated')).toEqual([
+      ['account.updated', accountId],
+      ['account.updated', accountId],
+      ['account.updated', accountId],
+    ]);
+    expect(feed.filter(([type]) => type === 'connect_session.completed')).toHaveLength(1);
+  });
+
+  it("a re-link is completed by the customer's edit of that account in the hosted page; a category session is not", async () => {
+    const auth = await freshTenant('relink');
+    const accountId = await connectedAccount(auth);
+    const other = await connectedAccount(auth);
+    const hris = await open(auth, { categories: ['hris'] });
+    const relinkOther = await open(auth, { accountId: other });
+    const relink = await open(auth, { accountId });
+    const done = await completeSession(relink.authLinkUrl);
+    expect([done.status, done.action, done.accountId]).toEqual([200, 'updated', accountId]);
+    expect(await settled(auth, relink.sessionId)).toMatchObject({ status: 'completed', accountId, accountAction: 'update', provider: 'hibob' });
+    expect((await read(auth, hris.sessionId)).status).toBe('pending');
+    expect((await read(auth, relinkOther.sessionId)).status).toBe('pending');
+  });
+
+  it("an edit of an account made outside this service (a StackOne dashboard session) completes no category or open session", async () => {
+    const auth = await freshTenant('dashboard');
+    const accountId = await connectedAccount(auth);
+    const hris = await open(auth, { categories: ['hris'] });
+    const anyProvider = await open(auth, {});
+    // As in StackOne's dashboard: a session made at the sandbox's own API, for that account.
+    const made = await fetch(`${sandbox.url}/connect_sessions`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${TEST_STACKONE_KEY}:`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ origin_owner_id: `${tenantId}_dashboard`, origin_owner_name: 'Loop dashboard', account_id: accountId }),
+    });
+    expect(made.status).toBe(201);
+    const done = await completeSession(((await made.json()) as { auth_link_url: string }).auth_link_url);
+    expect([done.action, done.accountId]).toEqual(['updated', accountId]);
+    await sandbox.webhooksSettled();
+    expect(sandbox.webhooks.at(-1)).toMatchObject({ event: 'account.updated', accountId, status: 200 });
+    expect((await read(auth, hris.sessionId)).status).toBe('pending');
+    expect((await read(auth, anyProvider.sessionId)).status).toBe('pending');
+  });
+
+  it('a provider session whose preview said update is completed by the update of that account', async () => {
+    const auth = await freshTenant('preview');
+    const accountId = await connectedAccount(auth);
+    const preview = await open(auth, { provider: 'hibob' });
+    expect(preview).toMatchObject({ accountAction: 'update', accountId });
+    const done = await completeSession(preview.authLinkUrl);
+    expect([done.action, done.accountId]).toEqual(['updated', accountId]);
+    expect(await settled(auth, preview.sessionId)).toMatchObject({ status: 'completed', accountId, accountAction: 'update' });
+  });
+
+  it('a completed category session shows the provider the customer connected, read alone and listed', async () => {
+    const auth = await freshTenant('category');
+    const hris = await open(auth, { categories: ['hris'] });
+    const done = await completeSession(hris.authLinkUrl, { provider: 'bamboohr' });
+    expect(done.action).toBe('created');
+    const expected = { sessionId: hris.sessionId, status: 'completed', provider: 'bamboohr', categories: ['hris'], accountId: done.accountId, accountAction: 'create' };
+    expect(await settled(auth, hris.sessionId)).toMatchObject(expected);
+    const listed = (await svc.http().get('/v1/connect-sessions?status=completed').set('Authorization', auth).expect(200)).body as { data: unknown[] };
+    expect(listed.data).toEqual([expect.objectContaining(expected)]);
+  });
+
+  it("refuses a re-link naming another provider than the account's with 400 naming both, before StackOne is asked", async () => {
+    const auth = await freshTenant('mismatch');
+    const accountId = await connectedAccount(auth);
+    const creations = (): number => sandbox.requests.filter((r) => r.method === 'POST' && r.path === '/connect_sessions').length;
+    const before = creations();
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ accountId, provider: 'bamboohr' }).expect(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.detail).toEqual(expect.stringContaining('hibob'));
+    expect(res.body.detail).toEqual(expect.stringContaining('bamboohr'));
+    expect(res.body.errors).toEqual([{ field: 'provider', message: expect.stringContaining('hibob') }]);
+    expect(creations()).toBe(before);
+  });
 }
 
 describe('the connection loop through the sandbox (sessions and mirror in memory)', () => {

@@ -125,12 +125,25 @@ describe('Dockerfile', () => {
   it('ships only production dependencies, runs as non-root, has a HEALTHCHECK on readiness', () => {
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
-    expect(runtime).toMatch(/\nUSER node\n/);
+    // Numeric, so a pod with runAsNonRoot can check it (a name like `node` makes the kubelet refuse to start it).
+    expect(runtime).toMatch(/\nUSER 1000:1000\n/);
     expect(runtime).toMatch(/HEALTHCHECK[\s\S]*\/health\/ready/);
     // The same command as `npm run start:prod`, node flags included.
     const cmd = /\nCMD (\[.*\])/.exec(runtime)?.[1];
     expect(cmd).toBeDefined();
     expect((JSON.parse(cmd ?? '[]') as string[]).join(' ')).toBe(pkg.scripts['start:prod']);
+  });
+
+  it("runs as the numeric user and group the Kubernetes Deployment declares (deploy/k8s)", () => {
+    const user = /\nUSER (\d+):(\d+)\n/.exec(dockerfile.slice(dockerfile.lastIndexOf('\nFROM ')));
+    const deployment = parse(readFileSync(join(root, 'deploy', 'k8s', 'base', 'deployment.yaml'), 'utf8')) as {
+      spec: { template: { spec: { securityContext: { runAsUser: number; runAsGroup: number }; containers: { securityContext: { runAsUser: number; runAsGroup: number } }[] } } };
+    };
+    const pod = deployment.spec.template.spec;
+    const expected = { runAsUser: Number(user?.[1]), runAsGroup: Number(user?.[2]) };
+    expect(expected.runAsUser).toBeGreaterThan(0);
+    expect(pod.securityContext).toMatchObject(expected);
+    for (const c of pod.containers) expect(c.securityContext).toMatchObject(expected);
   });
 
   it("leaves out the demo's @stackone/hub: it and everything only it pulls in (React, …) are dev-only, so npm prune --omit=dev drops them", () => {

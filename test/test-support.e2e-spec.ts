@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { launchNode } from './support/processes';
 
 const root = join(__dirname, '..');
@@ -56,6 +56,21 @@ describe('suites that cannot run here', () => {
     expect(statuses(summary, redisSpec)).toEqual(['failed']);
     expect(statuses(summary, browserSpec)).toEqual(['failed']);
     expect(summary.success).toBe(false);
+  }, 60_000);
+});
+
+describe('the promtool suite without promtool', () => {
+  const spec = 'test/deploy-prometheus.e2e-spec.ts';
+  // Only the promtool suite (-t), and a PATH holding nothing but Node, so no promtool is found.
+  const run = (env: Record<string, string>): ReturnType<typeof jest> => jest([spec, '-t', 'through promtool'], { PATH: dirname(process.execPath), ...env });
+
+  it('is skipped with a line saying why, and fails under REQUIRE_PROMTOOL_TEST=1 (as .ci/run sets)', async () => {
+    const skipped = await run({});
+    expect([skipped.summary.numPassedTests, skipped.summary.numFailedTests, skipped.summary.success]).toEqual([0, 0, true]);
+    expect(skipped.stderr).toMatch(/\[skipped\] "deploy\/prometheus through promtool": no promtool/);
+    const required = await run({ REQUIRE_PROMTOOL_TEST: '1' });
+    expect(statuses(required.summary, spec)).toContain('failed');
+    expect(required.summary.success).toBe(false);
   }, 60_000);
 });
 

@@ -3,11 +3,12 @@ import { AccountMirrorModule } from '../account-mirror/account-mirror.module';
 import { StackOneModule } from '../stackone/stackone.module';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
+import { SelfEdits } from './self-edits';
 
 @Module({
   imports: [StackOneModule, AccountMirrorModule],
   controllers: [AccountsController],
-  providers: [AccountsService],
-  exports: [AccountsService],
+  providers: [AccountsService, SelfEdits],
+  exports: [AccountsService, SelfEdits],
 })
 export class AccountsModule {}

@@ -9,6 +9,7 @@ import { toAccountResponse } from './account.mapping';
 import { AccountListResponseDto, AccountResponseDto } from './dto/account.response.dto';
 import { ListAccountsQueryDto, PAGE_SIZE } from './dto/list-accounts.query.dto';
 import { UpdateAccountDto } from './dto/update-account.dto';
+import { SelfEdits } from './self-edits';
 
 /** One message for "unknown" and "someone else's": no existence oracle across tenants. */
 const ACCOUNT_NOT_FOUND = 'No account with this id belongs to your tenant.';
@@ -21,6 +22,7 @@ export class AccountsService {
     private readonly stackone: StackOneHttpService,
     private readonly metrics: MetricsService,
     private readonly mirror: AccountMirror,
+    private readonly selfEdits: SelfEdits,
   ) {}
 
   async list(tenant: Tenant, query: ListAccountsQueryDto): Promise<AccountListResponseDto> {
@@ -46,7 +48,15 @@ export class AccountsService {
     const patch: { label?: string; metadata?: Record<string, unknown> } = {};
     if (dto.label !== undefined) patch.label = dto.label;
     if (dto.metadata !== undefined) patch.metadata = dto.metadata;
-    const updated = await this.stackone.updateAccount(tenant.id, id, patch);
+    // Marked before it is sent: StackOne's account.updated for it may arrive before its answer, and
+    // must complete no connect session (docs/sessions.md).
+    const edit = await this.selfEdits.begin(tenant.id, id);
+    let updated: LinkedAccountWire;
+    try {
+      updated = await this.stackone.updateAccount(tenant.id, id, patch);
+    } finally {
+      await edit.answered();
+    }
     await this.mirror.observed(tenant.id, [toObserved(updated)]);
     return toAccountResponse(updated);
   }

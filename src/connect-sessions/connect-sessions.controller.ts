@@ -62,7 +62,7 @@ export class ConnectSessionsController {
   @ApiOperation({
     summary: 'Whether one of your sessions was completed',
     description:
-      'pending until an account is created or updated through it (StackOne webhook), then completed with the account; expired once expiresAt passes pending. Another tenant\'s session answers 404, like an unknown one.',
+      'pending until the account it was made for is created, or the account it was opened to update (a re-link, an `update` preview) is updated, as StackOne\'s webhook says (never by this service\'s own account edits; see docs/sessions.md), then completed with the account; expired once expiresAt passes pending. Another tenant\'s session answers 404, like an unknown one.',
   })
   @ApiParam({ name: 'sessionId', example: '1234' })
   @ApiOkResponse({ type: SessionStatusResponseDto })

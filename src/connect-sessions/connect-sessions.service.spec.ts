@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import { accountMirrorProviders } from '../../test/support/account-mirror';
 import { AccountsService } from '../accounts/accounts.service';
 import { Tenant } from '../auth/tenant';
+import { RequestValidationError } from '../common/request-validation.error';
 import { MetricsService } from '../observability/metrics.service';
 import { StackOneApiError } from '../stackone/stackone-api.error';
 import { StackOneHttpService } from '../stackone/stackone-http.service';
@@ -130,6 +131,20 @@ describe(ConnectSessionsService.name, () => {
 
     await expect(sut.create(tenant, { accountId: 'acc_9' })).rejects.toBeInstanceOf(NotFoundException);
     expect(stackone.createConnectSession).not.toHaveBeenCalled();
+  });
+
+  it("refuses a re-link naming another provider than the account's, naming both, before StackOne is asked", async () => {
+    stackone.getAccount.mockResolvedValue(account({ id: 'acc_9', provider: 'hibob' }));
+    stackone.createConnectSession.mockResolvedValue(session());
+
+    const err = (await sut.create(tenant, { accountId: 'acc_9', provider: 'bamboohr' }).then(() => undefined, (e: unknown) => e)) as RequestValidationError;
+    expect(err).toBeInstanceOf(RequestValidationError);
+    expect(err.errors).toEqual([{ field: 'provider', message: expect.stringContaining('hibob') }]);
+    expect(err.detail).toEqual(expect.stringContaining('hibob'));
+    expect(err.detail).toEqual(expect.stringContaining('bamboohr'));
+    expect(stackone.createConnectSession).not.toHaveBeenCalled();
+    // The account's own provider is fine.
+    await expect(sut.create(tenant, { accountId: 'acc_9', provider: 'hibob' })).resolves.toMatchObject({ accountAction: 'update', accountId: 'acc_9' });
   });
 
   it('decides `multiple` and provider-less sessions without a look-up', async () => {

@@ -40,6 +40,13 @@ export class ConnectSessionsService {
     if (request.accountId !== undefined) {
       // Ownership first: a foreign or unknown account must never get a session (404 before StackOne is asked).
       const account = await this.accounts.findOwned(tenant, request.accountId);
+      // The hub would name one provider and connect the other: refused before StackOne is asked.
+      if (request.provider !== undefined && request.provider !== account.provider) {
+        throw new RequestValidationError(
+          [{ field: 'provider', message: `provider must be the account's provider (${account.provider}) to re-link it, or be left out` }],
+          `Account ${account.id} is a ${account.provider} account; it cannot be re-linked as ${request.provider}. Leave provider out, or use ${account.provider}.`,
+        );
+      }
       const created = this.ownSession(tenant, await this.stackone.createConnectSession(tenant.id, wire));
       const response = withPlan(toConnectSessionResponse(created, wire), { accountAction: 'update', accountId: account.id });
       await this.sessions.record(tenant, response, { relink: true, provider: response.provider ?? account.provider });

@@ -44,15 +44,46 @@ describe('matchSession', () => {
     expect(ids_(matchSession(event(), 'org_1', [older, completed, newer], undefined))).toBe(newer.record.sessionId);
   });
 
-  it('completes a re-link session only with an event for its account, before any provider session', () => {
-    const relink = session({ provider: 'hibob', accountId: 'acc_9', relink: true, createdAt: at(1) });
-    const provider = session({ provider: 'hibob', createdAt: at(5) });
+  it('completes a re-link session only with an account.updated of its account, before any provider session', () => {
+    const relink = session({ provider: 'hibob', accountId: 'acc_9', relink: true, accountAction: 'update', createdAt: at(1) });
+    const provider = session({ provider: 'hibob', accountAction: 'update', accountId: 'acc_9', createdAt: at(0) });
     expect(ids_(matchSession(event({ accountId: 'acc_9', type: 'account.updated' }), 'org_1', [relink, provider], undefined))).toBe(
       relink.record.sessionId,
     );
-    // Another account of the same provider: the re-link session is not the one.
-    expect(ids_(matchSession(event({ accountId: 'acc_2' }), 'org_1', [relink, provider], undefined))).toBe(provider.record.sessionId);
+    // Another account of the same provider: neither the re-link nor the session previewing acc_9.
+    expect(matchSession(event({ accountId: 'acc_2', type: 'account.updated' }), 'org_1', [relink, provider], undefined)).toBeUndefined();
+    // A new account never completes a re-link.
     expect(matchSession(event({ accountId: 'acc_2' }), 'org_1', [relink], undefined)).toBeUndefined();
+  });
+
+  describe('account.updated completes only a session opened to update that account', () => {
+    const updated = (overrides: Partial<AccountEvent> = {}): AccountEvent => event({ type: 'account.updated', accountId: 'acc_7', ...overrides });
+
+    it('a provider session whose preview said update naming that account', () => {
+      const preview = session({ provider: 'hibob', accountAction: 'update', accountId: 'acc_7' });
+      expect(ids_(matchSession(updated(), 'org_1', [preview], 'hris'))).toBe(preview.record.sessionId);
+      expect(matchSession(updated({ accountId: 'acc_8' }), 'org_1', [preview], 'hris')).toBeUndefined();
+    });
+
+    it('never a category session, an open session or a create preview of the same provider', () => {
+      const hris = session({ categories: ['hris'] });
+      const open = session({});
+      const create = session({ provider: 'hibob', accountAction: 'create' });
+      const multiple = session({ provider: 'hibob', accountAction: 'create', createdAt: at(2) });
+      expect(matchSession(updated(), 'org_1', [hris, open, create, multiple], 'hris')).toBeUndefined();
+    });
+
+    it('never a re-link of another account', () => {
+      const other = session({ provider: 'hibob', accountId: 'acc_8', relink: true, accountAction: 'update' });
+      expect(matchSession(updated(), 'org_1', [other], 'hris')).toBeUndefined();
+    });
+
+    it('the account.created of the same provider still completes a category, open or create-preview session', () => {
+      const hris = session({ categories: ['hris'], createdAt: at(3) });
+      expect(ids_(matchSession(event(), 'org_1', [hris], 'hris'))).toBe(hris.record.sessionId);
+      const create = session({ provider: 'hibob', accountAction: 'create', createdAt: at(1) });
+      expect(ids_(matchSession(event(), 'org_1', [hris, create], 'hris'))).toBe(create.record.sessionId);
+    });
   });
 
   it("falls back to a provider-less session whose categories include the provider's category", () => {
@@ -91,7 +122,7 @@ describe('matchSession', () => {
   it('is idempotent: an event that already completed a session completes no other', () => {
     const e = event();
     const done = session({ provider: 'hibob', createdAt: at(5) }, { accountId: 'acc_1', completedAt: at(10), action: 'create', eventKey: eventKey(e) });
-    const pending = session({ provider: 'hibob', createdAt: at(1) });
+    const pending = session({ provider: 'hibob', accountAction: 'update', accountId: 'acc_1', createdAt: at(1) });
     expect(matchSession(e, 'org_1', [done, pending], 'hris')).toBeUndefined();
     // A later event for the same account is another event.
     expect(ids_(matchSession(event({ type: 'account.updated', occurredAt: at(12) }), 'org_1', [done, pending], 'hris'))).toBe(

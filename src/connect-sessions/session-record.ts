@@ -28,6 +28,8 @@ export interface SessionCompletion {
   accountId: string;
   completedAt: string;
   action: AccountAction;
+  /** The provider of the account the event named (a provider-less session shows what was connected). */
+  provider?: string;
   /** Identifies the event, so the same event delivered again completes nothing else. */
   eventKey: string;
 }
@@ -66,13 +68,16 @@ export function needsProviderCategory(session: StoredSession): boolean {
 }
 
 /**
- * Which of a tenant's sessions an account event completes (the rule the README documents):
- * only account.created / account.updated of that same tenant; among its sessions still pending at
- * the event's time (created before it, expiring after it), in this order:
- *   1. a re-link session for the event's account id;
- *   2. the most recent session for the event's provider (re-link sessions for other accounts never);
- *   3. the most recent provider-less session whose categories fit the provider's category (one
- *      without categories fits any provider; with categories, an unknown category fits none).
+ * Which of a tenant's sessions an account event completes (docs/sessions.md, "How a session
+ * completes"): only account.created / account.updated of that same tenant, among its sessions still
+ * pending at the event's time (created before it, expiring after it), newest first:
+ * - account.created: a session that could have made the account: the most recent one for the
+ *   event's provider, else the most recent provider-less one whose categories fit the provider's
+ *   category (none: any provider; with categories, an unknown category fits none). Never a re-link.
+ * - account.updated: only a session opened to update that very account: a re-link of it, or a
+ *   provider session whose preview said `update` naming it. Never a category session, a `create`
+ *   preview or a re-link of another account: an update also comes from token refreshes, dashboard
+ *   edits and this service's own PATCH (the caller filters those it made itself, see SelfEdits).
  * An event that already completed a session (the same delivery again) completes nothing.
  * `sessions` are the tenant's recent sessions in any order; the result is the one to complete.
  */
@@ -91,8 +96,10 @@ export function matchSession(
     .filter((s) => s.record.tenantId === tenantId && !s.completion)
     .filter((s) => Date.parse(s.record.createdAt) <= at && Date.parse(s.record.expiresAt) > at)
     .sort((a, b) => Date.parse(b.record.createdAt) - Date.parse(a.record.createdAt) || compareIds(b.record.sessionId, a.record.sessionId));
+  if (event.type === 'account.updated') {
+    return pending.find((s) => s.record.accountId === event.accountId && (s.record.relink === true || s.record.accountAction === 'update'));
+  }
   return (
-    pending.find((s) => s.record.relink === true && s.record.accountId === event.accountId) ??
     pending.find((s) => s.record.relink !== true && s.record.provider === event.provider) ??
     pending.find((s) => s.record.relink !== true && s.record.provider === undefined && categoriesFit(s.record, providerCategory))
   );

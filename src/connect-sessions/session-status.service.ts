@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, NotFoundException, OnModuleDestroy, OnModul
 import { ConfigService } from '@nestjs/config';
 import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents, RedeliveryNeededError } from '../account-events/account-events.service';
+import { SelfEdits } from '../accounts/self-edits';
 import { RetryLaterException } from '../common/problem.exception';
 import { Tenant } from '../auth/tenant';
 import { AllConfig } from '../config/config.types';
@@ -61,8 +62,8 @@ export interface SessionOrigin {
 
 /**
  * Session records, the status API and completion: every session this service creates is recorded
- * (never its token), account events from the AccountEvents bus complete them (rule: matchSession),
- * and pending sessions past expiresAt read as expired. Redis when REDIS_URL is set (replicas share
+ * (never its token), account events from the AccountEvents bus complete them (rule: matchSession; never
+ * an edit of the service's own, see SelfEdits), and pending sessions past expiresAt read as expired. Redis when REDIS_URL is set (replicas share
  * it), memory otherwise. While Redis is down, creation still succeeds (the record waits in memory and
  * is written when Redis is back), reads get 503 and account events are asked to be delivered again.
  */
@@ -87,6 +88,7 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: MetricsService,
     private readonly events: AccountEvents,
     private readonly providers: ProvidersService,
+    private readonly selfEdits: SelfEdits,
     // Optional so specs that build this service alone need no feed.
     @Optional() private readonly eventLog?: EventLog,
   ) {
@@ -275,10 +277,13 @@ export class SessionStatusService implements OnModuleInit, OnModuleDestroy {
     const category = sessions.some(needsProviderCategory) ? await this.providers.categoryOf(event.provider) : undefined;
     const match = matchSession(event, event.tenantId, sessions, category);
     if (!match) return true;
+    // Our own PATCH of the account: true as an account event (the feed has it), but nobody connected anything.
+    if (event.type === 'account.updated' && (await this.selfEdits.madeHere(event.tenantId, event.accountId, at))) return true;
     const completion: SessionCompletion = {
       accountId: event.accountId,
       completedAt: new Date(at).toISOString(),
       action: actionOf(event),
+      provider: event.provider,
       eventKey: key,
     };
     if (!(await this.store.complete(match.record, completion))) return false;
@@ -345,7 +350,8 @@ function toView(stored: StoredSession, now: number): SessionStatusResponseDto {
   return {
     sessionId: record.sessionId,
     status: sessionStatus(stored, now),
-    provider: record.provider,
+    // A provider-less session shows the provider the customer connected.
+    provider: record.provider ?? completion?.provider,
     categories: record.categories,
     accountId: completion?.accountId ?? record.accountId,
     accountAction: completion?.action ?? record.accountAction,

@@ -17,7 +17,8 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process is up' })
+  // security: [] says in the document that no credential is asked (the routes are @Public()).
+  @ApiOperation({ summary: 'Liveness: the process is up', security: [] })
   @ApiOkResponse({ description: 'Alive' })
   @HealthCheck()
   live(): Promise<HealthCheckResult> {
@@ -27,6 +28,7 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({
     summary: 'Readiness: configuration loaded, not draining',
+    security: [],
     description: 'details.redis.mode says how shared state is kept: memory (no Redis), shared, or degraded (Redis unreachable; still ready).',
   })
   @ApiOkResponse({ description: 'Ready (also while Redis is unreachable: the service serves in degraded mode)' })

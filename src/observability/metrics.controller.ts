@@ -12,7 +12,8 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Prometheus metrics (expose on the internal network only)' })
+  // security: [] says in the document that no credential is asked (the route is @Public()).
+  @ApiOperation({ summary: 'Prometheus metrics (expose on the internal network only)', security: [] })
   @ApiOkResponse({ description: 'Prometheus text format' })
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();

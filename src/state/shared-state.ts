@@ -33,7 +33,10 @@ export interface StorePolicy<T extends object> {
   /** The store's policy, and optionally another one for some of its methods. */
   outage: OutagePolicy;
   methods?: Partial<Record<Method<T>, OutagePolicy>>;
-  /** Under `local`: methods that also always run on the local store (a forget must reach wherever the entry was written). */
+  /**
+   * Methods the local store answers first, whatever the policy: a truthy answer is the answer, else
+   * the call goes on to Redis under its policy (a forget, or a mark, must reach wherever it was written).
+   */
   alsoLocal?: readonly Method<T>[];
   /** Errors that are the store's own answer (a limiter's refusal, a full store), not a failure of Redis. */
   isAnswer?: (err: unknown) => boolean;
@@ -93,7 +96,8 @@ export class SharedState implements OnModuleInit {
   /** `shared`, a store in Redis, made to follow the declared outage policy (for a store its module builds itself). */
   wrap<T extends object>(declaration: StorePolicy<T>, shared: T): T {
     const policies = declaration.methods ?? {};
-    const needsLocal = declaration.outage === 'local' || Object.values(policies).includes('local');
+    const alsoLocal = new Set<string>(declaration.alsoLocal ?? []);
+    const needsLocal = declaration.outage === 'local' || Object.values(policies).includes('local') || alsoLocal.size > 0;
     const local = needsLocal ? declaration.memory?.() : undefined;
     if (needsLocal && !local) throw new Error(`${declaration.use}: a 'local' policy needs the memory implementation`);
     let held: Held | undefined;
@@ -101,7 +105,6 @@ export class SharedState implements OnModuleInit {
       held = { use: declaration.use, max: declaration.hold?.max ?? 10_000, writes: new Map() };
       this.held.push(held);
     }
-    const alsoLocal = new Set<string>(declaration.alsoLocal ?? []);
     const isAnswer = declaration.isAnswer ?? ((): boolean => false);
     return new Proxy(shared, {
       get: (target, prop, receiver): unknown => {
@@ -109,15 +112,20 @@ export class SharedState implements OnModuleInit {
         if (typeof value !== 'function' || typeof prop !== 'string') return value;
         const policy = (policies as Record<string, OutagePolicy | undefined>)[prop] ?? declaration.outage;
         const call = (store: T, args: unknown[]): unknown => (Reflect.get(store, prop) as (...a: unknown[]) => unknown).apply(store, args);
-        return (...args: unknown[]): unknown => {
+        const underPolicy = (args: unknown[], localAnswer?: () => unknown): unknown => {
           switch (policy) {
             case 'local':
-              return this.orLocal(declaration.use, () => call(target, args), () => call(local as T, args), alsoLocal.has(prop), isAnswer);
+              return this.orLocal(declaration.use, () => call(target, args), localAnswer ?? ((): unknown => call(local as T, args)), isAnswer);
             case 'hold':
               return this.orHold(held as Held, declaration.hold?.key(args) ?? String(held?.writes.size), () => call(target, args), isAnswer);
             default:
               return this.orUnavailable(declaration.use, held, () => call(target, args), isAnswer);
           }
+        };
+        if (!alsoLocal.has(prop)) return (...args: unknown[]): unknown => underPolicy(args);
+        return async (...args: unknown[]): Promise<unknown> => {
+          const mine: unknown = await call(local as T, args);
+          return mine ? mine : underPolicy(args, () => mine);
         };
       },
     });
@@ -128,8 +136,7 @@ export class SharedState implements OnModuleInit {
     await this.flushing;
   }
 
-  private async orLocal(use: string, shared: () => unknown, local: () => unknown, both: boolean, isAnswer: (err: unknown) => boolean): Promise<unknown> {
-    if (both) await local();
+  private async orLocal(use: string, shared: () => unknown, local: () => unknown, isAnswer: (err: unknown) => boolean): Promise<unknown> {
     if (this.health.available()) {
       try {
         return await shared();
@@ -139,7 +146,7 @@ export class SharedState implements OnModuleInit {
       }
     }
     this.fellBack(use);
-    return both ? undefined : local();
+    return local();
   }
 
   private orUnavailable(use: string, held: Held | undefined, op: () => unknown, isAnswer: (err: unknown) => boolean): unknown {

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ACCOUNT_MIRROR_STORE, AccountMirrorStore, MemoryAccountMirrorStore, RedisAccountMirrorStore } from '../account-mirror/account-mirror.store';
+import { MemorySelfEditStore, RedisSelfEditStore, SELF_EDIT_STORE, SelfEditStore } from '../accounts/self-edits';
 import { AllConfig } from '../config/config.types';
 import { EVENT_LOG_STORE, EventLogStore, MemoryEventLogStore, RedisEventLogStore } from '../events/event-log.store';
 import { IDEMPOTENCY_STORE, IdempotencyStore, IdempotencyStoreFullError, MemoryIdempotencyStore, RedisIdempotencyStore } from '../idempotency/idempotency.store';
@@ -77,6 +78,16 @@ export const STORES: ReadonlyArray<StoreEntry<object>> = [
     hold: { max: 10_000, key: ([tenantId, provider]) => `${String(tenantId).length}:${String(tenantId)}:${String(provider)}` },
     redis: (client) => new RedisAccountMirrorStore(client, prefixOf(config)),
     memory: () => new MemoryAccountMirrorStore(config.get('accountMirror', { infer: true }).memoryMaxEntries),
+  })),
+  // The service's own account edits: always marked in this process too, so an outage loses none
+  // here; a mark Redis cannot take is reported by SelfEdits (the PATCH goes ahead).
+  entry<SelfEditStore>(SELF_EDIT_STORE, (config) => ({
+    use: 'self-edits',
+    outage: 'local',
+    methods: { put: 'retry-later' },
+    alsoLocal: ['put', 'covers'],
+    redis: (client) => new RedisSelfEditStore(client, prefixOf(config)),
+    memory: () => new MemorySelfEditStore(),
   })),
   // The feed: events go unrecorded (warned) and reads answer 503 during an outage.
   entry<EventLogStore>(EVENT_LOG_STORE, (config) => {

@@ -22,6 +22,8 @@ export class StackOneWebhooksController {
   @RouteConfig({ [KEEP_RAW_BODY]: true })
   @ApiOperation({
     summary: "StackOne's account webhooks (account.created, account.updated, account.deleted)",
+    // No security scheme: the signature header below is the proof (OpenAPI has no scheme for an HMAC).
+    security: [],
     description:
       "Enter this URL in StackOne's dashboard with the account events; its signing secret goes in STACKONE_WEBHOOK_SECRET. " +
       'Answers 404 while STACKONE_WEBHOOK_SECRET is unset. Duplicates, other events and deliveries outside the replay window are acknowledged and not processed. ' +
@@ -32,6 +34,11 @@ export class StackOneWebhooksController {
     schema: {
       type: 'object',
       required: ['event'],
+      properties: {
+        event: { type: 'string', description: 'account.created, account.updated and account.deleted are processed; other events are acknowledged' },
+      },
+      // StackOne's other fields (account_id, provider, origin_owner_id, …) vary by event: all are accepted.
+      additionalProperties: true,
       example: ACCOUNT_WEBHOOK_EXAMPLE,
     },
   })

@@ -88,7 +88,7 @@ export class CreateConnectSessionDto {
   categories?: StackOneCategory[];
 
   @ApiPropertyOptional({
-    description: "Re-link an existing account of yours: the hub opens that account in edit mode.",
+    description: "Re-link an existing account of yours: the hub opens that account in edit mode. A provider sent with it must be the account's own (400 otherwise).",
     example: '46132201201510402136',
     pattern: ACCOUNT_ID_PATTERN.source,
   })

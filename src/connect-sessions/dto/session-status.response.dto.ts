@@ -10,13 +10,13 @@ export class SessionStatusResponseDto {
   sessionId: string;
 
   @ApiProperty({
-    description: 'pending: not finished yet; completed: an account was created or updated through it; expired: its expiresAt passed first.',
+    description: 'pending: not finished yet; completed: the account it was made for was created, or the account it was opened to update was updated (never by an edit of this service\'s own; see docs/sessions.md); expired: its expiresAt passed first.',
     enum: SESSION_STATUSES,
     example: 'completed',
   })
   status: (typeof SESSION_STATUSES)[number];
 
-  @ApiPropertyOptional({ description: 'The provider asked for (or, for a re-link, the account\'s provider).', example: 'hibob' })
+  @ApiPropertyOptional({ description: 'The provider asked for (for a re-link, the account\'s provider; for a completed provider-less session, the provider that was connected).', example: 'hibob' })
   provider?: string;
 
   @ApiPropertyOptional({ description: 'Categories offered.', enum: STACKONE_CATEGORIES, isArray: true, example: ['hris'] })
