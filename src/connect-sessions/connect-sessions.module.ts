@@ -6,11 +6,14 @@ import { EventsModule } from '../events/events.module';
 import { StackOneModule } from '../stackone/stackone.module';
 import { ConnectSessionsController } from './connect-sessions.controller';
 import { ConnectSessionsService } from './connect-sessions.service';
-import { SessionStatusService } from './session-status.service';
+import { SessionCompleter } from './session-completer';
+import { SessionExpiry } from './session-expiry';
+import { SessionQueries } from './session-queries';
+import { SessionRecorder } from './session-recorder';
 
 @Module({
   imports: [EventsModule, StackOneModule, IdempotencyModule, AccountsModule, ProvidersModule],
   controllers: [ConnectSessionsController],
-  providers: [ConnectSessionsService, SessionStatusService],
+  providers: [ConnectSessionsService, SessionRecorder, SessionQueries, SessionCompleter, SessionExpiry],
 })
 export class ConnectSessionsModule {}

@@ -21,7 +21,7 @@ export interface EventPage {
 
 /**
  * Each tenant's event log, read by GET /v1/events: account events from the AccountEvents bus and
- * session completions and expiries from SessionStatusService. Redis when REDIS_URL is set (replicas
+ * session completions (SessionCompleter) and expiries (SessionExpiry). Redis when REDIS_URL is set (replicas
  * share it), memory otherwise. While Redis is down, events are not logged (a warning each) and reads get 503.
  */
 @Injectable()

@@ -40,8 +40,11 @@ export interface StorePolicy<T extends object> {
   alsoLocal?: readonly Method<T>[];
   /** Errors that are the store's own answer (a limiter's refusal, a full store), not a failure of Redis. */
   isAnswer?: (err: unknown) => boolean;
-  /** Under `hold`: at most this many writes wait; a write with the same key replaces the one waiting. */
-  hold?: { max: number; key: (args: readonly unknown[]) => string };
+  /**
+   * Under `hold`: at most `max` writes wait; a write with the same key replaces the one waiting. With
+   * `describe`, each held and each dropped write gets a warn line naming it (ids only).
+   */
+  hold?: { max: number; key: (args: readonly unknown[]) => string; describe?: (args: readonly unknown[]) => string };
   /** The local state: the store without Redis, and the fallback under `local`. */
   memory?: () => T;
 }
@@ -58,7 +61,8 @@ interface HeldWrite {
 interface Held {
   use: string;
   max: number;
-  writes: Map<string, HeldWrite>;
+  describe?: (args: readonly unknown[]) => string;
+  writes: Map<string, HeldWrite & { args: readonly unknown[] }>;
 }
 
 /**
@@ -102,7 +106,7 @@ export class SharedState implements OnModuleInit {
     if (needsLocal && !local) throw new Error(`${declaration.use}: a 'local' policy needs the memory implementation`);
     let held: Held | undefined;
     if (declaration.outage === 'hold' || Object.values(policies).includes('hold')) {
-      held = { use: declaration.use, max: declaration.hold?.max ?? 10_000, writes: new Map() };
+      held = { use: declaration.use, max: declaration.hold?.max ?? 10_000, describe: declaration.hold?.describe, writes: new Map() };
       this.held.push(held);
     }
     const isAnswer = declaration.isAnswer ?? ((): boolean => false);
@@ -117,7 +121,7 @@ export class SharedState implements OnModuleInit {
             case 'local':
               return this.orLocal(declaration.use, () => call(target, args), localAnswer ?? ((): unknown => call(local as T, args)), isAnswer);
             case 'hold':
-              return this.orHold(held as Held, declaration.hold?.key(args) ?? String(held?.writes.size), () => call(target, args), isAnswer);
+              return this.orHold(held as Held, declaration.hold?.key(args) ?? String(held?.writes.size), args, () => call(target, args), isAnswer);
             default:
               return this.orUnavailable(declaration.use, held, () => call(target, args), isAnswer);
           }
@@ -170,7 +174,8 @@ export class SharedState implements OnModuleInit {
     return result;
   }
 
-  private async orHold(held: Held, key: string, op: () => unknown, isAnswer: (err: unknown) => boolean): Promise<void> {
+  private async orHold(held: Held, key: string, args: readonly unknown[], op: () => unknown, isAnswer: (err: unknown) => boolean): Promise<void> {
+    let reason = 'Redis degraded';
     if (this.health.available()) {
       try {
         await op();
@@ -178,15 +183,18 @@ export class SharedState implements OnModuleInit {
       } catch (err) {
         if (isAnswer(err)) throw err;
         this.health.failed(err);
+        reason = err instanceof Error ? err.message : String(err);
       }
     }
     this.fellBack(held.use);
     held.writes.delete(key);
-    held.writes.set(key, { run: () => Promise.resolve(op()) });
-    if (held.writes.size > held.max) {
-      const oldest = held.writes.keys().next().value as string;
+    held.writes.set(key, { run: () => Promise.resolve(op()), args });
+    if (held.describe) this.logger.warn(`${held.describe(args)} not recorded yet (${reason}): kept in this replica's memory until Redis is back.`);
+    // Oldest dropped first past the bound.
+    for (const [oldest, write] of held.writes) {
+      if (held.writes.size <= held.max) break;
       held.writes.delete(oldest);
-      this.logger.warn(`${held.use}: more than ${held.max} writes waited for Redis; the oldest was dropped`);
+      this.logger.warn(`${held.describe?.(write.args) ?? `A ${held.use} write`} dropped unrecorded: more than ${held.max} waited for Redis.`);
     }
   }
 
@@ -212,7 +220,7 @@ export class SharedState implements OnModuleInit {
           return;
         }
       }
-      if (written > 0) this.logger.log(`${held.use}: ${written} writes that waited for Redis are written`);
+      if (written > 0) this.logger.log(`${held.use}: ${written} write(s) that waited for Redis are written.`);
     }
   }
 

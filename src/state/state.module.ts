@@ -5,6 +5,8 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import { ACCOUNT_MIRROR_STORE, AccountMirrorStore, MemoryAccountMirrorStore, RedisAccountMirrorStore } from '../account-mirror/account-mirror.store';
 import { MemorySelfEditStore, RedisSelfEditStore, SELF_EDIT_STORE, SelfEditStore } from '../accounts/self-edits';
 import { AllConfig } from '../config/config.types';
+import { SessionRecord } from '../connect-sessions/session-record';
+import { MemorySessionStore, RedisSessionStore, SESSION_STORE, SessionStore } from '../connect-sessions/session.store';
 import { EVENT_LOG_STORE, EventLogStore, MemoryEventLogStore, RedisEventLogStore } from '../events/event-log.store';
 import { IDEMPOTENCY_STORE, IdempotencyStore, IdempotencyStoreFullError, MemoryIdempotencyStore, RedisIdempotencyStore } from '../idempotency/idempotency.store';
 import { Limiter, OUTBOUND_LIMITERS, OutboundLimiters } from '../stackone/outbound-budget';
@@ -16,6 +18,7 @@ import { SharedState, StoreDeclaration } from './shared-state';
 
 type Config = ConfigService<AllConfig, true>;
 
+const sessionKey = (record: SessionRecord): string => `${record.tenantId.length}:${record.tenantId}:${record.sessionId}`;
 const prefixOf = (config: Config): string => config.get('redis', { infer: true }).keyPrefix;
 
 /** The outbound StackOne budget's counters: per replica during an outage; a limiter's refusal is its answer. */
@@ -79,6 +82,23 @@ export const STORES: ReadonlyArray<StoreEntry<object>> = [
     redis: (client) => new RedisAccountMirrorStore(client, prefixOf(config)),
     memory: () => new MemoryAccountMirrorStore(config.get('accountMirror', { infer: true }).memoryMaxEntries),
   })),
+  // Sessions: reads answer 503 and account events are delivered again during an outage; a session
+  // created meanwhile waits in this replica's memory and is recorded when Redis is back.
+  entry<SessionStore>(SESSION_STORE, (config) => {
+    const { retentionSeconds, memoryMaxEntries } = config.get('sessions', { infer: true });
+    return {
+      use: 'sessions',
+      outage: 'retry-later',
+      methods: { add: 'hold' },
+      hold: {
+        max: memoryMaxEntries,
+        key: ([record]) => sessionKey(record as SessionRecord),
+        describe: ([record]) => `Session ${(record as SessionRecord).sessionId} of tenant ${(record as SessionRecord).tenantId}`,
+      },
+      redis: (client) => new RedisSessionStore(client, prefixOf(config), retentionSeconds * 1000),
+      memory: () => new MemorySessionStore(memoryMaxEntries),
+    };
+  }),
   // The service's own account edits: always marked in this process too, so an outage loses none
   // here; a mark Redis cannot take is reported by SelfEdits (the PATCH goes ahead).
   entry<SelfEditStore>(SELF_EDIT_STORE, (config) => ({
