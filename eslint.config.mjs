@@ -36,6 +36,16 @@ export default tseslint.config(
     },
   },
   {
+    // The loading mechanism knows no feature: each feature owns its <feature>.config.ts and src/app.config.ts lists them.
+    files: ['src/config/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../*'], message: 'src/config/ holds only the loading mechanism: declare settings in the feature (docs/architecture.md).' }] },
+      ],
+    },
+  },
+  {
     // The sandbox and the demo are local tools with no ConfigService: their entry points read their
     // own variables and print their banner.
     files: ['sandbox/main.ts', 'demo/main.ts'],

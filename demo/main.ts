@@ -6,9 +6,10 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { SignJWT } from 'jose';
 import { createApp } from '../src/app.factory';
-import { loadConfig } from '../src/config/load-config';
+import { loadConfig } from '../src/app.config';
 import { createSandbox, DEFAULT_SANDBOX_API_KEY } from '../sandbox/sandbox';
 import { EVENTS_PATH, startProductPage } from './product-page';
 
@@ -63,7 +64,48 @@ export function demoPorts(env: Record<string, string | undefined>): { service: D
   };
 }
 
-/** Listens, and turns "address in use" into a message saying which port and how to pick another. */
+/** Why HOST:port cannot be listened on (EADDRINUSE, EACCES…), or undefined when it can. */
+async function portProblem(port: number): Promise<string | undefined> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    server.listen(port, HOST, () => server.close(() => resolve(undefined)));
+  });
+}
+
+/**
+ * Every port problem at once, before anything starts: the busy ports, and a port picked for two
+ * things. Undefined when all is well. Each line names the port, what it is for and the variable
+ * that picks it; the last suggests other ports for all of them.
+ */
+export async function portConflicts(ports: DemoPort[]): Promise<string | undefined> {
+  const lines: string[] = [];
+  const conflicting: DemoPort[] = [];
+  for (const [i, p] of ports.entries()) {
+    const twin = ports.slice(0, i).find((o) => o.port === p.port);
+    if (twin) {
+      lines.push(`port ${p.port} is picked for both ${twin.what} (${twin.variable}) and ${p.what} (${p.variable})`);
+      conflicting.push(p);
+    } else {
+      const problem = await portProblem(p.port);
+      if (problem === undefined) continue;
+      lines.push(`port ${p.port} on ${HOST} (${p.what}, set by ${p.variable}) ${problem === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${problem})`}`);
+      conflicting.push(p);
+    }
+  }
+  if (conflicting.length === 0) return undefined;
+  const taken = new Set(ports.map((p) => p.port));
+  const suggestions = conflicting.map((p) => {
+    let other = p.port;
+    do other = other >= 65_535 ? 1024 : other + 1;
+    while (taken.has(other));
+    taken.add(other);
+    return `${p.variable}=${other}`;
+  });
+  return `${lines.join('\n')}\nStop what is using ${conflicting.length > 1 ? 'them' : 'it'}, or pick other ports: ${suggestions.join(' ')} npm run demo`;
+}
+
+/** Listens, and turns "address in use" (taken since portConflicts looked) into a message saying which port and how to pick another. */
 async function listening<T>(port: DemoPort, start: () => Promise<T>): Promise<T> {
   try {
     return await start();
@@ -80,6 +122,8 @@ async function listening<T>(port: DemoPort, start: () => Promise<T>): Promise<T>
 
 async function main(): Promise<void> {
   const ports = demoPorts(process.env);
+  const conflicts = await portConflicts([ports.service, ports.sandbox, ports.page]);
+  if (conflicts) throw new DemoError(conflicts);
   const SERVICE_PORT = ports.service.port;
   const jwtSecret = process.env.DEMO_JWT_SECRET ?? randomBytes(32).toString('base64url');
   // Shared by the sandbox (signs) and the service (verifies), as a StackOne dashboard's endpoint secret would be.
@@ -136,23 +180,23 @@ async function main(): Promise<void> {
     `  Service         ${base}`,
     `  StackOne sandbox ${sandbox.url}  (hosted connect pages, accounts; API key ${SANDBOX_API_KEY})`,
     '',
-    `  Acme Inc (org_acme) token:`,
-    `    ${acme}`,
+    `  Acme Inc (org_acme) token; paste this line into your shell (the curl lines below use it):`,
+    `    export TOKEN=${acme}`,
     '',
     `  Globex Corp (org_globex) token — to try tenant isolation:`,
-    `    ${globex}`,
+    `    export GLOBEX_TOKEN=${globex}`,
     '',
     '  Create a connect session, then open its authLinkUrl in a browser:',
-    `    curl -sS -X POST ${base}/v1/connect-sessions -H 'Authorization: Bearer ${acme}' -H 'Content-Type: application/json' -d '{"provider":"hibob"}'`,
+    `    curl -sS -X POST ${base}/v1/connect-sessions -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"provider":"hibob"}'`,
     '',
     `  Completing the hosted page makes the sandbox POST a signed account.created to ${webhookUrl}`,
     '  (as StackOne does; a random secret is shared for this run). Then see the session completed:',
-    `    curl -sS ${base}/v1/connect-sessions/<sessionId> -H 'Authorization: Bearer ${acme}'`,
+    `    curl -sS ${base}/v1/connect-sessions/<sessionId> -H "Authorization: Bearer $TOKEN"`,
     `  and the webhooks received:  curl -sS ${base}/metrics | grep stackone_webhooks_received_total`,
     '',
-    `  See the account afterwards:  curl -sS ${base}/v1/accounts -H 'Authorization: Bearer ${acme}'`,
+    `  See the account afterwards:  curl -sS ${base}/v1/accounts -H "Authorization: Bearer $TOKEN"`,
     `  The events your internal services get: signed POSTs to ${eventsUrl} (listed on the product page),`,
-    `  or polled:  curl -sS ${base}/v1/events -H 'Authorization: Bearer ${acme}'`,
+    `  or polled:  curl -sS ${base}/v1/events -H "Authorization: Bearer $TOKEN"`,
     '',
     '  Ctrl+C stops everything.',
     '',

@@ -56,6 +56,7 @@ export interface SandboxState {
   webhooks: WebhookDelivery[];
   /** The hub's OAuth connection attempts, by id. */
   connectionAttempts: Map<string, ConnectionAttempt>;
+  /** Numeric and growing, like StackOne's; see firstSessionId. */
   nextSessionId: number;
 }
 
@@ -72,8 +73,18 @@ export interface SandboxContext {
 
 const MAX_RECORDED = 10_000;
 
+/**
+ * A sandbox's first session id: the start time in ms × 1000. A restarted sandbox (or a second one
+ * beside it) then never reuses an id a service's Redis may still hold as an old session, unless an
+ * earlier run created over 1,000 sessions per millisecond it ran; ids keep growing across restarts,
+ * as StackOne's do. Stays a safe integer until the year 2255.
+ */
+export function firstSessionId(now: number = Date.now()): number {
+  return now * 1000;
+}
+
 export function newState(): SandboxState {
-  return { sessions: new Map(), accounts: new Map(), faults: [], requests: [], webhooks: [], connectionAttempts: new Map(), nextSessionId: 1 };
+  return { sessions: new Map(), accounts: new Map(), faults: [], requests: [], webhooks: [], connectionAttempts: new Map(), nextSessionId: firstSessionId() };
 }
 
 /** Forgets requests, faults, sessions, accounts, connection attempts and webhook deliveries. */

@@ -8,7 +8,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
 import type { OpenAPI3 } from 'openapi-typescript';
 import type { DestinationStream } from 'pino';
-import type { AllConfig } from '../src/config/config.types.ts';
+import type { AllConfig } from '../src/app.config.ts';
 import type { RawEnv } from '../src/config/load-config.ts';
 
 /** Where the document is checked in, and the client's types generated from it (paths from the project root). */

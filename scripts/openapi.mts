@@ -14,7 +14,7 @@ async function writeDocument(): Promise<string> {
   const require = createRequire(import.meta.url);
   require('reflect-metadata');
   const { createApp } = require(join(root, 'dist/app.factory.js')) as typeof import('../src/app.factory.ts');
-  const { loadConfig } = require(join(root, 'dist/config/load-config.js')) as typeof import('../src/config/load-config.ts');
+  const { loadConfig } = require(join(root, 'dist/app.config.js')) as typeof import('../src/app.config.ts');
   const document = await renderServedDocument({ createApp, loadConfig });
   writeFileSync(join(root, OPENAPI_DOCUMENT), document);
   process.stdout.write(`Wrote ${OPENAPI_DOCUMENT} (${Object.keys((JSON.parse(document) as { paths: object }).paths).length} paths)\n`);

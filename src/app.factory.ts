@@ -6,7 +6,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { createRootLogger, PinoNestLogger } from './observability/logging';
 import { clientErrorHandler, connectionsCheckingInterval, frameworkErrorHandler } from './http-edge/http-edge';
-import { AllConfig } from './config/config.types';
+import type { AllConfig } from './app.config';
 import { setupSwagger } from './swagger';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -62,7 +62,7 @@ export async function createApp(config: AllConfig, options: CreateAppOptions = {
   }
   await app.init();
   // After init: the docs' routes then reach HttpEdgeModule's 405 like every other route.
-  setupSwagger(app);
+  if (config.app.apiDocsEnabled) setupSwagger(app);
   await app.getHttpAdapter().getInstance().ready();
   return app;
 }

@@ -1,4 +1,4 @@
-import { NestFactory } from '@nestjs/core';
+import { ModulesContainer, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { NOT_AN_OBJECT } from './http-edge/json-body';
@@ -55,6 +55,13 @@ describe(AppModule.name, () => {
     const res = await app.inject({ method: 'POST', url: '/v1/connect-sessions', headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' }, payload: { unknownField: 1 } });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ errors: [expect.objectContaining({ field: 'unknownField' })] });
+  });
+
+  it('makes only infrastructure global: a feature module imports the feature modules it uses', () => {
+    const globals = [...app.get(ModulesContainer).values()].filter((m) => m.isGlobal).map((m) => m.metatype.name);
+    const frameworks = ['InternalCoreModule', 'ConfigHostModule', 'ConfigModule', 'ThrottlerModule']; // Nest's, @nestjs/config's, @nestjs/throttler's own
+    const infrastructure = ['ObservabilityModule', 'RedisModule', 'RelayQueueModule'];
+    expect([...new Set(globals)].sort()).toEqual([...frameworks, ...infrastructure].sort());
   });
 
   it('writes one request line per request and counts it in the metrics', async () => {

@@ -2,14 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import type { Logger as PinoLogger } from 'pino';
-import { AccountEventsModule } from './account-events/account-events.module';
 import { AuthModule } from './auth/auth.module';
 import { HttpEdgeModule } from './http-edge/http-edge.module';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { createValidationPipe } from './common/request-validation.error';
-import { AllConfig } from './config/config.types';
+import type { AllConfig } from './app.config';
 import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module';
-import { EventRelayModule } from './event-relay/event-relay.module';
+import { RelayQueueModule } from './event-relay/event-relay.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
@@ -17,7 +16,6 @@ import { ProvidersModule } from './providers/providers.module';
 import { RedisModule } from './redis/redis.module';
 import { StateModule } from './state/state.module';
 import { StackOneProblemFilter } from './stackone/stackone-problem.filter';
-import { ThrottlingModule } from './throttling/throttling.module';
 import { AccountsModule } from './accounts/accounts.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -27,6 +25,8 @@ import { WebhooksModule } from './webhooks/webhooks.module';
  * `configure()`: ObservabilityModule (request id, request context, log line, HTTP metrics),
  * HttpEdgeModule (security headers, JSON-only body parser, 405) and HealthModule (connection: close
  * while draining). Their order on a request follows this list of imports.
+ * Global modules are infrastructure only (config, observability, Redis, the relay's queue); a feature
+ * module imports the feature modules it uses.
  */
 @Module({})
 export class AppModule {
@@ -36,15 +36,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [(): AllConfig => config] }),
-        ObservabilityModule.forRoot(rootLogger),
+        ObservabilityModule.forRoot(rootLogger, config),
         HttpEdgeModule,
         RedisModule,
         StateModule,
-        AccountEventsModule,
         AuthModule,
-        ThrottlingModule,
         HealthModule,
-        EventRelayModule.forRoot(config),
+        RelayQueueModule.forRoot(config),
         EventsModule,
         ConnectSessionsModule,
         AccountsModule,

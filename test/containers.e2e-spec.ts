@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
-import { ENV_KEYS } from '../src/config/env.schema';
-import { loadConfig } from '../src/config/load-config';
+import { ENV_KEYS, loadConfig } from '../src/app.config';
 
 /**
  * No Docker engine runs here, so the container files are kept honest by parsing them: the compose
@@ -128,10 +127,11 @@ describe('Dockerfile', () => {
     // Numeric, so a pod with runAsNonRoot can check it (a name like `node` makes the kubelet refuse to start it).
     expect(runtime).toMatch(/\nUSER 1000:1000\n/);
     expect(runtime).toMatch(/HEALTHCHECK[\s\S]*\/health\/ready/);
-    // The same command as `npm run start:prod`, node flags included.
-    const cmd = /\nCMD (\[.*\])/.exec(runtime)?.[1];
-    expect(cmd).toBeDefined();
-    expect((JSON.parse(cmd ?? '[]') as string[]).join(' ')).toBe(pkg.scripts['start:prod']);
+    // The same command as `npm run start:prod`, node flags included; node is PID 1's command itself
+    // (no shell or npm between), and the script execs it so npm's SIGTERM reaches node too.
+    const cmd = JSON.parse(/\nCMD (\[.*\])/.exec(runtime)?.[1] ?? '[]') as string[];
+    expect(cmd[0]).toBe('node');
+    expect(`exec ${cmd.join(' ')}`).toBe(pkg.scripts['start:prod']);
   });
 
   it("runs as the numeric user and group the Kubernetes Deployment declares (deploy/k8s)", () => {

@@ -20,11 +20,15 @@ describe('the demo (dist-demo/demo/main.js)', () => {
     await demo?.stop();
   });
 
-  it('prints the Swagger UI address, two tenant tokens and a curl line that returns a token', async () => {
+  it('prints the Swagger UI address, two tenant tokens as export lines, and a curl line that returns a token once the export line is pasted', async () => {
     expect(demo.base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(demo.acmeToken.split('.')).toHaveLength(3);
+    expect(demo.globexToken.split('.')).toHaveLength(3);
     expect(demo.globexToken).not.toBe(demo.acmeToken);
-    const { stdout } = await exec('bash', ['-c', demo.curlLine]);
+    expect(demo.exportLine).toBe(`export TOKEN=${demo.acmeToken}`);
+    // What a newcomer does: paste the export line, then the curl line (which uses $TOKEN).
+    expect(demo.curlLine).toContain('"Authorization: Bearer $TOKEN"');
+    const { stdout } = await exec('bash', ['-c', `${demo.exportLine}\n${demo.curlLine}`]);
     const body = JSON.parse(stdout);
     expect(body).toMatchObject({ token: expect.any(String), originOwnerId: 'org_acme', originOwnerName: 'Acme Inc', provider: 'hibob' });
     expect(body.authLinkUrl).toContain(demo.sandboxUrl);
@@ -48,7 +52,7 @@ describe('the demo (dist-demo/demo/main.js)', () => {
     expect(status.status).toBe(200);
     expect(await status.json()).toMatchObject({ sessionId, status: 'completed', provider: 'bamboohr', accountId: done.accountId, completedAt: expect.any(String) });
     expect(demo.output()).toContain(`${demo.base}/webhooks/stackone`);
-    expect(demo.output()).toContain(`curl -sS ${demo.base}/v1/connect-sessions/<sessionId>`);
+    expect(demo.output()).toContain(`curl -sS ${demo.base}/v1/connect-sessions/<sessionId> -H "Authorization: Bearer $TOKEN"`);
 
     // The service relays both events, signed, to the product page's backend (the demo's subscriber), which verified them.
     type Received = { webhookId: string; type: string; data: { accountId?: string; sessionId?: string } };
@@ -123,6 +127,30 @@ describe('the demo on busy or chosen ports', () => {
     expect(code).toBe(1);
     expect(output).toContain(`port ${busyPort} on 127.0.0.1 (${what}, set by ${variable}) is already in use`);
     expect(output).toMatch(new RegExp(`${variable}=\\d+ npm run demo`));
+  }, 30_000);
+
+  it('reports every busy port at once (not only the first), naming each variable', async () => {
+    const second = createServer().listen(0, '127.0.0.1');
+    await once(second, 'listening');
+    const secondPort = (second.address() as { port: number }).port;
+    try {
+      const pagePort = await freePort();
+      const { code, output } = await runDemoUntilExit({ DEMO_PORT: String(busyPort), SANDBOX_PORT: String(secondPort), DEMO_PAGE_PORT: String(pagePort) });
+      expect(code).toBe(1);
+      expect(output).toContain(`port ${busyPort} on 127.0.0.1 (the service, set by DEMO_PORT) is already in use`);
+      expect(output).toContain(`port ${secondPort} on 127.0.0.1 (the StackOne sandbox, set by SANDBOX_PORT) is already in use`);
+      expect(output).not.toContain(`port ${pagePort}`);
+      expect(output).toMatch(/or pick other ports: DEMO_PORT=\d+ SANDBOX_PORT=\d+ npm run demo/);
+    } finally {
+      await new Promise<void>((resolve) => second.close(() => resolve()));
+    }
+  }, 30_000);
+
+  it('says when one port is picked for two things', async () => {
+    const port = String(await freePort());
+    const { code, output } = await runDemoUntilExit({ DEMO_PORT: port, SANDBOX_PORT: port, DEMO_PAGE_PORT: String(await freePort()) });
+    expect(code).toBe(1);
+    expect(output).toContain(`port ${port} is picked for both the service (DEMO_PORT) and the StackOne sandbox (SANDBOX_PORT)`);
   }, 30_000);
 
   it('refuses a port that is not a number, naming the variable', async () => {

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ENV_KEYS } from '../src/config/env.schema';
-import { loadConfig } from '../src/config/load-config';
+import { ENV_KEYS, loadConfig } from '../src/app.config';
 import { TEST_STACKONE_KEY } from './support/config';
 import { repoRoot } from './support/deploy-files';
 import { TEST_JWT_SECRET } from './support/jwt';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../src/app.factory';
-import { loadConfig } from '../src/config/load-config';
+import { loadConfig } from '../src/app.config';
 import { CLIENT_SCHEMA, OPENAPI_DOCUMENT, REGENERATE, renderClientSchema, renderServedDocument } from '../scripts/openapi-document';
 
 /**

@@ -6,6 +6,40 @@ import { basicAuth } from './support/stackone-stand-in';
 const KEY = 'sandbox-e2e-key';
 const basic = basicAuth(KEY);
 
+describe("the sandbox's connect-session ids", () => {
+  const createSession = async (sandbox: Sandbox): Promise<number> => {
+    const res = await fetch(`${sandbox.url}/connect_sessions`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/json' },
+      body: JSON.stringify({ origin_owner_id: 'org_ids', origin_owner_name: 'Ids Inc', provider: 'hibob' }),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: number }).id;
+  };
+
+  it('are numbers that grow within a run and are not reused by a sandbox started after it (with Redis, an old session "1" was read as the new one)', async () => {
+    const first = await createSandbox({ apiKey: KEY });
+    let firstRun: number[];
+    try {
+      firstRun = [await createSession(first), await createSession(first)];
+    } finally {
+      await first.close();
+    }
+    // The sandbox restarted: a new one, as `npm run start:sandbox` would start again.
+    await new Promise((r) => setTimeout(r, 2));
+    const second = await createSandbox({ apiKey: KEY });
+    try {
+      const secondRun = await createSession(second);
+      expect(firstRun.every((id) => Number.isSafeInteger(id))).toBe(true);
+      expect(firstRun[1]).toBeGreaterThan(firstRun[0]);
+      expect(firstRun).not.toContain(secondRun);
+      expect(secondRun).toBeGreaterThan(firstRun[1]);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 describe('the StackOne sandbox, as a newcomer meets it', () => {
   let sandbox: Sandbox;
   beforeAll(async () => {

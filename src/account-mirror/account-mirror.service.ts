@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents } from '../account-events/account-events.service';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { StateUnavailableError } from '../state/shared-state';
 import { ACCOUNT_MIRROR_STORE, AccountMirrorStore, MirrorChange, MirroredAccount, previewFrom } from './account-mirror.store';
 

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AccountMirrorModule } from '../account-mirror/account-mirror.module';
 import { StackOneModule } from '../stackone/stackone.module';
+import { ThrottlingModule } from '../throttling/throttling.module';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { SelfEdits } from './self-edits';
 
 @Module({
-  imports: [StackOneModule, AccountMirrorModule],
+  imports: [StackOneModule, AccountMirrorModule, ThrottlingModule],
   controllers: [AccountsController],
   providers: [AccountsService, SelfEdits],
   exports: [AccountsService, SelfEdits],

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { StateUnavailableError } from '../state/shared-state';
 
 /**

@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { ProblemException } from '../common/problem.exception';
-import { AllConfig, ApiKeyEntry } from '../config/config.types';
+import type { AllConfig } from '../app.config';
+import type { ApiKeyEntry } from './auth.config';
 import { testConfig, testConfigService } from '../../test/support/config';
 import { sha256Hex } from '../../test/support/jwt';
 import { ApiKeyVerifier, MAX_API_KEY_LENGTH } from './api-key-verifier';

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AllConfig, ApiKeyEntry } from '../config/config.types';
+import type { AllConfig } from '../app.config';
+import type { ApiKeyEntry } from './auth.config';
 import { AuthenticationError, challenge, TenantForbiddenError, TenantHeaderError } from './auth.errors';
 import { isTenantId, isTenantName, Tenant, TENANT_ID_RULE, TENANT_NAME_RULE } from './tenant';
 

@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createPublicKey, hash, KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors, JWTPayload, jwtVerify, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
-import { AllConfig, AuthConfig, JwtConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
+import type { AuthConfig, JwtConfig } from './auth.config';
 import { AuthenticationError, challenge, IdentityKeysUnavailableError, INVALID_TOKEN } from './auth.errors';
 import { isTenantId, isTenantName, Tenant, TENANT_ID_RULE, TENANT_NAME_RULE } from './tenant';
 

@@ -1,96 +1,81 @@
-import { AllConfig, ApiKeyEntry, JwtConfig } from './config.types';
-import { ApiKeyVariable, EnvironmentVariables, JWT_ALGORITHMS, validateEnvironment } from './env.schema';
+import { plainToInstance } from 'class-transformer';
+import { getMetadataStorage, validateSync, ValidationError } from 'class-validator';
+
+/*
+ * The loading mechanism, and nothing about any feature: each feature declares its own Settings
+ * beside its code (e.g. src/stackone/stackone.config.ts), src/app.config.ts lists them, and
+ * loadSettings validates all of them in one pass before the module graph exists.
+ */
 
 export type RawEnv = Record<string, string | undefined>;
 
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
 /**
- * Parses and validates the environment (env.schema.ts) and arranges it into the typed namespaces.
- * Throws ConfigError naming every offending variable; never echoes a secret value.
+ * One feature's settings: the class of the environment variables it reads (each a property
+ * decorated with its rules from env.decorators.ts, initialised with its default), the rules about
+ * several of them at once, and the typed namespace built from the validated values.
  */
-export function loadConfig(raw: RawEnv): AllConfig {
-  const env = validateEnvironment(raw);
-  return {
-    app: {
-      nodeEnv: env.NODE_ENV,
-      host: env.HOST,
-      port: env.PORT,
-      logLevel: env.LOG_LEVEL,
-      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
-    },
-    stackone: {
-      baseUrl: env.STACKONE_BASE_URL,
-      apiKey: env.STACKONE_API_KEY,
-      timeoutMs: env.STACKONE_TIMEOUT_MS,
-      connectTimeoutMs: env.STACKONE_CONNECT_TIMEOUT_MS,
-      maxRetries: env.STACKONE_MAX_RETRIES,
-      maxRetryAfterMs: env.STACKONE_MAX_RETRY_AFTER_MS,
-      rateLimitPerMinute: env.STACKONE_RATE_LIMIT_PER_MINUTE,
-      // A tenant at the default inbound limit (120 sessions, up to 240 calls a minute) would take a
-      // quarter of the default budget: a tenth keeps ten busy tenants from filling it.
-      rateLimitPerTenantPerMinute:
-        env.STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE ?? Math.max(1, Math.ceil(env.STACKONE_RATE_LIMIT_PER_MINUTE / 10)),
-      breakerFailureThreshold: env.STACKONE_BREAKER_FAILURES,
-      breakerCooldownMs: env.STACKONE_BREAKER_COOLDOWN_MS,
-      maxResponseBytes: env.STACKONE_MAX_RESPONSE_BYTES,
-      allowedProviders: env.STACKONE_ALLOWED_PROVIDERS,
-      allowedCategories: env.STACKONE_ALLOWED_CATEGORIES,
-      providersCacheTtlMs: env.STACKONE_PROVIDERS_CACHE_TTL_SECONDS * 1000,
-    },
-    auth: {
-      jwt: jwtConfig(env),
-      apiKeys: env.AUTH_API_KEYS.map(apiKeyEntry),
-      tenantIdClaim: env.AUTH_TENANT_ID_CLAIM,
-      tenantNameClaim: env.AUTH_TENANT_NAME_CLAIM,
-      usernameClaim: env.AUTH_USERNAME_CLAIM,
-    },
-    http: {
-      bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
-      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
-      trustProxy: env.HTTP_TRUST_PROXY,
-      corsOrigins: env.HTTP_CORS_ORIGINS,
-      rateLimitPerTenantPerMinute: env.RATE_LIMIT_PER_TENANT,
-      idempotencyTtlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
-      idempotencyMemoryMaxEntries: env.IDEMPOTENCY_MEMORY_MAX_ENTRIES,
-      idempotencyMemoryMaxBytes: env.IDEMPOTENCY_MEMORY_MAX_BYTES,
-    },
-    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
-    sessions: { retentionSeconds: env.SESSION_RETENTION_SECONDS, memoryMaxEntries: env.SESSION_MEMORY_MAX_ENTRIES },
-    events: { retentionSeconds: env.EVENT_RETENTION_SECONDS, memoryMaxEntries: env.EVENT_MEMORY_MAX_ENTRIES },
-    eventRelay: {
-      subscribers: env.eventSubscribers(),
-      baseDelayMs: env.EVENT_DELIVERY_BASE_DELAY_MS,
-      maxAttempts: env.EVENT_DELIVERY_MAX_ATTEMPTS,
-      timeoutMs: env.EVENT_DELIVERY_TIMEOUT_MS,
-      concurrency: env.EVENT_DELIVERY_CONCURRENCY,
-      memoryMaxJobs: env.EVENT_DELIVERY_MEMORY_MAX_JOBS,
-    },
-    webhooks: { secrets: env.STACKONE_WEBHOOK_SECRET, maxAgeSeconds: env.STACKONE_WEBHOOK_MAX_AGE_SECONDS },
-    accountMirror: {
-      enabled: env.STACKONE_WEBHOOK_SECRET.length > 0,
-      ttlMs: env.ACCOUNT_MIRROR_TTL_SECONDS * 1000,
-      memoryMaxEntries: env.ACCOUNT_MIRROR_MEMORY_MAX_ENTRIES,
-    },
-  };
+export interface Settings<Env extends object, Config> {
+  readonly variables: new () => Env;
+  /** Problems no single variable shows (e.g. two that exclude each other), one line each, naming the variables. */
+  crossChecks?(env: Env): string[];
+  /** The namespace read through ConfigService; only called once every feature's variables are valid. */
+  build(env: Env): Config;
 }
 
-function jwtConfig(env: EnvironmentVariables): JwtConfig | undefined {
-  const [source] = env.jwtKeySources();
-  if (!source) return undefined;
-  const algorithms = env.AUTH_JWT_ALGORITHMS ?? [];
-  return {
-    ...source,
-    algorithms: algorithms.length > 0 ? algorithms : [JWT_ALGORITHMS[source.mode][0]],
-    issuer: env.AUTH_JWT_ISSUER,
-    audience: env.AUTH_JWT_AUDIENCE,
-    clockToleranceSeconds: env.AUTH_JWT_CLOCK_TOLERANCE_SECONDS,
-  };
+/** Namespace → that feature's settings. Its order is the order in which problems are listed. */
+export type SettingsList = Record<string, Settings<object, unknown>>;
+export type ConfigOf<S extends SettingsList> = { [K in keyof S]: S[K] extends Settings<object, infer C> ? C : never };
+export type VariablesOf<S extends SettingsList> = { [K in keyof S]: S[K] extends Settings<infer E, unknown> ? E : never };
+
+/** The variables of these settings (from their classes' own metadata), for docs and tests. */
+export function variableNames(settings: SettingsList): string[] {
+  const names = Object.values(settings).flatMap((s) =>
+    getMetadataStorage()
+      .getTargetValidationMetadatas(s.variables, '', false, false)
+      .map((m) => m.propertyName),
+  );
+  return [...new Set(names)];
 }
 
-function apiKeyEntry(key: ApiKeyVariable, index: number): ApiKeyEntry {
-  const name = typeof key.name === 'string' && key.name.length > 0 ? key.name : `key-${index}`;
-  if (key.actForAnyTenant) return { name, sha256: key.sha256, actForAnyTenant: true };
-  // Validation guarantees a bound key's tenant (env.schema.ts).
-  return { name, sha256: key.sha256, tenantId: key.tenantId ?? '', tenantName: key.tenantName ?? '', actForAnyTenant: false };
+/**
+ * Parses and validates every feature's variables in one pass; throws a ConfigError with one line per
+ * problem of any feature, naming the variable and never echoing its value. Empty values count as unset.
+ */
+export function validateVariables<S extends SettingsList>(settings: S, raw: RawEnv): VariablesOf<S> {
+  const given = Object.entries(raw).filter(([, v]) => v !== undefined && v !== '');
+  const parsed: Record<string, object> = {};
+  const problems: string[] = [];
+  for (const [namespace, feature] of Object.entries(settings)) {
+    const own = new Set(variableNames({ [namespace]: feature }));
+    const env = plainToInstance(feature.variables, Object.fromEntries(given.filter(([k]) => own.has(k))));
+    problems.push(...validateSync(env).flatMap((e) => problemLines(e, e.property)));
+    parsed[namespace] = env;
+  }
+  for (const [namespace, feature] of Object.entries(settings)) problems.push(...(feature.crossChecks?.(parsed[namespace]) ?? []));
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return parsed as VariablesOf<S>;
+}
+
+/** Validates (see validateVariables) and builds every feature's namespace. */
+export function loadSettings<S extends SettingsList>(settings: S, raw: RawEnv): ConfigOf<S> {
+  const env: Record<string, object> = validateVariables(settings, raw);
+  return Object.fromEntries(Object.entries(settings).map(([namespace, feature]) => [namespace, feature.build(env[namespace])])) as ConfigOf<S>;
+}
+
+/** `AUTH_API_KEYS[0].tenantId: must be …` — a nested entry is named by its index and field. */
+function problemLines(error: ValidationError, path: string): string[] {
+  const constraints = Object.entries(error.constraints ?? {});
+  // A list's own rule already says what is wrong when it is not a list at all.
+  const own = constraints.length > 1 ? constraints.filter(([type]) => type !== 'nestedValidation') : constraints;
+  const lines = own.length > 0 ? [`${path}: ${own.map(([, message]) => message).join('; ')}`] : [];
+  for (const child of error.children ?? []) {
+    lines.push(...problemLines(child, /^\d+$/.test(child.property) ? `${path}[${child.property}]` : `${path}.${child.property}`));
+  }
+  return lines;
 }
 
 /** The process environment, plus a `.env` file in the working directory when one exists. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Tenant } from '../auth/tenant';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { MetricsService } from '../observability/metrics.service';
 import { ConnectSessionResponseDto } from './dto/connect-session.response.dto';
 import { SessionRecord } from './session-record';

@@ -1,7 +1,7 @@
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { BullRelayQueue, relayQueueName } from './bull-relay-queue';
 import { EventRelay, RELAY_QUEUE } from './event-relay.service';
 import { MemoryRelayQueue } from './memory-relay-queue';
@@ -11,22 +11,28 @@ import { SharedState } from '../state/shared-state';
 /** BullMQ's keys sit under REDIS_KEY_PREFIX like every other key of the service. */
 export const bullPrefix = (keyPrefix: string): string => `${keyPrefix}bull`;
 
+/** The relay to internal subscribers, for the modules that publish events (its queue: RelayQueueModule). */
+@Module({ providers: [EventRelay], exports: [EventRelay] })
+export class EventRelayModule {}
+
 /**
- * The relay to internal subscribers. The queue is chosen here from the configuration: none without
- * subscribers, BullMQ (through @nestjs/bullmq, one queue per subscriber) with REDIS_URL, memory otherwise.
+ * The relay's queue, chosen once from the configuration where the app is assembled: none without
+ * subscribers, BullMQ (through @nestjs/bullmq, one queue per subscriber) with REDIS_URL, memory
+ * otherwise. Global like the other state infrastructure: its queue names exist only once the
+ * configuration is loaded, so a feature module cannot import it by class.
  * BullMQ gets its own connections: the producers' fail fast like the service's client (no offline
  * queue, a command timeout), the workers' block and wait, as BullMQ requires.
  */
 @Module({})
-export class EventRelayModule {
+export class RelayQueueModule {
   static forRoot(config: AllConfig): DynamicModule {
     const { subscribers, concurrency, maxAttempts, baseDelayMs, memoryMaxJobs, timeoutMs } = config.eventRelay;
     const { url, keyPrefix, commandTimeoutMs } = config.redis;
-    const module = { module: EventRelayModule, global: true, exports: [EventRelay] };
-    if (subscribers.length === 0) return { ...module, providers: [EventRelay, { provide: RELAY_QUEUE, useValue: null }] };
+    const module = { module: RelayQueueModule, global: true, exports: [RELAY_QUEUE] };
+    if (subscribers.length === 0) return { ...module, providers: [{ provide: RELAY_QUEUE, useValue: null }] };
     if (!url) {
       const memory = (): RelayQueue => new MemoryRelayQueue({ subscribers: subscribers.map((s) => s.name), concurrency, maxAttempts, baseDelayMs, maxJobs: memoryMaxJobs });
-      return { ...module, providers: [EventRelay, { provide: RELAY_QUEUE, useFactory: memory }] };
+      return { ...module, providers: [{ provide: RELAY_QUEUE, useFactory: memory }] };
     }
     const reconnect = (times: number): number => Math.min(100 * times, 1_000);
     const names = subscribers.map((s) => relayQueueName(s.name));
@@ -40,7 +46,6 @@ export class EventRelayModule {
         BullModule.registerQueue(...names.map((name) => ({ name }))),
       ],
       providers: [
-        EventRelay,
         {
           provide: RELAY_QUEUE,
           inject: [SharedState, ...names.map((name) => getQueueToken(name))],

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { RedeliveryNeededError } from '../account-events/account-events.service';
-import type { AllConfig } from '../config/config.types';
-import type { EventSubscriber } from '../config/event-subscribers';
+import type { AllConfig } from '../app.config';
+import type { EventSubscriber } from './event-subscribers';
 import { FeedEventData, FeedEventType, stableEventKey } from '../events/feed-event';
 import { MetricsService } from '../observability/metrics.service';
 import { RedisHealth } from '../redis/redis-health';

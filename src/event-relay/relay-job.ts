@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EventSubscriber } from '../config/event-subscribers';
+import type { EventSubscriber } from './event-subscribers';
 import type { FeedEventData, FeedEventType } from '../events/feed-event';
 
 /** One delivery of one event to one subscriber, as queued (ids and labels only: no secret, no URL). */

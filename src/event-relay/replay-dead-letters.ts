@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Job, Queue } from 'bullmq';
-import { ConfigError } from '../config/env.schema';
-import { loadConfig, readEnvironment } from '../config/load-config';
+import { loadConfig } from '../app.config';
+import { ConfigError, readEnvironment } from '../config/load-config';
 import { relayQueueName } from './bull-relay-queue';
 import { bullPrefix } from './event-relay.module';
 import type { RelayJob } from './relay-job';

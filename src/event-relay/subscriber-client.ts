@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { Webhook } from 'standardwebhooks';
-import type { EventSubscriber } from '../config/event-subscribers';
+import type { EventSubscriber } from './event-subscribers';
 import { bodyOf, RelayJob } from './relay-job';
 
 /** The most of a subscriber's answer ever read: only the status matters. */

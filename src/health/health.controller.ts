@@ -2,8 +2,12 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator';
+import { ProblemException } from '../common/problem.exception';
 import { RedisHealth } from '../redis/redis-health';
 import { LifecycleService } from './lifecycle.service';
+
+/** What /health/ready says while the process drains before shutting down. */
+export const DRAINING_DETAIL = 'draining: shutting down';
 
 @ApiTags('health')
 @Public()
@@ -32,9 +36,11 @@ export class HealthController {
     description: 'details.redis.mode says how shared state is kept: memory (no Redis), shared, or degraded (Redis unreachable; still ready).',
   })
   @ApiOkResponse({ description: 'Ready (also while Redis is unreachable: the service serves in degraded mode)' })
-  @ApiServiceUnavailableResponse({ description: 'Not ready (draining)' })
+  @ApiServiceUnavailableResponse({ description: 'Not ready: draining before shutdown (problem+json, detail "draining: shutting down")' })
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
+    // A plain reason instead of Terminus' "Service Unavailable Exception"; the request log keeps it quiet (see request-logging.ts).
+    if (this.lifecycle.isDraining()) throw new ProblemException({ status: 503, detail: DRAINING_DETAIL });
     return this.health.check([() => this.checkLifecycle(), () => this.checkRedis()]);
   }
 

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 
 /**
  * Readiness across the process's life. On SIGTERM readiness turns unready first, then we wait the

@@ -2,7 +2,7 @@ import { Module, NestModule } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { installMethodNotAllowed } from './http-edge';
 import { installJsonBodyParser } from './json-body';
 import { installSecurityHeaders } from './security-headers';

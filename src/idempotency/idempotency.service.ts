@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Tenant } from '../auth/tenant';
 import { RetryLaterException } from '../common/problem.exception';
 import { RequestValidationError } from '../common/request-validation.error';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { StateUnavailableError } from '../state/shared-state';
 import { IDEMPOTENCY_STORE, IdempotencyStore, IdempotencyStoreFullError } from './idempotency.store';
 
@@ -60,8 +60,8 @@ export class IdempotencyService {
     config: ConfigService<AllConfig, true>,
     @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
   ) {
-    const http = config.get('http', { infer: true });
-    this.ttlMs = http.idempotencyTtlSeconds * 1000;
+    const settings = config.get('idempotency', { infer: true });
+    this.ttlMs = settings.ttlSeconds * 1000;
     // A pending claim outlives the longest StackOne call, so a crashed replica frees the key.
     const { timeoutMs } = config.get('stackone', { infer: true });
     this.pendingTtlMs = timeoutMs + 5_000;

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { DestinationStream, Logger as PinoLogger } from 'pino';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 
 /**
  * Paths censored wherever they appear. Request lines are built field by field (see

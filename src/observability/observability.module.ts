@@ -2,8 +2,10 @@ import { DynamicModule, Global, Inject, Module, NestModule } from '@nestjs/commo
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import type { AllConfig } from '../app.config';
 import { STACKONE_OBSERVER } from '../stackone/stackone.observer';
 import { MetricsController } from './metrics.controller';
+import { MetricsServer } from './metrics-server';
 import { MetricsService } from './metrics.service';
 import { RequestContextStore } from './request-context';
 import { installRequestLogging } from './request-logging';
@@ -27,13 +29,15 @@ export class ObservabilityModule implements NestModule {
     private readonly requestContext: RequestContextStore,
   ) {}
 
-  static forRoot(rootLogger: PinoLogger): DynamicModule {
+  /** With METRICS_PORT, /metrics lives on MetricsServer's own listener and the API port has no such route. */
+  static forRoot(rootLogger: PinoLogger, config: AllConfig): DynamicModule {
     return {
       module: ObservabilityModule,
-      controllers: [MetricsController],
+      controllers: config.app.metricsPort === undefined ? [MetricsController] : [],
       providers: [
         { provide: ROOT_LOGGER, useValue: rootLogger },
         MetricsService,
+        MetricsServer,
         RequestContextStore,
         StackOneTelemetry,
         { provide: STACKONE_OBSERVER, useExisting: StackOneTelemetry },

@@ -26,7 +26,8 @@ export function installRequestLogging(fastify: FastifyInstance, rootLogger: Pino
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, ms / 1000);
     const path = request.url.split('?', 1)[0];
-    if (QUIET.test(path) && status < 400) return done();
+    // Probes are quiet unless something is wrong: their 503 is the drain (logged once by Lifecycle), and a deploy must not trip error-log alerts.
+    if (QUIET.test(path) && (status < 400 || status === 503)) return done();
     // A 4xx is the caller's doing (a burst of 429s is the limiter working): info, not warn; 5xx is ours.
     const level = status >= 500 ? 'error' : 'info';
     if (logger.isLevelEnabled(level)) {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AllConfig, StackOneConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
+import type { StackOneConfig } from '../stackone/stackone.config';
 import { StackOneHttpService } from '../stackone/stackone-http.service';
 import { ConnectorMetaWire } from '../stackone/stackone.types';
 import { ProviderResponseDto } from './provider.response.dto';

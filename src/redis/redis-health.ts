@@ -1,13 +1,19 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { once } from 'node:events';
-import { AllConfig } from '../config/config.types';
+import type { RedisConfig } from './redis.config';
+import { StartupError } from '../config/startup-error';
 import { MetricsService } from '../observability/metrics.service';
 import { REDIS, RedisClient } from './redis.client';
 
 /** `memory`: no REDIS_URL; `shared`: Redis in use; `degraded`: Redis unreachable, per-process fallbacks in use. */
 export type RedisMode = 'memory' | 'shared' | 'degraded';
 const PROBE_INTERVAL_MS = 1_000;
+
+/** REDIS_REQUIRED=true and Redis did not answer at start-up: the process refuses to start (main.ts prints the message). */
+export class RedisRequiredError extends StartupError {
+  override readonly name = 'RedisRequiredError';
+}
 
 /**
  * Whether Redis can be used right now, for every Redis user in this process. A failed or timed-out
@@ -20,6 +26,10 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly logger = new Logger('Redis');
   private readonly host: string;
   private readonly startupWaitMs: number;
+  private readonly required: boolean;
+  private started = false;
+  /** The connection's latest error, for the start-up refusal (ioredis names host:port, never the password). */
+  private lastError?: string;
   private degraded = false;
   private probe?: NodeJS.Timeout;
   private probing = false;
@@ -28,10 +38,11 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
-    config: ConfigService<AllConfig, true>,
+    config: ConfigService<{ redis: RedisConfig }, true>,
     private readonly metrics: MetricsService,
   ) {
-    const { commandTimeoutMs } = config.get('redis', { infer: true });
+    const { commandTimeoutMs, required } = config.get('redis', { infer: true });
+    this.required = required;
     // Host and port only: the URL may carry a password.
     this.host = redis ? `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}` : '';
     this.startupWaitMs = Math.max(2_000, commandTimeoutMs);
@@ -41,6 +52,7 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
     // 'reconnecting', not 'close': a QUIT of our own closes the connection too, but never reconnects.
     redis.on('reconnecting', () => this.failed(new Error('connection lost')));
     redis.on('error', (err: Error) => {
+      this.lastError = err.message;
       if (this.degraded) this.logger.debug(`Redis still unreachable (${this.host}): ${err.message}`);
       else this.failed(err);
     });
@@ -48,11 +60,40 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
     this.probe = setInterval(() => void this.ping(), PROBE_INTERVAL_MS).unref();
   }
 
-  /** Lets the first requests find the connection up: commands are not queued while connecting. */
+  /**
+   * Lets the first requests find the connection up: commands are not queued while connecting. With
+   * REDIS_REQUIRED, a PING must answer within the wait too, or start-up fails (instead of a fleet
+   * silently starting degraded because of a typo in REDIS_URL).
+   */
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.redis || this.redis.status === 'ready') return;
+    if (!this.redis) return;
+    const redis = this.redis;
+    const reason = await this.startupProblem(redis);
+    if (reason !== undefined && this.required) {
+      throw new RedisRequiredError(
+        `Redis at ${this.host} did not answer at start-up (${reason}) and REDIS_REQUIRED is true: refusing to start. Check REDIS_URL, or set REDIS_REQUIRED=false to start degraded.`,
+      );
+    }
+    this.started = true;
+    if (reason !== undefined) this.failed(new Error('not connected at start-up'));
+  }
+
+  /** Why Redis cannot be used yet (bounded by the start-up wait), or undefined when it can. */
+  private async startupProblem(redis: NonNullable<RedisClient>): Promise<string | undefined> {
     const timeout = AbortSignal.timeout(this.startupWaitMs);
-    await once(this.redis, 'ready', { signal: timeout }).catch(() => this.failed(new Error('not connected at start-up')));
+    if (redis.status !== 'ready') {
+      const connected = await once(redis, 'ready', { signal: timeout }).then(
+        () => true,
+        () => false,
+      );
+      if (!connected) return `not connected within ${this.startupWaitMs} ms${this.lastError ? `: ${this.lastError}` : ''}`;
+    }
+    if (!this.required) return undefined;
+    // ioredis bounds the PING by the command timeout.
+    return redis.ping().then(
+      () => undefined,
+      (err: unknown) => `PING failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 
   beforeApplicationShutdown(): void {
@@ -77,6 +118,8 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
   /** A command failed or timed out, or the connection dropped. */
   failed(err: unknown): void {
     if (!this.redis || this.degraded || this.closing) return;
+    // Required and still starting: the refusal says it once, not a degraded-mode line first.
+    if (this.required && !this.started) return;
     this.degraded = true;
     this.metrics.redisDegraded.set(1);
     const reason = err instanceof Error ? err.message : String(err);

@@ -1,7 +1,7 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
-import { AllConfig } from '../config/config.types';
+import type { RedisConfig } from './redis.config';
 import { REDIS, RedisClient } from './redis.client';
 import { RedisHealth } from './redis-health';
 
@@ -33,7 +33,7 @@ class RedisLifecycle implements OnApplicationShutdown {
     {
       provide: REDIS,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfig, true>): RedisClient => {
+      useFactory: (config: ConfigService<{ redis: RedisConfig }, true>): RedisClient => {
         const { url, commandTimeoutMs } = config.get('redis', { infer: true });
         if (!url) return null;
         return new Redis(url, {

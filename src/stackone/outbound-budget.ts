@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { StackOneApiError } from './stackone-api.error';
 
 const FLEET_KEY = 'all';

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Pool } from 'undici';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 
 /**
  * Upper bound of sockets to StackOne per process. The fleet budget is ~1,000 calls a minute, so a

@@ -2,7 +2,7 @@ import { HttpService } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Axios } from 'axios';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { OutboundBudget } from './outbound-budget';
 import { StackOneHttpService } from './stackone-http.service';
 import { StackOnePool } from './stackone-pool';

@@ -4,7 +4,7 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ACCOUNT_MIRROR_STORE, AccountMirrorStore, MemoryAccountMirrorStore, RedisAccountMirrorStore } from '../account-mirror/account-mirror.store';
 import { MemorySelfEditStore, RedisSelfEditStore, SELF_EDIT_STORE, SelfEditStore } from '../accounts/self-edits';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { SessionRecord } from '../connect-sessions/session-record';
 import { MemorySessionStore, RedisSessionStore, SESSION_STORE, SessionStore } from '../connect-sessions/session.store';
 import { EVENT_LOG_STORE, EventLogStore, MemoryEventLogStore, RedisEventLogStore } from '../events/event-log.store';
@@ -55,13 +55,13 @@ export const STORES: ReadonlyArray<StoreEntry<object>> = [
   })),
   // A retry could not be recognised without the store: 503 before StackOne is called.
   entry<IdempotencyStore>(IDEMPOTENCY_STORE, (config) => {
-    const http = config.get('http', { infer: true });
+    const { memoryMaxEntries, memoryMaxBytes } = config.get('idempotency', { infer: true });
     return {
       use: 'idempotency',
       outage: 'retry-later',
       isAnswer: (err) => err instanceof IdempotencyStoreFullError,
       redis: (client) => new RedisIdempotencyStore(client, prefixOf(config)),
-      memory: () => new MemoryIdempotencyStore({ maxEntries: http.idempotencyMemoryMaxEntries, maxBytes: http.idempotencyMemoryMaxBytes }),
+      memory: () => new MemoryIdempotencyStore({ maxEntries: memoryMaxEntries, maxBytes: memoryMaxBytes }),
     };
   }),
   // StackOne's deliveries de-duplicated per replica during an outage (handlers are idempotent).

@@ -1,21 +1,20 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule, ThrottlerStorage } from '@nestjs/throttler';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { TenantThrottlerGuard } from './tenant-throttler.guard';
 import { THROTTLER_STORAGE } from './throttler-storage.token';
 
-/** Global and imported once, so every tenant-scoped controller shares one counter per tenant. */
-@Global()
+/** Imported by each module with a tenant-scoped controller; Nest builds it once, so they all share one counter per tenant. */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [ConfigService, THROTTLER_STORAGE],
       useFactory: (config: ConfigService<AllConfig, true>, storage: ThrottlerStorage) => {
-        const http = config.get('http', { infer: true });
+        const { perTenantPerMinute } = config.get('throttling', { infer: true });
         return {
-          throttlers: [{ name: 'default', ttl: 60_000, limit: http.rateLimitPerTenantPerMinute }],
-          errorMessage: `Too many requests for this tenant (limit ${http.rateLimitPerTenantPerMinute} a minute); retry after Retry-After seconds.`,
+          throttlers: [{ name: 'default', ttl: 60_000, limit: perTenantPerMinute }],
+          errorMessage: `Too many requests for this tenant (limit ${perTenantPerMinute} a minute); retry after Retry-After seconds.`,
           storage,
         };
       },

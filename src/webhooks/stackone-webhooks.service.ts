@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { AccountEvents } from '../account-events/account-events.service';
 import { RetryLaterException } from '../common/problem.exception';
-import { AllConfig } from '../config/config.types';
+import type { AllConfig } from '../app.config';
 import { MetricsService } from '../observability/metrics.service';
 import { isAccountWebhook, isAccountWebhookEvent, isStackOneWebhook } from '../stackone/stackone-webhook.types';
 import { freshness, toAccountEvent } from './webhook.mapping';

@@ -1,9 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { AllConfig } from '../../src/config/config.types';
-import { loadConfig } from '../../src/config/load-config';
-import type { RawEnv } from '../../src/config/load-config';
-import { ConfigError } from '../../src/config/env.schema';
+import { type AllConfig, loadConfig } from '../../src/app.config';
+import { ConfigError, type RawEnv } from '../../src/config/load-config';
 import { TEST_JWT_SECRET } from './jwt';
 
 /** The StackOne API key of the apps the specs boot, and of the sandboxes and stand-ins they point at. */

@@ -8,6 +8,8 @@ export interface DemoProcess {
   sandboxUrl: string;
   acmeToken: string;
   globexToken: string;
+  /** The banner's `export TOKEN=…` line (Acme's token), which the curl lines use. */
+  exportLine: string;
   curlLine: string;
   output: () => string;
   stop: () => Promise<void>;
@@ -20,17 +22,14 @@ export async function startDemo(timeoutMs = 20_000, env?: Record<string, string>
   const ports = env ?? { DEMO_PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), DEMO_PAGE_PORT: String(await freePort()) };
   const demo = await launchNode([demoScript], { env: ports, readyOutput: /Ctrl\+C stops everything/, timeoutMs });
   const output = demo.output();
-  const tokenAfter = (label: string): string => {
-    const lines = output.split('\n');
-    const i = lines.findIndex((l) => l.includes(label));
-    return lines[i + 1].trim();
-  };
+  const exported = (name: string): string => new RegExp(`^\\s*export ${name}=(\\S+)$`, 'm').exec(output)?.[1] ?? '';
   return {
     pageUrl: /Example product page\s+(http:\/\/\S+)/.exec(output)?.[1] ?? '',
     base: /Swagger UI\s+(http:\/\/\S+)\/docs/.exec(output)?.[1] ?? '',
     sandboxUrl: /StackOne sandbox\s+(http:\/\/\S+)/.exec(output)?.[1] ?? '',
-    acmeToken: tokenAfter('Acme Inc (org_acme) token'),
-    globexToken: tokenAfter('Globex Corp (org_globex) token'),
+    acmeToken: exported('TOKEN'),
+    globexToken: exported('GLOBEX_TOKEN'),
+    exportLine: output.split('\n').find((l) => l.trim().startsWith('export TOKEN='))?.trim() ?? '',
     curlLine: output.split('\n').find((l) => l.includes('curl -sS -X POST'))?.trim() ?? '',
     output: demo.output,
     stop: demo.stop,

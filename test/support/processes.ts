@@ -42,6 +42,8 @@ export interface LaunchOptions {
   readyUrl?: string;
   timeoutMs?: number;
   pollMs?: number;
+  /** Its own process group (signal the group with process.kill(-pid)), as a supervisor starts it. */
+  detached?: boolean;
 }
 
 export interface Launched {
@@ -59,10 +61,10 @@ export interface Launched {
 
 /** Starts `command args` and waits until it is ready; an early exit or the timeout throws with its output. */
 export async function launch(command: string, args: string[], options: LaunchOptions = {}): Promise<Launched> {
-  const { env = {}, cwd = process.cwd(), stdout = 'capture', stderr = 'capture', readyOutput, readyUrl, timeoutMs = 15_000, pollMs = 50 } = options;
+  const { env = {}, cwd = process.cwd(), stdout = 'capture', stderr = 'capture', readyOutput, readyUrl, timeoutMs = 15_000, pollMs = 50, detached = false } = options;
   const pipe = (mode: StreamMode): 'pipe' | 'inherit' | 'ignore' => (mode === 'capture' ? 'pipe' : mode);
   const started = performance.now();
-  const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', pipe(stdout), pipe(stderr)] });
+  const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', pipe(stdout), pipe(stderr)], detached });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

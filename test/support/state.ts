@@ -1,4 +1,4 @@
-import type { AllConfig } from '../../src/config/config.types';
+import type { AllConfig } from '../../src/app.config';
 import type { RawEnv } from '../../src/config/load-config';
 import { MetricsService } from '../../src/observability/metrics.service';
 import type { RedisClient } from '../../src/redis/redis.client';

@@ -957,7 +957,7 @@ export interface operations {
             /**
              * @description The Health Check is not successful
              *
-             *     Not ready (draining)
+             *     Not ready: draining before shutdown (problem+json, detail "draining: shutting down")
              */
             503: {
                 headers: {

@@ -2,10 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { STACKONE_CATEGORIES } from '../stackone/stackone.categories';
-import { configRefusal as refusal } from '../../test/support/config';
-import { loadConfig, RawEnv } from './load-config';
+import { STACKONE_CATEGORIES } from './stackone/stackone.categories';
+import { configRefusal as refusal } from '../test/support/config';
+import { ENV_KEYS, loadConfig, validateEnvironment } from './app.config';
+import type { RawEnv } from './config/load-config';
 
+const root = join(__dirname, '..');
 const SECRET = 'load-config-test-secret-0123456789abcdef';
 const base: RawEnv = { STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: SECRET };
 
@@ -46,8 +48,8 @@ describe('loadConfig', () => {
   it('bounds Redis commands and the in-memory idempotency store by default', () => {
     const c = loadConfig(base);
     expect(c.redis.commandTimeoutMs).toBe(500);
-    expect(c.http.idempotencyMemoryMaxEntries).toBe(10_000);
-    expect(c.http.idempotencyMemoryMaxBytes).toBe(32 * 1024 * 1024);
+    expect(c.idempotency.memoryMaxEntries).toBe(10_000);
+    expect(c.idempotency.memoryMaxBytes).toBe(32 * 1024 * 1024);
     expect(refusal({ ...base, REDIS_COMMAND_TIMEOUT_MS: '0' })).toContain('REDIS_COMMAND_TIMEOUT_MS');
     expect(refusal({ ...base, IDEMPOTENCY_MEMORY_MAX_ENTRIES: '0' })).toContain('IDEMPOTENCY_MEMORY_MAX_ENTRIES');
     expect(refusal({ ...base, IDEMPOTENCY_MEMORY_MAX_BYTES: 'lots' })).toContain('IDEMPOTENCY_MEMORY_MAX_BYTES');
@@ -75,7 +77,7 @@ describe('loadConfig', () => {
   });
 
   it("refuses .env.example's placeholders, naming both variables and echoing neither value", () => {
-    const example = parseEnv(readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8'));
+    const example = parseEnv(readFileSync(join(root, '.env.example'), 'utf8'));
     expect(example.STACKONE_API_KEY).toBeDefined();
     expect(example.AUTH_JWT_SECRET).toBeDefined();
     const msg = refusal(example);
@@ -107,6 +109,27 @@ describe('loadConfig', () => {
   it('refuses a placeholder STACKONE_API_KEY but accepts short real-looking keys', () => {
     expect(refusal({ ...base, STACKONE_API_KEY: 'your-stackone-api-key' })).toContain('STACKONE_API_KEY: is a placeholder');
     expect(loadConfig({ ...base, STACKONE_API_KEY: 'sandbox-api-key' }).stackone.apiKey).toBe('sandbox-api-key');
+  });
+
+  it('serves /metrics and the API docs on the API port by default; METRICS_PORT moves /metrics (bound to HOST unless METRICS_HOST), API_DOCS_ENABLED=false removes the docs', () => {
+    expect(loadConfig(base).app).toMatchObject({ metricsPort: undefined, metricsHost: '0.0.0.0', apiDocsEnabled: true });
+    expect(loadConfig({ ...base, HOST: '127.0.0.1', METRICS_PORT: '9464' }).app).toMatchObject({ metricsPort: 9464, metricsHost: '127.0.0.1' });
+    expect(loadConfig({ ...base, METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5', API_DOCS_ENABLED: 'false' }).app).toMatchObject({
+      metricsPort: 9464,
+      metricsHost: '10.0.0.5',
+      apiDocsEnabled: false,
+    });
+    expect(refusal({ ...base, METRICS_PORT: 'ninety' })).toContain('METRICS_PORT: must be a whole number');
+    expect(refusal({ ...base, METRICS_PORT: '0' })).toContain('METRICS_PORT: must be at least 1');
+    expect(refusal({ ...base, METRICS_PORT: '70000' })).toContain('METRICS_PORT: must be a port number (1-65535)');
+    expect(refusal({ ...base, PORT: '8080', METRICS_PORT: '8080' })).toContain('METRICS_PORT: must differ from PORT');
+    expect(refusal({ ...base, API_DOCS_ENABLED: 'no' })).toContain('API_DOCS_ENABLED: must be true or false');
+  });
+
+  it('starts degraded when Redis is unreachable unless REDIS_REQUIRED=true', () => {
+    expect(loadConfig(base).redis.required).toBe(false);
+    expect(loadConfig({ ...base, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_REQUIRED: 'true' }).redis.required).toBe(true);
+    expect(refusal({ ...base, REDIS_REQUIRED: 'yes' })).toContain('REDIS_REQUIRED: must be true or false');
   });
 
   it('refuses a non-numeric PORT and names it', () => {
@@ -233,5 +256,37 @@ describe('loadConfig', () => {
     expect(c.http.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(loadConfig({ ...base, HTTP_TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
     expect(loadConfig({ ...base, HTTP_TRUST_PROXY: 'false' }).http.trustProxy).toBe(false);
+  });
+});
+
+describe('validateEnvironment', () => {
+  it('returns values already parsed into their types, defaults filled in', () => {
+    const env = validateEnvironment({
+      STACKONE_API_KEY: 'k',
+      AUTH_JWT_SECRET: 'env-schema-test-secret-0123456789abcdef',
+      PORT: '8080',
+      STACKONE_ALLOWED_CATEGORIES: 'hris, ats',
+      STACKONE_ALLOW_INSECURE_HTTP: 'true',
+      HTTP_TRUST_PROXY: '1',
+    });
+    expect(env.app.PORT).toBe(8080);
+    expect(env.stackone.STACKONE_ALLOWED_CATEGORIES).toEqual(['hris', 'ats']);
+    expect(env.stackone.STACKONE_ALLOW_INSECURE_HTTP).toBe(true);
+    expect(env.http.HTTP_TRUST_PROXY).toBe(1);
+    expect(env.stackone.STACKONE_TIMEOUT_MS).toBe(10_000);
+    expect(env.auth.AUTH_API_KEYS).toEqual([]);
+  });
+
+  it('ignores variables it does not know and treats empty ones as unset', () => {
+    const env = validateEnvironment({ STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'env-schema-test-secret-0123456789abcdef', PORT: '', PATH: '/bin' });
+    expect(env.app.PORT).toBe(3000);
+    for (const variables of Object.values(env)) expect(variables).not.toHaveProperty('PATH');
+  });
+});
+
+describe('ENV_KEYS', () => {
+  it('lists exactly the variables .env.example documents', () => {
+    const documented = [...readFileSync(join(root, '.env.example'), 'utf8').matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
+    expect([...ENV_KEYS].sort()).toEqual([...new Set(documented)].sort());
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { configRefusal as refusal } from '../../test/support/config';
-import { loadConfig, RawEnv } from './load-config';
+import { loadConfig } from '../app.config';
+import type { RawEnv } from '../config/load-config';
 
 const base: RawEnv = { STACKONE_API_KEY: 'k', AUTH_JWT_SECRET: 'event-subscribers-test-secret-0123456789' };
 const secret = (bytes = 32): string => `whsec_${randomBytes(bytes).toString('base64')}`;

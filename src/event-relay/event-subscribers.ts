@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import { isTenantId, TENANT_ID_RULE } from '../auth/tenant';
+import { isLoopbackHost } from '../common/loopback-host';
 import { FEED_EVENT_TYPES, FeedEventType } from '../events/feed-event';
 
 /** One internal service the relay delivers events to (EVENT_SUBSCRIBERS). */
@@ -20,13 +20,6 @@ export const SUBSCRIBER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const SECRET_PATTERN = /^whsec_([A-Za-z0-9+/]+={0,2})$/;
 const SECRET_BYTES = { min: 24, max: 64 } as const;
 const KNOWN_FIELDS = new Set(['name', 'url', 'secret', 'events', 'tenants']);
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
-}
 
 export type SubscribersParse = { subscribers: EventSubscriber[]; problems: string[] };
 
