@@ -114,6 +114,28 @@ describe('SharedState: a "local" store with a write that reaches both (webhook d
     expect(await local.firstSeen('a', 60_000)).toBe(true);
   });
 
+  it('a forget made while Redis is down reaches Redis once it is back, before the next look-up there', async () => {
+    const s = setUp();
+    const order: string[] = [];
+    const shared: WebhookDeliveryStore = {
+      firstSeen: jest.fn(() => {
+        order.push('firstSeen');
+        return Promise.resolve(true);
+      }),
+      forget: jest.fn(() => {
+        order.push('forget');
+        return Promise.resolve();
+      }),
+    };
+    const sut = s.state.store(declared(WEBHOOK_DELIVERY_STORE, shared));
+    s.health.failed(new Error('down'));
+    await sut.forget('a');
+    expect(order).toEqual([]);
+    s.client.emit('ready');
+    await sut.firstSeen('a', 1_000);
+    expect(order).toEqual(['forget', 'firstSeen']);
+  });
+
   it('falls back to memory when a command fails, reporting the failure, and skips Redis while degraded', async () => {
     const s = setUp();
     const shared: WebhookDeliveryStore = { firstSeen: jest.fn(() => Promise.reject(new Error('Command timed out'))), forget: jest.fn(() => Promise.resolve()) };

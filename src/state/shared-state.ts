@@ -119,7 +119,7 @@ export class SharedState implements OnModuleInit {
         const underPolicy = (args: unknown[], localAnswer?: () => unknown): unknown => {
           switch (policy) {
             case 'local':
-              return this.orLocal(declaration.use, () => call(target, args), localAnswer ?? ((): unknown => call(local as T, args)), isAnswer);
+              return this.orLocal(declaration.use, held, () => call(target, args), localAnswer ?? ((): unknown => call(local as T, args)), isAnswer);
             case 'hold':
               return this.orHold(held as Held, declaration.hold?.key(args) ?? String(held?.writes.size), args, () => call(target, args), isAnswer);
             default:
@@ -140,8 +140,10 @@ export class SharedState implements OnModuleInit {
     await this.flushing;
   }
 
-  private async orLocal(use: string, shared: () => unknown, local: () => unknown, isAnswer: (err: unknown) => boolean): Promise<unknown> {
+  private async orLocal(use: string, held: Held | undefined, shared: () => unknown, local: () => unknown, isAnswer: (err: unknown) => boolean): Promise<unknown> {
     if (this.health.available()) {
+      // Writes held during the outage (e.g. a forget) go first, so this call sees them.
+      if (held && held.writes.size > 0) await this.flushing;
       try {
         return await shared();
       } catch (err) {

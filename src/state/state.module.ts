@@ -65,10 +65,14 @@ export const STORES: ReadonlyArray<StoreEntry<object>> = [
     };
   }),
   // StackOne's deliveries de-duplicated per replica during an outage (handlers are idempotent).
+  // A forget (the event was not taken in) must reach Redis even if it is down at the time, or
+  // StackOne's retry after the outage would read as a duplicate: it is held until Redis is back.
   entry<WebhookDeliveryStore>(WEBHOOK_DELIVERY_STORE, (config) => ({
     use: 'webhook-dedupe',
     outage: 'local',
+    methods: { forget: 'hold' },
     alsoLocal: ['forget'],
+    hold: { max: 10_000, key: ([id]) => String(id) },
     redis: (client) => new RedisWebhookDeliveryStore(client, prefixOf(config)),
     memory: () => new MemoryWebhookDeliveryStore(),
   })),
