@@ -60,7 +60,7 @@ describe(AppModule.name, () => {
   it('makes only infrastructure global: a feature module imports the feature modules it uses', () => {
     const globals = [...app.get(ModulesContainer).values()].filter((m) => m.isGlobal).map((m) => m.metatype.name);
     const frameworks = ['InternalCoreModule', 'ConfigHostModule', 'ConfigModule', 'ThrottlerModule']; // Nest's, @nestjs/config's, @nestjs/throttler's own
-    const infrastructure = ['ObservabilityModule', 'RedisModule', 'RelayQueueModule'];
+    const infrastructure = ['ObservabilityModule', 'RedisModule', 'StateModule', 'RelayQueueModule'];
     expect([...new Set(globals)].sort()).toEqual([...frameworks, ...infrastructure].sort());
   });
 

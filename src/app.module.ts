@@ -14,6 +14,7 @@ import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProvidersModule } from './providers/providers.module';
 import { RedisModule } from './redis/redis.module';
+import { StateModule } from './state/state.module';
 import { StackOneProblemFilter } from './stackone/stackone-problem.filter';
 import { AccountsModule } from './accounts/accounts.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -38,6 +39,7 @@ export class AppModule {
         ObservabilityModule.forRoot(rootLogger, config),
         HttpEdgeModule,
         RedisModule,
+        StateModule,
         AuthModule,
         HealthModule,
         RelayQueueModule.forRoot(config),

@@ -1,6 +1,6 @@
 import { AccountEvents } from '../src/account-events/account-events.service';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SessionStatusService } from '../src/connect-sessions/session-status.service';
+import { SessionExpiry } from '../src/connect-sessions/session-expiry';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { serviceOverStandIn, startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
@@ -106,8 +106,8 @@ describe('connect_session.expired in the feed (service against a StackOne stand-
     await sleep(1_700);
     await ctx.svc.http().get(`/v1/connect-sessions/${readOne}`).set('Authorization', auth).expect(200);
     await ctx.svc.http().get(`/v1/connect-sessions/${readOne}`).set('Authorization', auth).expect(200);
-    await ctx.svc.app.get(SessionStatusService).sweepExpired();
-    await ctx.svc.app.get(SessionStatusService).sweepExpired();
+    await ctx.svc.app.get(SessionExpiry).sweepExpired();
+    await ctx.svc.app.get(SessionExpiry).sweepExpired();
 
     const page = await feed(ctx.svc, auth);
     expect(page.data.map((e) => [e.type, e.data.sessionId])).toEqual([

@@ -1,11 +1,10 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents } from '../account-events/account-events.service';
 import type { AllConfig } from '../app.config';
-import { RedisHealth } from '../redis/redis-health';
-import { REDIS, RedisClient } from '../redis/redis.client';
-import { AccountMirrorStore, MemoryAccountMirrorStore, MirrorChange, MirroredAccount, previewFrom, RedisAccountMirrorStore } from './account-mirror.store';
+import { StateUnavailableError } from '../state/shared-state';
+import { ACCOUNT_MIRROR_STORE, AccountMirrorStore, MirrorChange, MirroredAccount, previewFrom } from './account-mirror.store';
 
 /** An account as the mirror takes it in: the service's view of a StackOne answer (already owner-checked or not: see `observed`). */
 export interface ObservedAccount {
@@ -16,48 +15,32 @@ export interface ObservedAccount {
   createdAt: string;
 }
 
-/** Events that could not be written while Redis was unreachable, remembered so their entries are dropped once it is back. */
-const MAX_PENDING_INVALIDATIONS = 10_000;
-
 /**
  * Per tenant, a mirror of its StackOne accounts (id → provider, status, creation time) and of
  * "none for this provider", so the accountAction preview needs no StackOne call. Used only when
  * StackOne's webhooks are configured (config `accountMirror.enabled`): they keep it fresh, every
  * account answer passing through the service refreshes it, and each entry expires after its TTL so a
  * lost webhook heals. While Redis is unreachable the mirror is skipped (the preview asks StackOne):
- * another replica's memory would be staler than no answer.
+ * another replica's memory would be staler than no answer; an entry an event could not update then
+ * is dropped once Redis is back (the store's held `forget`).
  */
 @Injectable()
-export class AccountMirror implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('AccountMirror');
-  private readonly store: AccountMirrorStore;
-  private readonly shared: boolean;
+export class AccountMirror implements OnModuleInit {
   private readonly enabled: boolean;
   private readonly ttlMs: number;
-  private readonly pendingInvalidations = new Map<string, { tenantId: string; provider: string }>();
-  private flushTimer?: NodeJS.Timeout;
 
   constructor(
     config: ConfigService<AllConfig, true>,
-    @Inject(REDIS) redis: RedisClient,
-    private readonly health: RedisHealth,
+    @Inject(ACCOUNT_MIRROR_STORE) private readonly store: AccountMirrorStore,
     private readonly events: AccountEvents,
   ) {
-    const { enabled, ttlMs, memoryMaxEntries } = config.get('accountMirror', { infer: true });
-    const { keyPrefix } = config.get('redis', { infer: true });
+    const { enabled, ttlMs } = config.get('accountMirror', { infer: true });
     this.enabled = enabled;
     this.ttlMs = ttlMs;
-    this.shared = redis !== null;
-    this.store = redis ? new RedisAccountMirrorStore(redis, keyPrefix) : new MemoryAccountMirrorStore(memoryMaxEntries);
   }
 
   onModuleInit(): void {
     if (this.enabled) this.events.subscribe('account-mirror', (event) => this.onEvent(event));
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.flushTimer);
-    this.flushTimer = undefined;
   }
 
   /** Whether the preview should consult the mirror at all. */
@@ -105,44 +88,19 @@ export class AccountMirror implements OnModuleInit, OnModuleDestroy {
   }
 
   private async change(tenantId: string, provider: string, change: MirrorChange): Promise<void> {
-    if (!(await this.reach(() => this.store.apply(tenantId, provider, change, this.ttlMs)))) this.rememberInvalidation(tenantId, provider);
+    // An event lost to a Redis outage would leave its entry stale until the TTL: the entry is
+    // dropped instead, at once or (held by the state layer) as soon as Redis is back.
+    if (!(await this.reach(() => this.store.apply(tenantId, provider, change, this.ttlMs)))) await this.store.forget(tenantId, provider);
   }
 
-  /** A store call, or undefined when Redis is known down, fails or times out (memory never fails). */
+  /** A store call, or undefined when Redis is unavailable (the state layer has counted it). */
   private async reach<R>(op: () => Promise<R>): Promise<{ value: R } | undefined> {
-    if (this.shared && !this.health.available()) {
-      this.health.fellBack('account-mirror');
-      return undefined;
-    }
     try {
       return { value: await op() };
     } catch (err) {
-      this.health.failed(err);
-      this.health.fellBack('account-mirror');
-      return undefined;
+      if (err instanceof StateUnavailableError) return undefined;
+      throw err;
     }
-  }
-
-  // An event lost to a Redis outage would leave its entry stale until the TTL: the entry is dropped
-  // once Redis answers again, so the next preview asks StackOne.
-  private rememberInvalidation(tenantId: string, provider: string): void {
-    if (this.pendingInvalidations.size >= MAX_PENDING_INVALIDATIONS) {
-      this.logger.warn('Too many account events missed the mirror during a Redis outage; their entries stay until ACCOUNT_MIRROR_TTL_SECONDS.');
-      return;
-    }
-    this.pendingInvalidations.set(`${tenantId.length}:${tenantId}:${provider}`, { tenantId, provider });
-    // Every replica reads the entry, so it is dropped as soon as Redis is back, not at this one's next event.
-    this.flushTimer ??= setInterval(() => void this.flushInvalidations(), 1_000).unref();
-  }
-
-  private async flushInvalidations(): Promise<void> {
-    if (this.pendingInvalidations.size === 0 || !this.health.available()) return;
-    for (const [key, { tenantId, provider }] of this.pendingInvalidations) {
-      if (!(await this.reach(() => this.store.forget(tenantId, provider)))) return;
-      this.pendingInvalidations.delete(key);
-    }
-    clearInterval(this.flushTimer);
-    this.flushTimer = undefined;
   }
 }
 

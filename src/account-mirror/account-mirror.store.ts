@@ -30,6 +30,9 @@ export interface MirrorChange {
 }
 
 /** The account mirror's state: Redis across replicas, or this process's memory. */
+/** The account mirror's entries, provided by the state layer. */
+export const ACCOUNT_MIRROR_STORE = Symbol('ACCOUNT_MIRROR_STORE');
+
 export interface AccountMirrorStore {
   read(tenantId: string, provider: string): Promise<ProviderMirror | undefined>;
   /**

@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { testConfigService } from '../../test/support/config';
 import { describeWithRedis, redisForTests, redisTestPrefix } from '../../test/support/redis';
-import type { RedisHealth } from '../redis/redis-health';
-import { MemorySelfEditStore, RedisSelfEditStore, SELF_EDIT_MARGIN_MS, SelfEdits, SelfEditStore } from './self-edits';
+import { EventEmitter } from 'node:events';
+import { testState, TestState } from '../../test/support/state';
+import { MemorySelfEditStore, RedisSelfEditStore, SELF_EDIT_MARGIN_MS, SELF_EDIT_STORE, SelfEdits, SelfEditStore } from './self-edits';
 
 const T0 = 1_800_000_000_000;
 
@@ -69,23 +69,17 @@ describeWithRedis(RedisSelfEditStore.name, () => {
 });
 
 describe(SelfEdits.name, () => {
-  const health = (available: boolean): RedisHealth =>
-    ({
-      available: () => available,
-      failed: jest.fn(),
-      fellBack: jest.fn(),
-      attempt: async <R>(_use: string, inRedis: boolean, op: () => Promise<R>) => {
-        if (inRedis && !available) return { ok: false, reason: 'Redis degraded' };
-        try {
-          return { ok: true, value: await op() };
-        } catch (err) {
-          return { ok: false, reason: (err as Error).message };
-        }
-      },
-    }) as unknown as RedisHealth;
+  const states: TestState[] = [];
+  afterEach(() => states.splice(0).forEach((s) => s.close()));
+  /** SelfEdits as the app builds it: its store from the state layer over `redis` (null: memory). */
+  const build = (env: Record<string, string>, redis: Redis | null): SelfEdits => {
+    const state = testState(env, redis);
+    states.push(state);
+    return new SelfEdits(state.config, state.store(SELF_EDIT_STORE));
+  };
 
   it('in memory: an edit is ours from just before the PATCH until its answer, within the margin', async () => {
-    const sut = new SelfEdits(testConfigService(), null, health(false));
+    const sut = build({}, null);
     const before = Date.now();
     const edit = await sut.begin('org_1', 'acc_1');
     expect(await sut.madeHere('org_1', 'acc_1', Date.now())).toBe(true);
@@ -99,7 +93,7 @@ describe(SelfEdits.name, () => {
   });
 
   it('until the answer, the window runs to the PATCH deadline (STACKONE_TIMEOUT_MS)', async () => {
-    const sut = new SelfEdits(testConfigService({ STACKONE_TIMEOUT_MS: '30000' }), null, health(false));
+    const sut = build({ STACKONE_TIMEOUT_MS: '30000' }, null);
     await sut.begin('org_1', 'acc_1');
     expect(await sut.madeHere('org_1', 'acc_1', Date.now() + 30_000)).toBe(true);
     expect(await sut.madeHere('org_1', 'acc_1', Date.now() + 30_000 + SELF_EDIT_MARGIN_MS + 1_000)).toBe(false);
@@ -107,8 +101,10 @@ describe(SelfEdits.name, () => {
 
   it('when Redis cannot take the mark, the PATCH goes ahead: the mark is kept in memory, with a warn line', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const failing = { multi: () => ({ zadd: () => failing.multi(), zremrangebyscore: () => failing.multi(), pexpire: () => failing.multi(), exec: () => Promise.reject(new Error('Command timed out')) }) };
-    const sut = new SelfEdits(testConfigService(), failing as unknown as Redis, health(true));
+    const chain = { zadd: () => chain, zremrangebyscore: () => chain, pexpire: () => chain, exec: () => Promise.reject(new Error('Command timed out')) };
+    // Enough of a client for RedisHealth too: events, status, options, PING.
+    const failing = Object.assign(new EventEmitter(), { status: 'ready', options: { host: '127.0.0.1', port: 1 }, ping: () => Promise.resolve('PONG'), multi: () => chain });
+    const sut = build({ REDIS_URL: 'redis://127.0.0.1:1' }, failing as unknown as Redis);
     const edit = await sut.begin('org_1', 'acc_1');
     await edit.answered();
     expect(warn).toHaveBeenCalledWith(expect.stringContaining("Edit of account acc_1 marked in this replica's memory only (Command timed out)"));

@@ -3,8 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AllConfig } from '../app.config';
-import { RedisHealth } from '../redis/redis-health';
-import { REDIS, RedisClient } from '../redis/redis.client';
+import { StateUnavailableError } from '../state/shared-state';
 
 /**
  * How far StackOne's event date may lie outside our PATCH's window and still be our edit: its clock
@@ -15,6 +14,9 @@ export const SELF_EDIT_MARGIN_MS = 5_000;
 export const SELF_EDIT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Accounts with windows one process keeps without Redis (about 150 bytes each). */
 const SELF_EDIT_MEMORY_MAX_ACCOUNTS = 10_000;
+
+/** The windows of this service's own edits, provided by the state layer. */
+export const SELF_EDIT_STORE = Symbol('SELF_EDIT_STORE');
 
 /** One PATCH of ours: from just before it was sent until its answer (or its deadline while it runs). */
 export interface SelfEditWindow {
@@ -105,26 +107,22 @@ export interface SelfEdit {
  * for them completes no connect session (docs/sessions.md). A window is written before the PATCH is
  * sent; an account.updated whose event date falls inside it (± SELF_EDIT_MARGIN_MS) is ours.
  *
- * Redis when REDIS_URL is set (replicas share the windows), this process's memory otherwise. When
- * Redis cannot take a window, the PATCH still goes ahead (an edit the tenant asked for is not refused
- * for the sake of a session), the window is kept in this process's memory, and a warn line says so:
- * that event handled by another replica, or after a restart, may then complete a session opened to
- * update that account.
+ * Redis when REDIS_URL is set (replicas share the windows), and always this process's memory too
+ * (the state layer's declaration). When Redis cannot take a window, the PATCH still goes ahead (an
+ * edit the tenant asked for is not refused for the sake of a session) and a warn line says so: that
+ * event handled by another replica, or after a restart, may then complete a session opened to update
+ * that account.
  */
 @Injectable()
 export class SelfEdits {
   private readonly logger = new Logger('SelfEdits');
-  private readonly shared?: SelfEditStore;
-  private readonly local = new MemorySelfEditStore();
   private readonly patchDeadlineMs: number;
 
   constructor(
     config: ConfigService<AllConfig, true>,
-    @Inject(REDIS) redis: RedisClient,
-    private readonly health: RedisHealth,
+    @Inject(SELF_EDIT_STORE) private readonly store: SelfEditStore,
   ) {
     this.patchDeadlineMs = config.get('stackone', { infer: true }).timeoutMs;
-    if (redis) this.shared = new RedisSelfEditStore(redis, config.get('redis', { infer: true }).keyPrefix);
   }
 
   /** Call just before the PATCH is sent; never fails. Until answered, the window runs to the PATCH's deadline. */
@@ -136,23 +134,18 @@ export class SelfEdits {
     return { answered: () => this.put(key, { ...window, untilMs: Math.min(window.untilMs, Date.now()) }, accountId) };
   }
 
-  /**
-   * Whether an account.updated that happened at `atMs` (StackOne's event date) is an edit of ours.
-   * Throws when Redis fails: the caller cannot tell, and asks for the event again.
-   */
-  async madeHere(tenantId: string, accountId: string, atMs: number): Promise<boolean> {
-    const key = accountKey(tenantId, accountId);
-    if (await this.local.covers(key, atMs, SELF_EDIT_MARGIN_MS)) return true;
-    if (!this.shared || !this.health.available()) return false;
-    return this.shared.covers(key, atMs, SELF_EDIT_MARGIN_MS);
+  /** Whether an account.updated that happened at `atMs` (StackOne's event date) is an edit of ours: this replica's marks, then the fleet's. */
+  madeHere(tenantId: string, accountId: string, atMs: number): Promise<boolean> {
+    return this.store.covers(accountKey(tenantId, accountId), atMs, SELF_EDIT_MARGIN_MS);
   }
 
   private async put(key: string, window: SelfEditWindow, accountId: string): Promise<void> {
-    const keepUntilMs = window.untilMs + SELF_EDIT_RETENTION_MS;
-    const written = await this.health.attempt('sessions', this.shared !== undefined, () => (this.shared ?? this.local).put(key, window, keepUntilMs));
-    if (written.ok) return;
-    await this.local.put(key, window, keepUntilMs);
-    this.logger.warn(`Edit of account ${accountId} marked in this replica's memory only (${written.reason}): its account.updated, if handled elsewhere, may complete a session opened to update that account.`);
+    try {
+      await this.store.put(key, window, window.untilMs + SELF_EDIT_RETENTION_MS);
+    } catch (err) {
+      if (!(err instanceof StateUnavailableError)) throw err;
+      this.logger.warn(`Edit of account ${accountId} marked in this replica's memory only (${err.reason}): its account.updated, if handled elsewhere, may complete a session opened to update that account.`);
+    }
   }
 }
 

@@ -13,7 +13,7 @@ import { CREATE_CONNECT_SESSION_EXAMPLES, CreateConnectSessionDto } from './dto/
 import { ListSessionsQueryDto } from './dto/list-sessions.query.dto';
 import { SessionListResponseDto, SessionStatusResponseDto } from './dto/session-status.response.dto';
 import { OwnerNotInQueryGuard } from './owner-not-in-query.guard';
-import { SessionStatusService } from './session-status.service';
+import { SessionQueries } from './session-queries';
 
 /** A replayed session is never handed out past its own expiry. */
 const untilSessionExpires = (session: ConnectSessionResponseDto): number => Date.parse(session.expiresAt) - Date.now();
@@ -25,7 +25,7 @@ const untilSessionExpires = (session: ConnectSessionResponseDto): number => Date
 export class ConnectSessionsController {
   constructor(
     private readonly service: ConnectSessionsService,
-    private readonly status: SessionStatusService,
+    private readonly status: SessionQueries,
   ) {}
 
   @Post()

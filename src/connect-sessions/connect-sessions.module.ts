@@ -8,11 +8,14 @@ import { StackOneModule } from '../stackone/stackone.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
 import { ConnectSessionsController } from './connect-sessions.controller';
 import { ConnectSessionsService } from './connect-sessions.service';
-import { SessionStatusService } from './session-status.service';
+import { SessionCompleter } from './session-completer';
+import { SessionExpiry } from './session-expiry';
+import { SessionQueries } from './session-queries';
+import { SessionRecorder } from './session-recorder';
 
 @Module({
   imports: [AccountEventsModule, EventsModule, StackOneModule, IdempotencyModule, AccountsModule, ProvidersModule, ThrottlingModule],
   controllers: [ConnectSessionsController],
-  providers: [ConnectSessionsService, SessionStatusService],
+  providers: [ConnectSessionsService, SessionRecorder, SessionQueries, SessionCompleter, SessionExpiry],
 })
 export class ConnectSessionsModule {}

@@ -11,7 +11,7 @@ import { StackOneHttpService } from '../stackone/stackone-http.service';
 import { ConnectSessionTokenAuthLinkWire, LinkedAccountWire } from '../stackone/stackone.types';
 import { testConfigModule } from '../../test/support/config';
 import { ConnectSessionsService } from './connect-sessions.service';
-import { SessionStatusService } from './session-status.service';
+import { SessionRecorder } from './session-recorder';
 
 const tenant: Tenant = { id: 'org_1', name: 'Acme Inc', username: 'jane@acme.example', via: 'jwt', principal: 'user-1' };
 
@@ -56,7 +56,7 @@ describe(ConnectSessionsService.name, () => {
         AccountsService,
         MetricsService,
         { provide: StackOneHttpService, useValue: stackone },
-        { provide: SessionStatusService, useValue: { record: jest.fn().mockResolvedValue(undefined) } },
+        { provide: SessionRecorder, useValue: { record: jest.fn().mockResolvedValue(undefined) } },
         ...accountMirrorProviders(),
       ],
     }).compile();

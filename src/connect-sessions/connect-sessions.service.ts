@@ -12,7 +12,7 @@ import { ConnectSessionTokenAuthLinkWire } from '../stackone/stackone.types';
 import { toConnectSessionResponse, toConnectSessionWire } from './connect-session.mapping';
 import { AccountAction, ConnectSessionResponseDto } from './dto/connect-session.response.dto';
 import { CreateConnectSessionDto } from './dto/create-connect-session.dto';
-import { SessionStatusService } from './session-status.service';
+import { SessionRecorder } from './session-recorder';
 
 interface PlannedAction {
   accountAction: AccountAction;
@@ -30,7 +30,7 @@ export class ConnectSessionsService {
     private readonly accounts: AccountsService,
     private readonly metrics: MetricsService,
     config: ConfigService<AllConfig, true>,
-    private readonly sessions: SessionStatusService,
+    private readonly sessions: SessionRecorder,
   ) {
     this.config = config.get('stackone', { infer: true });
   }

@@ -5,6 +5,9 @@ import { SessionCompletion, SessionRecord, StoredSession } from './session-recor
 /** A session the sweep claimed as expired. */
 export type ExpiredSession = Pick<SessionRecord, 'tenantId' | 'sessionId' | 'provider'>;
 
+/** The session records, provided by the state layer. */
+export const SESSION_STORE = Symbol('SESSION_STORE');
+
 /** Where session records live: Redis across replicas, or this process's memory. */
 export interface SessionStore {
   /** Keeps `record` for `ttlMs` (its lifetime plus the retention window). */

@@ -23,6 +23,8 @@ export interface BullQueueOptions {
   baseDelayMs: number;
   /** Longest wait for deliveries in flight at shutdown. */
   closeWithinMs: number;
+  /** Longest wait to queue an event or count the queue: a few commands; past this Redis counts as unreachable (down or hung). */
+  commandsWithinMs: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export interface BullQueueOptions {
  * a restart loses nothing; a job whose worker died is picked up again after the stalled interval.
  */
 export class BullRelayQueue implements RelayQueue {
+  readonly description = 'queue in Redis';
   private readonly logger = new Logger('EventRelay');
   private readonly workers: Worker[] = [];
 
@@ -63,7 +66,11 @@ export class BullRelayQueue implements RelayQueue {
     return Promise.resolve();
   }
 
-  async add(jobs: RelayJob[]): Promise<void> {
+  add(jobs: RelayJob[]): Promise<void> {
+    return withTimeout(this.addAll(jobs), this.options.commandsWithinMs);
+  }
+
+  private async addAll(jobs: RelayJob[]): Promise<void> {
     const bySubscriber = new Map<string, RelayJob[]>();
     for (const job of jobs) bySubscriber.set(job.subscriber, [...(bySubscriber.get(job.subscriber) ?? []), job]);
     await Promise.all(
@@ -87,7 +94,11 @@ export class BullRelayQueue implements RelayQueue {
     );
   }
 
-  async depth(): Promise<QueueDepth[]> {
+  depth(): Promise<QueueDepth[]> {
+    return withTimeout(this.countAll(), this.options.commandsWithinMs);
+  }
+
+  private async countAll(): Promise<QueueDepth[]> {
     const states: QueueState[] = ['waiting', 'delayed', 'active', 'failed'];
     const all = await Promise.all(
       [...this.queues].map(async ([subscriber, queue]) => {
@@ -117,4 +128,12 @@ export class BullRelayQueue implements RelayQueue {
     if ((await Promise.race([closed, late])) === 'late') this.logger.warn(`Relay workers not closed within ${this.options.closeWithinMs} ms; deliveries in flight are retried after their lock expires`);
     clearTimeout(timer);
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

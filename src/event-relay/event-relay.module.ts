@@ -6,6 +6,7 @@ import { BullRelayQueue, relayQueueName } from './bull-relay-queue';
 import { EventRelay, RELAY_QUEUE } from './event-relay.service';
 import { MemoryRelayQueue } from './memory-relay-queue';
 import type { RelayQueue } from './relay-queue';
+import { SharedState } from '../state/shared-state';
 
 /** BullMQ's keys sit under REDIS_KEY_PREFIX like every other key of the service. */
 export const bullPrefix = (keyPrefix: string): string => `${keyPrefix}bull`;
@@ -47,16 +48,21 @@ export class RelayQueueModule {
       providers: [
         {
           provide: RELAY_QUEUE,
-          inject: names.map((name) => getQueueToken(name)),
-          useFactory: (...queues: Queue[]): RelayQueue =>
-            new BullRelayQueue(new Map(subscribers.map((s, i) => [s.name, queues[i]])), {
-              prefix: bullPrefix(keyPrefix),
-              workerConnection: { url, maxRetriesPerRequest: null, retryStrategy: reconnect },
-              concurrency,
-              maxAttempts,
-              baseDelayMs,
-              closeWithinMs: timeoutMs + 1_000,
-            }),
+          inject: [SharedState, ...names.map((name) => getQueueToken(name))],
+          useFactory: (state: SharedState, ...queues: Queue[]): RelayQueue =>
+            // An event that cannot be queued is refused, so its source delivers it again.
+            state.wrap(
+              { use: 'relay', outage: 'retry-later' },
+              new BullRelayQueue(new Map(subscribers.map((s, i) => [s.name, queues[i]])), {
+                prefix: bullPrefix(keyPrefix),
+                workerConnection: { url, maxRetriesPerRequest: null, retryStrategy: reconnect },
+                concurrency,
+                maxAttempts,
+                baseDelayMs,
+                closeWithinMs: timeoutMs + 1_000,
+                commandsWithinMs: Math.max(1_000, 2 * commandTimeoutMs),
+              }),
+            ),
         },
       ],
     };

@@ -31,8 +31,6 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly logger = new Logger('EventRelay');
   private readonly subscribers: readonly EventSubscriber[];
   private readonly client: SubscriberClient;
-  private readonly queueIsRedis: boolean;
-  private readonly enqueueTimeoutMs: number;
   private depthTimer?: NodeJS.Timeout;
 
   constructor(
@@ -42,24 +40,21 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly health: RedisHealth,
   ) {
     const relay = config.get('eventRelay', { infer: true });
-    const { url, commandTimeoutMs } = config.get('redis', { infer: true });
     this.subscribers = queue ? relay.subscribers : [];
     this.client = new SubscriberClient(this.subscribers, relay.timeoutMs, relay.concurrency);
-    this.queueIsRedis = url !== undefined;
-    // A queued add is a few commands; past this the queue counts as unreachable (Redis down or hung).
-    this.enqueueTimeoutMs = Math.max(1_000, 2 * commandTimeoutMs);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.queue) return;
     await this.queue.start({ attempt: (job, n) => this.attempt(job, n), deadLettered: (job, attempts, reason) => this.deadLettered(job, attempts, reason) });
     this.depthTimer = setInterval(() => void this.refreshDepth(), DEPTH_REFRESH_MS).unref();
-    this.logger.log(`Relaying events to ${this.subscribers.map((s) => s.name).join(', ')} (${this.queueIsRedis ? 'queue in Redis' : 'in-process queue, lost on restart'})`);
+    this.logger.log(`Relaying events to ${this.subscribers.map((s) => s.name).join(', ')} (${this.queue.description})`);
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.depthTimer);
-    await this.queue?.close(this.queueIsRedis && !this.health.available());
+    // Forced while Redis is unreachable: BullMQ's graceful close would wait on it forever.
+    await this.queue?.close(!this.health.available());
     await this.client.close();
   }
 
@@ -75,13 +70,11 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
       .filter((s) => wants(s, type, data.tenantId))
       .map((s) => ({ webhookId: webhookIdFor(s.name, key), subscriber: s.name, type, timestamp, data, acceptedAt }));
     if (jobs.length === 0) return;
-    const queue = this.queue;
-    const added = this.queueIsRedis
-      ? await this.health.attempt('relay', true, () => withTimeout(queue.add(jobs), this.enqueueTimeoutMs))
-      : await queue.add(jobs).then(
-          () => ({ ok: true as const }),
-          (err: Error) => ({ ok: false as const, reason: err.message }),
-        );
+    // Redis down, hung (the queue's own bound) or the in-process queue full: not queued.
+    const added = await this.queue.add(jobs).then(
+      () => ({ ok: true as const }),
+      (err: Error) => ({ ok: false as const, reason: err.message }),
+    );
     for (const job of jobs) this.metrics.relayEnqueued.inc({ subscriber: job.subscriber, outcome: added.ok ? 'queued' : 'failed' });
     if (!added.ok) {
       this.logger.warn(`Event ${type} of tenant ${data.tenantId} not queued for ${jobs.map((j) => j.subscriber).join(', ')} (${added.reason})`);
@@ -118,21 +111,13 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async refreshDepth(): Promise<void> {
-    if (!this.queue || (this.queueIsRedis && !this.health.available())) return;
+    if (!this.queue) return;
     try {
-      for (const { subscriber, state, count } of await withTimeout(this.queue.depth(), this.enqueueTimeoutMs)) {
+      for (const { subscriber, state, count } of await this.queue.depth()) {
         this.metrics.relayQueueDepth.set({ subscriber, state }, count);
       }
     } catch {
       // The next refresh tries again; the gauge keeps its last value meanwhile.
     }
   }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

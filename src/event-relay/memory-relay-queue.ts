@@ -24,6 +24,7 @@ export interface MemoryQueueOptions {
  * is queued or retrying is lost on restart (the README says so), and dead letters are logged, not kept.
  */
 export class MemoryRelayQueue implements RelayQueue {
+  readonly description = 'in-process queue, lost on restart';
   private readonly entries = new Map<string, Entry>();
   /** Ids delivered or dead-lettered lately, so the same event queued again is not delivered twice. */
   private readonly done = new Set<string>();

@@ -16,6 +16,8 @@ export interface QueueDepth {
 
 /** The relay's queue: BullMQ in Redis across replicas, or this process's memory. */
 export interface RelayQueue {
+  /** Where deliveries wait, for the start-up line. */
+  readonly description: string;
   start(handlers: DeliveryHandlers): Promise<void>;
   /** Queues the deliveries; one whose webhookId is already queued (or recently done) is not queued again. Throws when they could not be queued. */
   add(jobs: RelayJob[]): Promise<void>;

@@ -1,15 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { AccountEvent } from '../account-events/account-event';
 import { AccountEvents } from '../account-events/account-events.service';
 import { RetryLaterException } from '../common/problem.exception';
 import { EventRelay } from '../event-relay/event-relay.service';
-import type { AllConfig } from '../app.config';
-import { RedisHealth } from '../redis/redis-health';
-import { REDIS, RedisClient } from '../redis/redis.client';
-import { EventLogStore, MemoryEventLogStore, RedisEventLogStore } from './event-log.store';
+import { EVENT_LOG_STORE, EventLogStore } from './event-log.store';
+import { StateUnavailableError } from '../state/shared-state';
 import { FeedEvent, FeedEventData, FeedEventType, pickData } from './feed-event';
-
 
 /** 503 + Retry-After: while Redis is unreachable, the feed cannot be read. */
 class EventsUnavailableError extends RetryLaterException {
@@ -25,27 +21,17 @@ export interface EventPage {
 
 /**
  * Each tenant's event log, read by GET /v1/events: account events from the AccountEvents bus and
- * session completions and expiries from SessionStatusService. Redis when REDIS_URL is set (replicas
+ * session completions (SessionCompleter) and expiries (SessionExpiry). Redis when REDIS_URL is set (replicas
  * share it), memory otherwise. While Redis is down, events are not logged (a warning each) and reads get 503.
  */
 @Injectable()
 export class EventLog implements OnModuleInit {
   private readonly logger = new Logger('EventLog');
-  private readonly store: EventLogStore;
-  private readonly storeIsRedis: boolean;
-
   constructor(
-    config: ConfigService<AllConfig, true>,
-    @Inject(REDIS) redis: RedisClient,
-    private readonly health: RedisHealth,
+    @Inject(EVENT_LOG_STORE) private readonly store: EventLogStore,
     private readonly accountEvents: AccountEvents,
     private readonly relay: EventRelay,
-  ) {
-    const { retentionSeconds, memoryMaxEntries } = config.get('events', { infer: true });
-    const { keyPrefix } = config.get('redis', { infer: true });
-    this.store = redis ? new RedisEventLogStore(redis, keyPrefix, retentionSeconds * 1000) : new MemoryEventLogStore(retentionSeconds * 1000, memoryMaxEntries);
-    this.storeIsRedis = redis !== null;
-  }
+  ) {}
 
   onModuleInit(): void {
     this.accountEvents.subscribe('event-feed', (event) => this.onAccountEvent(event));
@@ -59,13 +45,16 @@ export class EventLog implements OnModuleInit {
   async append(type: FeedEventType, timestamp: string, data: FeedEventData): Promise<void> {
     const picked = pickData(data);
     const [appended, notRelayed] = await Promise.all([
-      this.health.attempt('events', this.storeIsRedis, () => this.store.append(picked.tenantId, { type, timestamp, data: picked })),
+      this.store.append(picked.tenantId, { type, timestamp, data: picked }).then(
+        () => undefined,
+        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+      ),
       this.relay.enqueue(type, timestamp, picked).then(
         () => undefined,
         (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
       ),
     ]);
-    if (!appended.ok) this.logger.warn(`Event ${type} of tenant ${picked.tenantId} not logged (${appended.reason}): the feed will not list it.`);
+    if (appended !== undefined) this.logger.warn(`Event ${type} of tenant ${picked.tenantId} not logged (${appended}): the feed will not list it.`);
     if (notRelayed) throw notRelayed;
   }
 
@@ -75,9 +64,9 @@ export class EventLog implements OnModuleInit {
   }
 
   async read(tenantId: string, after: string | undefined, limit: number): Promise<EventPage> {
-    const read = await this.health.attempt('events', this.storeIsRedis, () => this.store.read(tenantId, after, limit));
-    if (!read.ok) throw new EventsUnavailableError();
-    const data = read.value;
+    const data = await this.store.read(tenantId, after, limit).catch((err: unknown) => {
+      throw err instanceof StateUnavailableError ? new EventsUnavailableError() : err;
+    });
     return { data, nextCursor: data.at(-1)?.id ?? after ?? null };
   }
 

@@ -5,6 +5,9 @@ import { compareIds, FeedEvent, NewFeedEvent } from './feed-event';
 export const EVENTS_PER_TENANT_MAX = 10_000;
 
 /** Where tenants' event logs live: Redis across replicas, or this process's memory. */
+/** Each tenant's feed, provided by the state layer. */
+export const EVENT_LOG_STORE = Symbol('EVENT_LOG_STORE');
+
 export interface EventLogStore {
   append(tenantId: string, event: NewFeedEvent): Promise<string>;
   /** Up to `limit` events of `tenantId` after the id `after` (from the oldest kept when undefined), oldest first. */

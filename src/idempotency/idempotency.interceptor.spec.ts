@@ -4,8 +4,8 @@ import { Redis } from 'ioredis';
 import { lastValueFrom, Observable, of } from 'rxjs';
 import { Tenant } from '../auth/tenant';
 import { RequestValidationError } from '../common/request-validation.error';
-import { RedisHealth } from '../redis/redis-health';
-import { testConfigService } from '../../test/support/config';
+import { testState } from '../../test/support/state';
+import { IDEMPOTENCY_STORE } from './idempotency.store';
 import { redisTestPrefix } from '../../test/support/redis';
 import { idempotencyInterceptor, IdempotentOptions } from './idempotency.interceptor';
 import { IdempotencyService, IdempotencyUnavailableError } from './idempotency.service';
@@ -23,8 +23,8 @@ interface Answer {
 const tenant: Tenant = { id: 'org_interceptor', name: 'I', via: 'jwt', principal: 'u' };
 
 function makeService(redis: Redis | null = null, env: Record<string, string> = {}): IdempotencyService {
-  const service = testConfigService({ STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: redisTestPrefix(), ...env });
-  return new IdempotencyService(service, redis, new RedisHealth(redis, service));
+  const { config, store } = testState({ STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: redisTestPrefix(), ...env }, redis);
+  return new IdempotencyService(config, store(IDEMPOTENCY_STORE));
 }
 
 function makeSut(service: IdempotencyService, options: Partial<IdempotentOptions<Answer>> = {}): NestInterceptor<Answer, Answer> {

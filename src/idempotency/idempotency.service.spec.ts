@@ -2,8 +2,8 @@ import { ConflictException, UnprocessableEntityException } from '@nestjs/common'
 import { Redis } from 'ioredis';
 import { Tenant } from '../auth/tenant';
 import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from '../../test/support/redis';
-import { RedisHealth } from '../redis/redis-health';
-import { testConfigService } from '../../test/support/config';
+import { testState } from '../../test/support/state';
+import { IDEMPOTENCY_STORE } from './idempotency.store';
 import { RequestValidationError } from '../common/request-validation.error';
 import { canonicalJson, IdempotencyService, IdempotencyUnavailableError, MALFORMED_KEY } from './idempotency.service';
 
@@ -11,8 +11,8 @@ const tenantA: Tenant = { id: 'org_a', name: 'A', via: 'jwt', principal: 'u' };
 const tenantB: Tenant = { id: 'org_b', name: 'B', via: 'jwt', principal: 'u' };
 
 function makeService(redis: Redis | null, env: Record<string, string> = {}): IdempotencyService {
-  const service = testConfigService({ STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: redisTestPrefix(), ...env });
-  return new IdempotencyService(service, redis, new RedisHealth(redis, service));
+  const { config, store } = testState({ STACKONE_TIMEOUT_MS: '500', REDIS_KEY_PREFIX: redisTestPrefix(), ...env }, redis);
+  return new IdempotencyService(config, store(IDEMPOTENCY_STORE));
 }
 
 function counter<T>(value: T, delayMs = 0): { calls: () => number; work: () => Promise<T> } {

@@ -6,9 +6,8 @@ import { Tenant } from '../auth/tenant';
 import { RetryLaterException } from '../common/problem.exception';
 import { RequestValidationError } from '../common/request-validation.error';
 import type { AllConfig } from '../app.config';
-import { RedisHealth } from '../redis/redis-health';
-import { REDIS, RedisClient } from '../redis/redis.module';
-import { IdempotencyStore, IdempotencyStoreFullError, MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency.store';
+import { StateUnavailableError } from '../state/shared-state';
+import { IDEMPOTENCY_STORE, IdempotencyStore, IdempotencyStoreFullError } from './idempotency.store';
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export const MALFORMED_KEY = 'Idempotency-Key must be 1-255 visible ASCII characters.';
@@ -53,23 +52,15 @@ export function canonicalJson(value: unknown): string {
  */
 @Injectable()
 export class IdempotencyService {
-  private readonly store: IdempotencyStore;
-  private readonly storeIsRedis: boolean;
   private readonly ttlMs: number;
   private readonly pendingTtlMs: number;
   private readonly waitMs: number;
 
   constructor(
     config: ConfigService<AllConfig, true>,
-    @Inject(REDIS) redis: RedisClient,
-    private readonly health: RedisHealth,
+    @Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
   ) {
-    const { keyPrefix } = config.get('redis', { infer: true });
     const settings = config.get('idempotency', { infer: true });
-    this.store = redis
-      ? new RedisIdempotencyStore(redis, keyPrefix)
-      : new MemoryIdempotencyStore({ maxEntries: settings.memoryMaxEntries, maxBytes: settings.memoryMaxBytes });
-    this.storeIsRedis = redis !== null;
     this.ttlMs = settings.ttlSeconds * 1000;
     // A pending claim outlives the longest StackOne call, so a crashed replica frees the key.
     const { timeoutMs } = config.get('stackone', { infer: true });
@@ -116,9 +107,8 @@ export class IdempotencyService {
     const ttl = Math.max(1, Math.min(this.ttlMs, ttlCapFor?.(value) ?? this.ttlMs));
     try {
       await this.store.complete(storeKey, { state: 'done', fingerprint, status: 201, body: value }, ttl);
-    } catch (err) {
+    } catch {
       // The session exists: hand it over. The pending claim then blocks retries until it expires.
-      this.health.failed(err);
     }
     return { value, replayed: false };
   }
@@ -126,10 +116,9 @@ export class IdempotencyService {
   /** A store call, or 503 when the store is known down, fails, times out or is full. */
   private async reach<R>(op: () => Promise<R>): Promise<R> {
     try {
-      const result = await this.health.attempt('idempotency', this.storeIsRedis, op, (err) => err instanceof IdempotencyStoreFullError);
-      if (!result.ok) throw new IdempotencyUnavailableError('unreachable');
-      return result.value;
+      return await op();
     } catch (err) {
+      if (err instanceof StateUnavailableError) throw new IdempotencyUnavailableError('unreachable');
       throw err instanceof IdempotencyStoreFullError ? new IdempotencyUnavailableError('full') : err;
     }
   }

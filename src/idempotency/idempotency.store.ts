@@ -11,6 +11,9 @@ export interface IdempotencyRecord {
 export type ClaimResult = { claimed: true } | { claimed: false; record: IdempotencyRecord };
 
 /** Where Idempotency-Key records live: Redis across replicas, or this process's memory. */
+/** The Idempotency-Key records, provided by the state layer. */
+export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
+
 export interface IdempotencyStore {
   /** Atomically claims `key` for a new request, or returns the record already there. */
   claim(key: string, fingerprint: string, pendingTtlMs: number): Promise<ClaimResult>;

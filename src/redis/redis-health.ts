@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { once } from 'node:events';
 import type { RedisConfig } from './redis.config';
@@ -6,14 +6,8 @@ import { StartupError } from '../config/startup-error';
 import { MetricsService } from '../observability/metrics.service';
 import { REDIS, RedisClient } from './redis.client';
 
-/** A store call's result, or why the store could not answer (Redis known down, failed or timed out). */
-export type StoreAttempt<R> = { ok: true; value: R } | { ok: false; reason: string };
-
 /** `memory`: no REDIS_URL; `shared`: Redis in use; `degraded`: Redis unreachable, per-process fallbacks in use. */
 export type RedisMode = 'memory' | 'shared' | 'degraded';
-/** The Redis users, as labels of `redis_fallbacks_total`. */
-export type RedisUse = 'throttle' | 'outbound-budget' | 'idempotency' | 'sessions' | 'webhook-dedupe' | 'account-mirror' | 'events' | 'relay';
-
 const PROBE_INTERVAL_MS = 1_000;
 
 /** REDIS_REQUIRED=true and Redis did not answer at start-up: the process refuses to start (main.ts prints the message). */
@@ -45,14 +39,14 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
     config: ConfigService<{ redis: RedisConfig }, true>,
-    @Optional() @Inject(MetricsService) private readonly metrics: MetricsService | null = null,
+    private readonly metrics: MetricsService,
   ) {
     const { commandTimeoutMs, required } = config.get('redis', { infer: true });
     this.required = required;
     // Host and port only: the URL may carry a password.
     this.host = redis ? `${redis.options.host ?? '?'}:${redis.options.port ?? '?'}` : '';
     this.startupWaitMs = Math.max(2_000, commandTimeoutMs);
-    this.metrics?.redisDegraded.set(0);
+    this.metrics.redisDegraded.set(0);
     if (!redis) return;
     redis.on('ready', () => this.recovered());
     // 'reconnecting', not 'close': a QUIT of our own closes the connection too, but never reconnects.
@@ -121,42 +115,16 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
     return this.redis !== null && !this.degraded;
   }
 
-  /**
-   * One call to a store that lives in Redis when `inRedis`: skipped while Redis is known down, and a
-   * failure or time-out marks it degraded. Either way the fallback is counted under `use` and the
-   * caller gets the reason to answer its own way (503, or "not recorded"). Errors `isAnswer` accepts
-   * (a store's own refusal, not a failure) are rethrown as they are.
-   */
-  async attempt<R>(use: RedisUse, inRedis: boolean, op: () => Promise<R>, isAnswer: (err: unknown) => boolean = () => false): Promise<StoreAttempt<R>> {
-    if (inRedis && !this.available()) {
-      this.fellBack(use);
-      return { ok: false, reason: 'Redis degraded' };
-    }
-    try {
-      return { ok: true, value: await op() };
-    } catch (err) {
-      if (isAnswer(err)) throw err;
-      this.failed(err);
-      this.fellBack(use);
-      return { ok: false, reason: err instanceof Error ? err.message : String(err) };
-    }
-  }
-
-  /** A Redis user answered from its fallback (memory, or a 503 for idempotency). */
-  fellBack(use: RedisUse): void {
-    this.metrics?.redisFallbacks.inc({ use });
-  }
-
   /** A command failed or timed out, or the connection dropped. */
   failed(err: unknown): void {
     if (!this.redis || this.degraded || this.closing) return;
     // Required and still starting: the refusal says it once, not a degraded-mode line first.
     if (this.required && !this.started) return;
     this.degraded = true;
-    this.metrics?.redisDegraded.set(1);
+    this.metrics.redisDegraded.set(1);
     const reason = err instanceof Error ? err.message : String(err);
     this.logger.warn(
-      `Redis unreachable (${this.host}): ${reason}. Degraded: per-process throttling, StackOne budget and webhook de-duplication, Idempotency-Key requests and session status and event feed reads answer 503, new sessions wait in memory to be recorded when Redis is back, feed events go unrecorded, StackOne's account webhooks answer 503 so StackOne delivers them again.`,
+      `Redis unreachable (${this.host}): ${reason}. Degraded: each store follows its outage policy until Redis is back (docs/operations.md, "When Redis is down or slow").`,
     );
   }
 
@@ -168,8 +136,8 @@ export class RedisHealth implements OnApplicationBootstrap, BeforeApplicationShu
   private recovered(): void {
     if (!this.degraded) return;
     this.degraded = false;
-    this.metrics?.redisDegraded.set(0);
-    this.logger.warn(`Redis reachable again (${this.host}): shared limits and idempotency restored.`);
+    this.metrics.redisDegraded.set(0);
+    this.logger.warn(`Redis reachable again (${this.host}): shared state restored.`);
     for (const listener of this.recoveryListeners) {
       try {
         listener();

@@ -1,19 +1,18 @@
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { testConfigService } from '../../test/support/config';
 import { describeWithRedis, redisUrl } from '../../test/support/redis';
+import { testState, TestState } from '../../test/support/state';
 import { RedisHealth } from '../redis/redis-health';
 import { OutboundBudget } from './outbound-budget';
 import { StackOneApiError } from './stackone-api.error';
 
-const healths: RedisHealth[] = [];
+const states: TestState[] = [];
 
 function makeBudget(env: Record<string, string>, redis: Redis | null = null): { sut: OutboundBudget; health: RedisHealth } {
-  const config = testConfigService({ STACKONE_MAX_RETRY_AFTER_MS: '0', ...env });
-  const health = new RedisHealth(redis, config);
-  healths.push(health);
-  return { sut: new OutboundBudget(config, redis, health), health };
+  const state = testState({ STACKONE_MAX_RETRY_AFTER_MS: '0', ...env }, redis);
+  states.push(state);
+  return { sut: new OutboundBudget(state.config, state.limiters), health: state.health };
 }
 
 /** What one take answers: 'ok', or the StackOneApiError kind. */
@@ -34,7 +33,7 @@ async function takeMany(sut: OutboundBudget, tenantId: string | undefined, n: nu
 }
 
 describe(OutboundBudget.name, () => {
-  afterEach(() => healths.splice(0).forEach((h) => h.onApplicationShutdown()));
+  afterEach(() => states.splice(0).forEach((s) => s.close()));
 
   it('gives each tenant a ceiling inside the fleet budget: one tenant flooding leaves room for the others', async () => {
     const { sut } = makeBudget({ STACKONE_RATE_LIMIT_PER_MINUTE: '10', STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '4' });
@@ -54,8 +53,8 @@ describe(OutboundBudget.name, () => {
     const { sut } = makeBudget({ STACKONE_RATE_LIMIT_PER_MINUTE: '3', STACKONE_RATE_LIMIT_PER_TENANT_PER_MINUTE: '2' });
     expect(await takeMany(sut, undefined, 3)).toEqual(['ok', 'ok', 'ok']);
     expect(await takeMany(sut, 'org_a', 5)).toEqual(Array(5).fill('rate-limited'));
-    const tenantPool = (sut as unknown as { tenant: { local: { get: (k: string) => Promise<{ consumedPoints: number } | null> } } }).tenant;
-    expect((await tenantPool.local.get('org_a'))?.consumedPoints ?? 0).toBe(0);
+    const tenantPool = (sut as unknown as { tenant: { get: (k: string) => Promise<{ consumedPoints: number } | null> } }).tenant;
+    expect((await tenantPool.get('org_a'))?.consumedPoints ?? 0).toBe(0);
   });
 
   it('0 disables the ceiling: the fleet budget alone applies', async () => {

@@ -1,21 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AllConfig } from '../app.config';
-import { RedisHealth } from '../redis/redis-health';
-import { REDIS, RedisClient } from '../redis/redis.client';
 import { StackOneApiError } from './stackone-api.error';
 
 const FLEET_KEY = 'all';
 
-/** One budget: shared through Redis when it answers, this process's own counter otherwise. */
-interface Pool {
-  shared?: RateLimiterRedis;
-  local: RateLimiterMemory;
+/** One budget's counter (rate-limiter-flexible): consume rejects with a RateLimiterRes when it is spent. */
+export interface Limiter {
+  consume(key: string, points: number): Promise<unknown>;
+  reward(key: string, points: number): Promise<unknown>;
 }
 
-type Taken = { ok: true; limiter: RateLimiterRedis | RateLimiterMemory } | { ok: false; waitMs: number };
+/** Makes a budget of `points` a minute under `keyPrefix`; provided by the state layer (shared through Redis, per process during an outage). */
+export type OutboundLimiters = (keyPrefix: string, points: number) => Limiter;
+export const OUTBOUND_LIMITERS = Symbol('OUTBOUND_LIMITERS');
+
+type Taken = { ok: true } | { ok: false; waitMs: number };
 
 /**
  * The outbound StackOne budget (rate-limiter-flexible): one pool for the fleet
@@ -24,26 +26,22 @@ type Taken = { ok: true; limiter: RateLimiterRedis | RateLimiterMemory } | { ok:
  *
  * The tenant's ceiling is taken first, so a tenant over it never spends the fleet's points; a
  * tenant point taken when the fleet then refuses is given back. While Redis is unreachable both
- * are counted per process at once (RedisHealth), so the fleet may exceed them by its replica count.
+ * are counted per process (the state layer), so the fleet may exceed them by its replica count.
  */
 @Injectable()
 export class OutboundBudget {
-  private readonly fleet: Pool;
-  private readonly tenant?: Pool;
+  private readonly fleet: Limiter;
+  private readonly tenant?: Limiter;
   private readonly maxWaitMs: number;
 
-  constructor(
-    config: ConfigService<AllConfig, true>,
-    @Inject(REDIS) redis: RedisClient,
-    private readonly health: RedisHealth,
-  ) {
+  constructor(config: ConfigService<AllConfig, true>, @Inject(OUTBOUND_LIMITERS) limiters: OutboundLimiters) {
     const { rateLimitPerMinute, rateLimitPerTenantPerMinute, maxRetryAfterMs } = config.get('stackone', { infer: true });
     const { keyPrefix } = config.get('redis', { infer: true });
     this.maxWaitMs = maxRetryAfterMs;
-    this.fleet = pool(redis, `${keyPrefix}stackone-out`, rateLimitPerMinute);
+    this.fleet = limiters(`${keyPrefix}stackone-out`, rateLimitPerMinute);
     // 0, or a ceiling at least the fleet's, is no ceiling.
     if (rateLimitPerTenantPerMinute > 0 && rateLimitPerTenantPerMinute < rateLimitPerMinute) {
-      this.tenant = pool(redis, `${keyPrefix}stackone-out-tenant`, rateLimitPerTenantPerMinute);
+      this.tenant = limiters(`${keyPrefix}stackone-out-tenant`, rateLimitPerTenantPerMinute);
     }
   }
 
@@ -65,7 +63,7 @@ export class OutboundBudget {
         const fleet = await this.consume(this.fleet, FLEET_KEY, operation, signal);
         if (fleet.ok) return;
         waitMs = fleet.waitMs;
-        if (own?.ok && tenantId !== undefined) await own.limiter.reward(tenantId, 1).catch(() => undefined);
+        if (own?.ok && this.tenant && tenantId !== undefined) await this.tenant.reward(tenantId, 1).catch(() => undefined);
       }
       if (waitMs > this.maxWaitMs || Date.now() + waitMs >= deadline) {
         throw new StackOneApiError(kind, operation, { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
@@ -75,34 +73,17 @@ export class OutboundBudget {
     }
   }
 
-  private async consume(target: Pool, key: string, operation: string, signal: AbortSignal): Promise<Taken> {
-    if (target.shared && this.health.available()) {
-      try {
-        // The command timeout bounds the round trip; the deadline may still end it sooner.
-        await untilAborted(target.shared.consume(key, 1), signal);
-        return { ok: true, limiter: target.shared };
-      } catch (rejection) {
-        if (rejection instanceof RateLimiterRes) return { ok: false, waitMs: rejection.msBeforeNext };
-        if (signal.aborted) throw new StackOneApiError('timeout', operation);
-        this.health.failed(rejection);
-      }
-    }
-    if (target.shared) this.health.fellBack('outbound-budget');
+  private async consume(target: Limiter, key: string, operation: string, signal: AbortSignal): Promise<Taken> {
     try {
-      await target.local.consume(key, 1);
-      return { ok: true, limiter: target.local };
+      // The command timeout bounds the round trip; the deadline may still end it sooner.
+      await untilAborted(target.consume(key, 1), signal);
+      return { ok: true };
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) return { ok: false, waitMs: rejection.msBeforeNext };
+      if (signal.aborted) throw new StackOneApiError('timeout', operation);
       throw rejection;
     }
   }
-}
-
-function pool(redis: RedisClient, keyPrefix: string, points: number): Pool {
-  const local = new RateLimiterMemory({ points, duration: 60, keyPrefix });
-  // rejectIfRedisNotReady: a disconnected client fails at once instead of waiting for a reconnect.
-  const shared = redis ? new RateLimiterRedis({ storeClient: redis, points, duration: 60, keyPrefix, rejectIfRedisNotReady: true }) : undefined;
-  return { shared, local };
 }
 
 /** The promise, or a rejection as soon as the signal fires (a stalled limiter store cannot outlive the deadline). */

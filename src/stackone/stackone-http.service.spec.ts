@@ -7,6 +7,8 @@ import { testConfigModule } from '../../test/support/config';
 import { LogCapture } from '../../test/support/logs';
 import { RedisHealth } from '../redis/redis-health';
 import { REDIS, RedisModule } from '../redis/redis.module';
+import { StateModule } from '../state/state.module';
+import { MetricsService } from '../observability/metrics.service';
 import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from '../../test/support/redis';
 import { basicAuth, fail, json, startStackOneStandIn } from '../../test/support/stackone-stand-in';
 import type { StackOneStandIn, StandInHandler } from '../../test/support/stackone-stand-in';
@@ -84,10 +86,13 @@ async function build(baseUrl: string, env: Record<string, string> = {}, redis?: 
     redis === undefined
       ? RedisModule
       : { module: RedisStub, global: true, providers: [{ provide: REDIS, useValue: redis }, RedisHealth], exports: [REDIS, RedisHealth] };
+  class MetricsModule {}
   const moduleRef = await Test.createTestingModule({
     imports: [
       testConfigModule(config),
+      { module: MetricsModule, global: true, providers: [MetricsService], exports: [MetricsService] },
       redisModule,
+      StateModule,
       { module: ObserverModule, global: true, providers: [{ provide: STACKONE_OBSERVER, useValue: observer }], exports: [STACKONE_OBSERVER] },
       StackOneModule,
     ],
@@ -604,7 +609,9 @@ describe(StackOneHttpService.name, () => {
       const moduleRef = await Test.createTestingModule({
         imports: [
           testConfigModule({ STACKONE_API_KEY: API_KEY, STACKONE_BASE_URL: upstream.url }),
+          { module: class Metrics {}, global: true, providers: [MetricsService], exports: [MetricsService] },
           RedisModule,
+          StateModule,
           {
             module: class ThrowingObserver {},
             global: true,

@@ -8,9 +8,7 @@ import { MetricsService } from '../observability/metrics.service';
 import { isAccountWebhook, isAccountWebhookEvent, isStackOneWebhook } from '../stackone/stackone-webhook.types';
 import { freshness, toAccountEvent } from './webhook.mapping';
 import { verifyWebhookSignature } from './webhook-signature';
-import type { WebhookDeliveryStore } from './webhook-delivery.store';
-
-export const WEBHOOK_DELIVERY_STORE = Symbol('WEBHOOK_DELIVERY_STORE');
+import { WEBHOOK_DELIVERY_STORE, type WebhookDeliveryStore } from './webhook-delivery.store';
 
 /** What became of a delivery that was answered 2xx. */
 export type WebhookAck = 'accepted' | 'duplicate' | 'ignored' | 'stale';

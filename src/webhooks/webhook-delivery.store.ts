@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { RedisHealth } from '../redis/redis-health';
+
+/** The de-duplication store, provided by the state layer. */
+export const WEBHOOK_DELIVERY_STORE = Symbol('WEBHOOK_DELIVERY_STORE');
 
 /** Which webhook deliveries were already seen, by id (the SHA-256 of the raw body), for a while. */
 export interface WebhookDeliveryStore {
@@ -65,36 +67,5 @@ export class RedisWebhookDeliveryStore implements WebhookDeliveryStore {
 
   async forget(id: string): Promise<void> {
     await this.redis.del(`${this.prefix}webhook:${id}`);
-  }
-}
-
-/**
- * Redis while it answers; this process's memory the moment it does not, without asking it again
- * until RedisHealth sees it back. While degraded, each replica de-duplicates on its own: a delivery
- * retried to another replica may then be processed twice (handlers are idempotent).
- */
-export class FallbackWebhookDeliveryStore implements WebhookDeliveryStore {
-  constructor(
-    private readonly shared: WebhookDeliveryStore,
-    private readonly local: WebhookDeliveryStore,
-    private readonly health: RedisHealth,
-  ) {}
-
-  async firstSeen(id: string, ttlMs: number): Promise<boolean> {
-    if (this.health.available()) {
-      try {
-        return await this.shared.firstSeen(id, ttlMs);
-      } catch (err) {
-        this.health.failed(err);
-      }
-    }
-    this.health.fellBack('webhook-dedupe');
-    return this.local.firstSeen(id, ttlMs);
-  }
-
-  /** Both stores: the id may have been recorded in either. Throws when Redis fails (the caller decides). */
-  async forget(id: string): Promise<void> {
-    await this.local.forget(id);
-    if (this.health.available()) await this.shared.forget(id);
   }
 }
