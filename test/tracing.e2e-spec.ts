@@ -38,6 +38,16 @@ const logLines = (svc: ServiceProcess): Record<string, unknown>[] =>
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
+/** The first log line that matches, once the child's output has been read (it may lag the answer). */
+async function logLine(svc: ServiceProcess, what: (l: Record<string, unknown>) => boolean, timeoutMs = 5_000): Promise<Record<string, unknown> | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = logLines(svc).find(what);
+    if (found || Date.now() > deadline) return found;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 function postWebhook(base: string, body: Record<string, unknown>, traceparent: string): Promise<Response> {
   const raw = JSON.stringify(body);
   return fetch(`${base}/webhooks/stackone`, {
@@ -131,7 +141,7 @@ describe('tracing (OTEL_* variables, the built service exporting to an OTLP rece
     for (const tp of sent) expect(tp?.traceId).toBe(caller.traceId);
     expect(new Set(sent.map((tp) => tp?.parentId))).toEqual(new Set(calls.map((c) => c.spanId)));
 
-    const line = logLines(svc).find((l) => l.msg === 'request completed' && l.path === '/v1/connect-sessions');
+    const line = await logLine(svc, (l) => l.msg === 'request completed' && l.path === '/v1/connect-sessions');
     expect(line).toMatchObject({ trace_id: caller.traceId, span_id: server.spanId });
     expect(svc.output()).toContain(`Tracing on: OTLP http/json to ${receiver.url}, sampler parentbased_always_on`);
 
@@ -195,6 +205,15 @@ describe('tracing (OTEL_* variables, the built service exporting to an OTLP rece
     for (const word of ['Basic ', 'Bearer ', 'authorization', 'x-api-key']) expect({ word, found: everything.toLowerCase().includes(word.toLowerCase()) }).toEqual({ word, found: false });
   }, 45_000);
 
+  it('flushes the spans still queued when it stops (SIGTERM), though the next export was a minute away', async () => {
+    const svc = await start(serviceEnv({ ...tracingEnv(), OTEL_BSP_SCHEDULE_DELAY: '60000' }));
+    const caller = newTraceparent();
+    expect((await createSession(svc, { traceparent: caller.header })).status).toBe(201);
+    await svc.stop();
+    expect(await svc.closed).toBe(0);
+    expect(receiver.spans.filter((s) => s.traceId === caller.traceId).map((s) => s.kind).sort()).toEqual([SERVER, CLIENT, CLIENT].sort());
+  }, 45_000);
+
   it('exports http/protobuf to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is', async () => {
     const svc = await start(serviceEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/custom/traces`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_BSP_SCHEDULE_DELAY: '50' }));
     const caller = newTraceparent();
@@ -217,7 +236,9 @@ describe('tracing (OTEL_* variables, the built service exporting to an OTLP rece
     expect(delivery.traceparent).toBeUndefined();
     expect(standIn.seen.length).toBeGreaterThan(0);
     expect(standIn.seen.map((r) => r.headers.traceparent)).toEqual(standIn.seen.map(() => undefined));
-    expect(logLines(svc).find((l) => l.msg === 'request completed')).not.toHaveProperty('trace_id');
+    const line = await logLine(svc, (l) => l.msg === 'request completed');
+    expect(line).toBeDefined();
+    expect(line).not.toHaveProperty('trace_id');
     await svc.stop();
     // Only the API (a no-op without the SDK; the relay uses it to carry trace context) is loaded.
     expect(loadedOtelPackages(svc)).toEqual(['api']);
