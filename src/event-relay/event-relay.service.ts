@@ -8,6 +8,7 @@ import { MetricsService } from '../observability/metrics.service';
 import { RedisHealth } from '../redis/redis-health';
 import { RelayJob, wants, webhookIdFor } from './relay-job';
 import type { RelayQueue } from './relay-queue';
+import { currentTraceCarrier, inDeliverySpan } from './relay-trace';
 import { DeliveryFailedError, SubscriberClient } from './subscriber-client';
 
 export const RELAY_QUEUE = Symbol('RELAY_QUEUE');
@@ -66,9 +67,10 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
     if (!this.queue) return;
     const key = stableEventKey(type, timestamp, data);
     const acceptedAt = Date.now();
+    const trace = currentTraceCarrier();
     const jobs: RelayJob[] = this.subscribers
       .filter((s) => wants(s, type, data.tenantId))
-      .map((s) => ({ webhookId: webhookIdFor(s.name, key), subscriber: s.name, type, timestamp, data, acceptedAt }));
+      .map((s) => ({ webhookId: webhookIdFor(s.name, key), subscriber: s.name, type, timestamp, data, acceptedAt, ...(trace && { trace }) }));
     if (jobs.length === 0) return;
     // Redis down, hung (the queue's own bound) or the in-process queue full: not queued.
     const added = await this.queue.add(jobs).then(
@@ -82,8 +84,12 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
     }
   }
 
-  /** One attempt: resolves on a 2xx, throws otherwise (the queue retries or dead-letters). */
-  private async attempt(job: RelayJob, attemptNumber: number): Promise<void> {
+  /** One attempt, in a span of the trace that caused the event: resolves on a 2xx, throws otherwise (the queue retries or dead-letters). */
+  private attempt(job: RelayJob, attemptNumber: number): Promise<void> {
+    return inDeliverySpan(job, attemptNumber, this.queueIsRedis ? 'bullmq' : 'in-process', () => this.attemptOnce(job, attemptNumber));
+  }
+
+  private async attemptOnce(job: RelayJob, attemptNumber: number): Promise<void> {
     const started = performance.now();
     const labels = { subscriber: job.subscriber };
     try {

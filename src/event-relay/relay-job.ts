@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EventSubscriber } from './event-subscribers';
 import type { FeedEventData, FeedEventType } from '../events/feed-event';
+import type { TraceCarrier } from './relay-trace';
 
 /** One delivery of one event to one subscriber, as queued (ids and labels only: no secret, no URL). */
 export interface RelayJob {
@@ -12,6 +13,8 @@ export interface RelayJob {
   data: FeedEventData;
   /** When the service accepted the event (ms since epoch), for the delivery latency. */
   acceptedAt: number;
+  /** The W3C trace context (`traceparent`) of the request that caused the event, when tracing is on (relay-trace.ts). */
+  trace?: TraceCarrier;
 }
 
 /** The body a subscriber receives. */

@@ -17,6 +17,8 @@ export interface ReceivedDelivery {
   /** The status this server answered. */
   status: number;
   at: number;
+  /** The W3C trace context the request carried, if any (tracing on). */
+  traceparent?: string;
 }
 
 /** What the server answers to the next request: a status, or 'hang' (never answers). */
@@ -101,7 +103,17 @@ export class TestSubscriber {
     }
     const answer = this.always ?? this.answers.shift() ?? 204;
     const status = answer === 'hang' ? 0 : answer;
-    this.deliveries.push({ webhookId: header('webhook-id'), timestamp: header('webhook-timestamp'), signature: header('webhook-signature'), raw, verified, path: req.url ?? '', status, at: Date.now() });
+    this.deliveries.push({
+      webhookId: header('webhook-id'),
+      timestamp: header('webhook-timestamp'),
+      signature: header('webhook-signature'),
+      raw,
+      verified,
+      path: req.url ?? '',
+      status,
+      at: Date.now(),
+      traceparent: typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined,
+    });
     if (answer === 'hang') {
       this.hanging.add(res);
       return;
