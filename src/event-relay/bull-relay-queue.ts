@@ -36,6 +36,7 @@ export interface BullQueueOptions {
  */
 export class BullRelayQueue implements RelayQueue {
   readonly description = 'queue in Redis';
+  readonly system = 'bullmq';
   private readonly logger = new Logger('EventRelay');
   private readonly workers: Worker[] = [];
 

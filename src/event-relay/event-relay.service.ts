@@ -86,7 +86,7 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** One attempt, in a span of the trace that caused the event: resolves on a 2xx, throws otherwise (the queue retries or dead-letters). */
   private attempt(job: RelayJob, attemptNumber: number): Promise<void> {
-    return inDeliverySpan(job, attemptNumber, this.queueIsRedis ? 'bullmq' : 'in-process', () => this.attemptOnce(job, attemptNumber));
+    return inDeliverySpan(job, attemptNumber, this.queue?.system ?? 'in-process', () => this.attemptOnce(job, attemptNumber));
   }
 
   private async attemptOnce(job: RelayJob, attemptNumber: number): Promise<void> {

@@ -25,6 +25,7 @@ export interface MemoryQueueOptions {
  */
 export class MemoryRelayQueue implements RelayQueue {
   readonly description = 'in-process queue, lost on restart';
+  readonly system = 'in-process';
   private readonly entries = new Map<string, Entry>();
   /** Ids delivered or dead-lettered lately, so the same event queued again is not delivered twice. */
   private readonly done = new Set<string>();

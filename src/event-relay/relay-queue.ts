@@ -18,6 +18,8 @@ export interface QueueDepth {
 export interface RelayQueue {
   /** Where deliveries wait, for the start-up line. */
   readonly description: string;
+  /** The messaging system, as the delivery spans name it. */
+  readonly system: 'bullmq' | 'in-process';
   start(handlers: DeliveryHandlers): Promise<void>;
   /** Queues the deliveries; one whose webhookId is already queued (or recently done) is not queued again. Throws when they could not be queued. */
   add(jobs: RelayJob[]): Promise<void>;
