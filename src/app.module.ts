@@ -8,7 +8,7 @@ import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { createValidationPipe } from './common/request-validation.error';
 import type { AllConfig } from './app.config';
 import { ConnectSessionsModule } from './connect-sessions/connect-sessions.module';
-import { RelayQueueModule } from './event-relay/event-relay.module';
+import { EventRelayModule, RelayQueueModule } from './event-relay/event-relay.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
@@ -44,6 +44,7 @@ export class AppModule {
         HealthModule,
         RelayQueueModule.forRoot(config),
         EventsModule,
+        EventRelayModule,
         ConnectSessionsModule,
         AccountsModule,
         ProvidersModule,

@@ -1,6 +1,6 @@
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { AccountEvent } from '../src/account-events/account-event';
-import { AccountEvents } from '../src/account-events/account-events.service';
+import { EventBus } from '../src/event-bus/event-bus';
 import { startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
 import { completeSession } from './support/hosted-page';
@@ -55,12 +55,12 @@ describe('the account mirror: the accountAction preview without a StackOne look-
 
     // The customer completes the hosted page; StackOne's webhook reports the account.
     const { accountId } = await completeSession(first.authLinkUrl as string);
-    await svc.app.get(AccountEvents).publish(accountEvent('account.created', accountId as string, 'org_mirror_a'));
+    await svc.app.get(EventBus).publish(accountEvent('account.created', accountId as string, 'org_mirror_a'));
     expect(await preview(svc, a, { provider: 'hibob' })).toMatchObject({ accountAction: 'update', accountId });
     expect(lookups()).toBe(1);
 
     // Deleted in StackOne's dashboard: the webhook says so.
-    await svc.app.get(AccountEvents).publish(accountEvent('account.deleted', accountId as string, 'org_mirror_a'));
+    await svc.app.get(EventBus).publish(accountEvent('account.deleted', accountId as string, 'org_mirror_a'));
     const third = await preview(svc, a, { provider: 'hibob' });
     expect(third).toMatchObject({ accountAction: 'create' });
     expect(third).not.toHaveProperty('accountId');
@@ -81,9 +81,9 @@ describe('the account mirror: the accountAction preview without a StackOne look-
     const b = await tenant('org_mirror_b');
     const session = await preview(svc, b, { provider: 'hibob' });
     const { accountId } = await completeSession(session.authLinkUrl as string);
-    await svc.app.get(AccountEvents).publish(accountEvent('account.created', accountId as string, 'org_mirror_b'));
+    await svc.app.get(EventBus).publish(accountEvent('account.created', accountId as string, 'org_mirror_b'));
     expect(await preview(svc, a, { provider: 'hibob' })).toMatchObject({ accountAction: 'create' });
-    await svc.app.get(AccountEvents).publish(accountEvent('account.created', 'acc_of_b', 'org_mirror_b'));
+    await svc.app.get(EventBus).publish(accountEvent('account.created', 'acc_of_b', 'org_mirror_b'));
     expect(await preview(svc, a, { provider: 'hibob' })).toMatchObject({ accountAction: 'create' });
     expect(await preview(svc, b, { provider: 'hibob' })).toMatchObject({ accountAction: 'update', accountId: 'acc_of_b' });
   });
@@ -107,7 +107,7 @@ describe('the account mirror: the accountAction preview without a StackOne look-
     const svc = await boot({ RATE_LIMIT_PER_TENANT: '10000' });
     const a = await tenant('org_mirror_d');
     await preview(svc, a, { provider: 'hibob' });
-    await svc.app.get(AccountEvents).publish(accountEvent('account.created', 'acc_x', 'org_mirror_d'));
+    await svc.app.get(EventBus).publish(accountEvent('account.created', 'acc_x', 'org_mirror_d'));
     expect(await preview(svc, a, { provider: 'hibob' })).toMatchObject({ accountAction: 'create' });
     await preview(svc, a, { provider: 'hibob' });
     expect(lookups()).toBe(3);
@@ -121,9 +121,9 @@ describe('the account mirror: the accountAction preview without a StackOne look-
       expect(await preview(one, a, { provider: 'hibob' })).toMatchObject({ accountAction: 'create' });
       expect(await preview(two, a, { provider: 'hibob' })).toMatchObject({ accountAction: 'create' });
       expect(lookups()).toBe(1);
-      await one.app.get(AccountEvents).publish(accountEvent('account.created', 'acc_shared', 'org_mirror_e'));
+      await one.app.get(EventBus).publish(accountEvent('account.created', 'acc_shared', 'org_mirror_e'));
       expect(await preview(two, a, { provider: 'hibob' })).toMatchObject({ accountAction: 'update', accountId: 'acc_shared' });
-      await two.app.get(AccountEvents).publish(accountEvent('account.deleted', 'acc_shared', 'org_mirror_e'));
+      await two.app.get(EventBus).publish(accountEvent('account.deleted', 'acc_shared', 'org_mirror_e'));
       expect(await preview(one, a, { provider: 'hibob' })).toMatchObject({ accountAction: 'create' });
       expect(lookups()).toBe(1);
     });

@@ -194,5 +194,8 @@ describe('a session completion that could not be queued, delivered on StackOne r
       accountId: event.account_id,
       status: 'completed',
     });
+    // Queued again, not logged again: the feed lists the completion once (the account event once per delivery taken in).
+    const feed = await svc.http().get('/v1/events').set('authorization', auth).expect(200);
+    expect((feed.body as { data: Array<{ type: string }> }).data.map((e) => e.type)).toEqual(['account.created', 'connect_session.completed', 'account.created']);
   });
 });

@@ -1,4 +1,4 @@
-import { AccountEvents } from '../src/account-events/account-events.service';
+import { EventBus } from '../src/event-bus/event-bus';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SessionExpiry } from '../src/connect-sessions/session-expiry';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
@@ -41,7 +41,7 @@ describe('tenant event feed (service against the StackOne sandbox, events in mem
     expect(await feed(svc, auth)).toEqual({ data: [], nextCursor: null });
     const created = await svc.http().post('/v1/connect-sessions').set('Authorization', auth).send({ provider: 'hibob', label: 'Acme HiBob' }).expect(201);
     const sessionId = (created.body as { sessionId: string }).sessionId;
-    const bus = svc.app.get(AccountEvents);
+    const bus = svc.app.get(EventBus);
     await bus.publish(accountEvent());
     await bus.publish(accountEvent({ type: 'account.updated' }));
     await bus.publish(accountEvent({ type: 'account.deleted' }));
@@ -137,9 +137,9 @@ describeWithRedis('tenant event feed shared through Redis by two replicas', () =
 
   it('lists on each replica the events either one logged, and a cursor from one pages on the other', async () => {
     const auth = await acme();
-    await one.app.get(AccountEvents).publish(accountEvent({ accountId: 'acc_one' }));
-    await two.app.get(AccountEvents).publish(accountEvent({ accountId: 'acc_two' }));
-    await two.app.get(AccountEvents).publish(accountEvent({ tenantId: 'org_globex', accountId: 'acc_globex' }));
+    await one.app.get(EventBus).publish(accountEvent({ accountId: 'acc_one' }));
+    await two.app.get(EventBus).publish(accountEvent({ accountId: 'acc_two' }));
+    await two.app.get(EventBus).publish(accountEvent({ tenantId: 'org_globex', accountId: 'acc_globex' }));
     const fromOne = await feed(one, auth);
     const fromTwo = await feed(two, auth);
     expect(fromOne.data.map((e) => e.data.accountId)).toEqual(['acc_one', 'acc_two']);
@@ -171,7 +171,7 @@ describe('tenant event feed while Redis is down', () => {
 
   it('skips writes with a warning and a counted fallback, answers reads 503 with Retry-After, and lists again once Redis is back', async () => {
     const auth = await acme();
-    const bus = svc.app.get(AccountEvents);
+    const bus = svc.app.get(EventBus);
     await bus.publish(accountEvent({ accountId: 'acc_before' }));
     expect((await feed(svc, auth)).data.map((e) => e.data.accountId)).toEqual(['acc_before']);
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AccountEvents } from '../src/account-events/account-events.service';
+import { EventBus } from '../src/event-bus/event-bus';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { serviceOverStandIn, startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
@@ -30,12 +30,12 @@ async function create(svc: TestService, auth: string, body: Record<string, unkno
 describe('session status (service against the StackOne sandbox, sessions in memory)', () => {
   let sandbox: Sandbox;
   let svc: TestService;
-  let events: AccountEvents;
+  let events: EventBus;
 
   beforeAll(async () => {
     sandbox = await createSandbox({ apiKey: TEST_STACKONE_KEY });
     svc = await startService(sandbox.url, { RATE_LIMIT_PER_TENANT: '1000' });
-    events = svc.app.get(AccountEvents);
+    events = svc.app.get(EventBus);
   });
   afterAll(async () => {
     await svc?.close();
@@ -188,7 +188,7 @@ describe('session expiry (service against a StackOne stand-in)', () => {
     expect(listed.body.data.map((s: { sessionId: string }) => s.sessionId)).toContain(session.sessionId);
     expect(await metric(ctx.svc, 'connect_sessions_expired_total', { provider: 'hibob' })).toBe(before + 1);
 
-    await ctx.svc.app.get(AccountEvents).publish(accountEvent());
+    await ctx.svc.app.get(EventBus).publish(accountEvent());
     expect((await read()).status).toBe('expired');
   }, 15_000);
 });
@@ -220,8 +220,8 @@ describeWithRedis('session status shared through Redis by two replicas', () => {
     expect(listed.body.data.map((s: { sessionId: string }) => s.sessionId)).toEqual([session.sessionId]);
 
     const event = accountEvent({ provider: 'personio', accountId: 'acc_personio' });
-    await two.app.get(AccountEvents).publish(event);
-    await one.app.get(AccountEvents).publish(event);
+    await two.app.get(EventBus).publish(event);
+    await one.app.get(EventBus).publish(event);
     const onOne = await one.http().get(`/v1/connect-sessions/${session.sessionId}`).set('Authorization', auth).expect(200);
     expect(onOne.body).toMatchObject({ status: 'completed', accountId: 'acc_personio' });
     const completed = async (svc: TestService): Promise<number> => metric(svc, 'connect_sessions_completed_total', { provider: 'personio', action: 'create' });

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { AccountEvent } from '../src/account-events/account-event';
-import { AccountEvents } from '../src/account-events/account-events.service';
+import { EventBus } from '../src/event-bus/event-bus';
 import { createSandbox, Sandbox } from '../sandbox/sandbox';
 import { startService, TestService } from './support/app';
 import { TEST_STACKONE_KEY } from './support/config';
@@ -17,9 +17,9 @@ const payload = accountWebhook;
 /** Subscribes a recording handler to the app's bus, as the session-status and mirror features do. */
 function record(svc: TestService): AccountEvent[] {
   const seen: AccountEvent[] = [];
-  svc.app.get(AccountEvents).subscribe('e2e-recorder', (event) => {
+  svc.app.get(EventBus).subscribe('e2e-recorder', ['account.created', 'account.updated', 'account.deleted'], (event) => {
     seen.push(event);
-    return Promise.resolve();
+    return Promise.resolve('taken');
   });
   return seen;
 }

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AccountEventsModule } from '../account-events/account-events.module';
 import { AccountMirror } from './account-mirror.service';
 
-@Module({ imports: [AccountEventsModule], providers: [AccountMirror], exports: [AccountMirror] })
+@Module({ providers: [AccountMirror], exports: [AccountMirror] })
 export class AccountMirrorModule {}

@@ -5,8 +5,8 @@ import { accountMirrorProviders } from '../../test/support/account-mirror';
 import { testConfigModule } from '../../test/support/config';
 import { describeWithRedis, redisForTests, redisTestPrefix, redisUrl } from '../../test/support/redis';
 import { AccountEvent } from '../account-events/account-event';
-import { AccountEvents } from '../account-events/account-events.service';
 import { AccountsService } from '../accounts/accounts.service';
+import { EventBus } from '../event-bus/event-bus';
 import { Tenant } from '../auth/tenant';
 import { RawEnv } from '../config/load-config';
 import { MetricsService } from '../observability/metrics.service';
@@ -42,7 +42,7 @@ const event = (type: AccountEvent['type'], accountId: string, overrides: Partial
 
 interface Built {
   sut: AccountsService;
-  events: AccountEvents;
+  events: EventBus;
   health: RedisHealth;
   stackone: { listAccounts: jest.Mock; getAccount: jest.Mock; deleteAccount: jest.Mock; updateAccount: jest.Mock };
   close: () => Promise<void>;
@@ -58,7 +58,7 @@ async function build(env: RawEnv, redis: Redis | null = null): Promise<Built> {
     .useValue(redis)
     .compile();
   await moduleRef.init();
-  return { sut: moduleRef.get(AccountsService), events: moduleRef.get(AccountEvents), health: moduleRef.get(RedisHealth), stackone, close: () => moduleRef.close() };
+  return { sut: moduleRef.get(AccountsService), events: moduleRef.get(EventBus), health: moduleRef.get(RedisHealth), stackone, close: () => moduleRef.close() };
 }
 
 describe(`${AccountMirror.name}: the accountAction preview (AccountsService.findForProvider)`, () => {

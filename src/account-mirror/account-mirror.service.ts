@@ -1,8 +1,8 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountEvent } from '../account-events/account-event';
-import { AccountEvents } from '../account-events/account-events.service';
 import type { AllConfig } from '../app.config';
+import { HandlerOutcome, OnEvent } from '../event-bus/event-bus';
 import { StateUnavailableError } from '../state/shared-state';
 import { ACCOUNT_MIRROR_STORE, AccountMirrorStore, MirrorChange, MirroredAccount, previewFrom } from './account-mirror.store';
 
@@ -25,22 +25,17 @@ export interface ObservedAccount {
  * is dropped once Redis is back (the store's held `forget`).
  */
 @Injectable()
-export class AccountMirror implements OnModuleInit {
+export class AccountMirror {
   private readonly enabled: boolean;
   private readonly ttlMs: number;
 
   constructor(
     config: ConfigService<AllConfig, true>,
     @Inject(ACCOUNT_MIRROR_STORE) private readonly store: AccountMirrorStore,
-    private readonly events: AccountEvents,
   ) {
     const { enabled, ttlMs } = config.get('accountMirror', { infer: true });
     this.enabled = enabled;
     this.ttlMs = ttlMs;
-  }
-
-  onModuleInit(): void {
-    if (this.enabled) this.events.subscribe('account-mirror', (event) => this.onEvent(event));
   }
 
   /** Whether the preview should consult the mirror at all. */
@@ -78,13 +73,17 @@ export class AccountMirror implements OnModuleInit {
     await this.change(tenantId, account.provider, { type: 'account.deleted', accountId: account.id });
   }
 
-  async onEvent(event: AccountEvent): Promise<void> {
+  /** Best effort: an entry an event could not update is dropped (see change), never asked for again. */
+  @OnEvent(['account.created', 'account.updated', 'account.deleted'])
+  async onEvent(event: AccountEvent): Promise<HandlerOutcome> {
+    if (!this.enabled) return 'taken';
     const occurredAtMs = Date.parse(event.occurredAt);
     await this.change(event.tenantId, event.provider, {
       type: event.type,
       accountId: event.accountId,
       createdAtMs: Number.isFinite(occurredAtMs) ? occurredAtMs : Date.parse(event.receivedAt),
     });
+    return 'taken';
   }
 
   private async change(tenantId: string, provider: string, change: MirrorChange): Promise<void> {

@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
-import { AccountEventsModule } from '../account-events/account-events.module';
+import { EventBusModule } from '../event-bus/event-bus.module';
 import { AccountsModule } from '../accounts/accounts.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { ProvidersModule } from '../providers/providers.module';
-import { EventsModule } from '../events/events.module';
 import { StackOneModule } from '../stackone/stackone.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
 import { ConnectSessionsController } from './connect-sessions.controller';
@@ -14,7 +13,7 @@ import { SessionQueries } from './session-queries';
 import { SessionRecorder } from './session-recorder';
 
 @Module({
-  imports: [AccountEventsModule, EventsModule, StackOneModule, IdempotencyModule, AccountsModule, ProvidersModule, ThrottlingModule],
+  imports: [EventBusModule, StackOneModule, IdempotencyModule, AccountsModule, ProvidersModule, ThrottlingModule],
   controllers: [ConnectSessionsController],
   providers: [ConnectSessionsService, SessionRecorder, SessionQueries, SessionCompleter, SessionExpiry],
 })

@@ -1,13 +1,12 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AccountEvent } from '../account-events/account-event';
-import { AccountEvents, RedeliveryNeededError } from '../account-events/account-events.service';
 import { SelfEdits } from '../accounts/self-edits';
-import { EventLog } from '../events/event-log.service';
-import type { FeedEventData } from '../events/feed-event';
+import { EventBus, HandlerOutcome, OnEvent } from '../event-bus/event-bus';
 import { MetricsService } from '../observability/metrics.service';
 import { ProvidersService } from '../providers/providers.service';
 import { EXPIRES_IN_BOUNDS } from './dto/create-connect-session.dto';
 import { actionOf, eventKey, eventTimeMs, matchSession, needsProviderCategory, SessionCompletion, SessionRecord, StoredSession } from './session-record';
+import type { SessionEvent } from './session-event';
 import { SESSION_STORE, SessionStore } from './session.store';
 
 const READ_BATCH = 200;
@@ -15,53 +14,45 @@ const READ_BATCH = 200;
 const MATCH_SCAN_LIMIT = 1_000;
 const COMPLETE_ATTEMPTS = 3;
 
-/** The session store could not be used for an account event: its source should deliver it again (the webhook answers 503). */
-class SessionStoreUnreachableError extends RedeliveryNeededError {
-  override readonly name = 'SessionStoreUnreachableError';
-  constructor() {
-    super('session store unreachable: the event completes no session now');
-  }
-}
-
 /**
  * Completion from account events: the session an account.created / account.updated was made
  * through (rule: matchSession, docs/sessions.md; never an edit of the service's own, see SelfEdits)
- * is completed once, and connect_session.completed is announced. Without the store no session can
+ * is completed once, and connect_session.completed is published. Without the store no session can
  * be completed: the event's source is asked to deliver it again, and its retry after the outage
  * completes the session (one created meanwhile is recorded first: the store's held writes).
  */
 @Injectable()
-export class SessionCompleter implements OnModuleInit {
+export class SessionCompleter {
   constructor(
     @Inject(SESSION_STORE) private readonly store: SessionStore,
     private readonly metrics: MetricsService,
-    private readonly events: AccountEvents,
+    private readonly bus: EventBus,
     private readonly providers: ProvidersService,
     private readonly selfEdits: SelfEdits,
-    private readonly eventLog: EventLog,
   ) {}
 
-  onModuleInit(): void {
-    this.events.subscribe('session-status', (event) => this.onAccountEvent(event));
-  }
-
-  /** Completes the session `event` matches, if any. Idempotent; throws when the store cannot be reached (the bus logs it). */
-  async onAccountEvent(event: AccountEvent): Promise<void> {
-    if (event.type !== 'account.created' && event.type !== 'account.updated') return;
+  /**
+   * Completes the session `event` matches, if any, and publishes its connect_session.completed.
+   * Idempotent; `deliver-again` when the store cannot be reached or the completion was not taken in.
+   */
+  @OnEvent(['account.created', 'account.updated'])
+  async onAccountEvent(event: AccountEvent): Promise<HandlerOutcome> {
+    if (event.type !== 'account.created' && event.type !== 'account.updated') return 'taken';
     try {
       for (let attempt = 0; attempt < COMPLETE_ATTEMPTS; attempt++) {
         // Another event may complete the chosen session first: then look again.
-        if (await this.completeOnce(event)) return;
+        const outcome = await this.completeOnce(event);
+        if (outcome !== 'look-again') return outcome;
       }
-    } catch (err) {
-      // The relay could not queue the completion: already a redelivery request.
-      if (err instanceof RedeliveryNeededError) throw err;
-      throw new SessionStoreUnreachableError();
+      return 'taken';
+    } catch {
+      // The store could not be used: the event completes no session now.
+      return 'deliver-again';
     }
   }
 
-  /** False when nothing was completed and another look may find a session (the chosen one was taken). */
-  private async completeOnce(event: AccountEvent): Promise<boolean> {
+  /** `look-again` when nothing was completed and another look may find a session (the chosen one was taken). */
+  private async completeOnce(event: AccountEvent): Promise<HandlerOutcome | 'look-again'> {
     const at = eventTimeMs(event);
     const sessions: StoredSession[] = [];
     for await (const stored of this.store.newest(event.tenantId, READ_BATCH)) {
@@ -74,15 +65,12 @@ export class SessionCompleter implements OnModuleInit {
     // completion failed then, so queue it again (the queue drops it if it was queued after all).
     const key = eventKey(event);
     const done = sessions.find((s) => s.completion?.eventKey === key);
-    if (done?.completion) {
-      await this.eventLog.relayAgain('connect_session.completed', done.completion.completedAt, completedEventData(done.record, event));
-      return true;
-    }
+    if (done?.completion) return this.bus.publish({ ...completedEvent(done.record, event, done.completion.completedAt), redelivery: true });
     const category = sessions.some(needsProviderCategory) ? await this.providers.categoryOf(event.provider) : undefined;
     const match = matchSession(event, event.tenantId, sessions, category);
-    if (!match) return true;
+    if (!match) return 'taken';
     // Our own PATCH of the account: true as an account event (the feed has it), but nobody connected anything.
-    if (event.type === 'account.updated' && (await this.selfEdits.madeHere(event.tenantId, event.accountId, at))) return true;
+    if (event.type === 'account.updated' && (await this.selfEdits.madeHere(event.tenantId, event.accountId, at))) return 'taken';
     const completion: SessionCompletion = {
       accountId: event.accountId,
       completedAt: new Date(at).toISOString(),
@@ -90,17 +78,17 @@ export class SessionCompleter implements OnModuleInit {
       provider: event.provider,
       eventKey: key,
     };
-    if (!(await this.store.complete(match.record, completion))) return false;
+    if (!(await this.store.complete(match.record, completion))) return 'look-again';
     // The session's own provider label, so completed / created per label is a conversion rate.
     this.metrics.sessionsCompleted.inc({ provider: match.record.provider ?? 'none', action: completion.action });
     this.metrics.sessionCompletion.observe(Math.max(0, (at - Date.parse(match.record.createdAt)) / 1000));
-    await this.eventLog.append('connect_session.completed', completion.completedAt, completedEventData(match.record, event));
-    return true;
+    return this.bus.publish(completedEvent(match.record, event, completion.completedAt));
   }
 }
 
-function completedEventData(record: SessionRecord, event: AccountEvent): FeedEventData {
+function completedEvent(record: SessionRecord, event: AccountEvent, completedAt: string): SessionEvent {
   return {
+    type: 'connect_session.completed',
     tenantId: record.tenantId,
     tenantName: event.tenantName,
     sessionId: record.sessionId,
@@ -108,5 +96,6 @@ function completedEventData(record: SessionRecord, event: AccountEvent): FeedEve
     provider: record.provider ?? event.provider,
     label: record.label,
     status: 'completed',
+    occurredAt: completedAt,
   };
 }

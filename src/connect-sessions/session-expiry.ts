@@ -1,6 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { RedeliveryNeededError } from '../account-events/account-events.service';
-import { EventLog } from '../events/event-log.service';
+import { EventBus } from '../event-bus/event-bus';
 import { MetricsService } from '../observability/metrics.service';
 import { SessionRecord, sessionStatus, StoredSession } from './session-record';
 import { ExpiredSession, SESSION_STORE, SessionStore } from './session.store';
@@ -22,7 +21,7 @@ export class SessionExpiry implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(SESSION_STORE) private readonly store: SessionStore,
     private readonly metrics: MetricsService,
-    private readonly eventLog: EventLog,
+    private readonly bus: EventBus,
   ) {}
 
   onModuleInit(): void {
@@ -58,21 +57,19 @@ export class SessionExpiry implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * The feed's connect_session.expired, once per session: only the replica whose claim counted it
-   * logs it. No source would deliver an expiry again: one not queued is logged and counted by the relay.
+   * connect_session.expired, once per session: only the replica whose claim counted it publishes it.
+   * No source would deliver an expiry again: one not queued is logged and counted by the relay.
    */
   private async expired(session: ExpiredSession & Partial<Pick<SessionRecord, 'label' | 'expiresAt'>>): Promise<void> {
     this.metrics.sessionsExpired.inc({ provider: session.provider ?? 'none' });
-    await this.eventLog
-      .append('connect_session.expired', session.expiresAt ?? new Date().toISOString(), {
-        tenantId: session.tenantId,
-        sessionId: session.sessionId,
-        provider: session.provider,
-        label: session.label,
-        status: 'expired',
-      })
-      .catch((err: unknown) => {
-        if (!(err instanceof RedeliveryNeededError)) throw err;
-      });
+    await this.bus.publish({
+      type: 'connect_session.expired',
+      tenantId: session.tenantId,
+      sessionId: session.sessionId,
+      provider: session.provider,
+      label: session.label,
+      status: 'expired',
+      occurredAt: session.expiresAt ?? new Date().toISOString(),
+    });
   }
 }

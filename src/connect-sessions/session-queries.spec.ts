@@ -1,24 +1,26 @@
 import { NotFoundException } from '@nestjs/common';
+import { recordSessionEvents, testEventBus } from '../../test/support/event-bus';
 import { acme, createdSession, globex } from '../../test/support/sessions';
 import { testState, TestState } from '../../test/support/state';
 import { RetryLaterException } from '../common/problem.exception';
-import type { EventLog } from '../events/event-log.service';
 import { StateUnavailableError } from '../state/shared-state';
 import { SessionExpiry } from './session-expiry';
 import { SessionQueries } from './session-queries';
 import { SessionRecorder } from './session-recorder';
+import type { SessionEvent } from './session-event';
 import { SESSION_STORE, SessionStore } from './session.store';
 
 const states: TestState[] = [];
 afterEach(() => states.splice(0).forEach((s) => s.close()));
 
-function build(): { sut: SessionQueries; recorder: SessionRecorder; store: SessionStore; append: jest.Mock } {
+function build(): { sut: SessionQueries; recorder: SessionRecorder; store: SessionStore; published: SessionEvent[] } {
   const state = testState({}, null);
   states.push(state);
   const store = state.store<SessionStore>(SESSION_STORE);
-  const append = jest.fn(() => Promise.resolve());
-  const expiry = new SessionExpiry(store, state.metrics, { append } as unknown as EventLog);
-  return { sut: new SessionQueries(store, expiry), recorder: new SessionRecorder(state.config, store, state.metrics), store, append };
+  const bus = testEventBus();
+  const published = recordSessionEvents(bus);
+  const expiry = new SessionExpiry(store, state.metrics, bus);
+  return { sut: new SessionQueries(store, expiry), recorder: new SessionRecorder(state.config, store, state.metrics), store, published };
 }
 
 describe(SessionQueries.name, () => {
@@ -50,13 +52,12 @@ describe(SessionQueries.name, () => {
   });
 
   it('a session read after its expiry reads expired and is announced once', async () => {
-    const { sut, recorder, append } = build();
+    const { sut, recorder, published } = build();
     const session = createdSession({ createdAt: new Date(Date.now() - 120_000).toISOString(), expiresAt: new Date(Date.now() - 60_000).toISOString() });
     await recorder.record(acme, session, { relink: false });
     expect((await sut.get(acme, session.sessionId)).status).toBe('expired');
     expect((await sut.list(acme, {})).data[0].status).toBe('expired');
-    expect(append).toHaveBeenCalledTimes(1);
-    expect(append).toHaveBeenCalledWith('connect_session.expired', session.expiresAt, expect.objectContaining({ tenantId: acme.id, sessionId: session.sessionId, status: 'expired' }));
+    expect(published).toEqual([expect.objectContaining({ type: 'connect_session.expired', occurredAt: session.expiresAt, tenantId: acme.id, sessionId: session.sessionId, status: 'expired' })]);
   });
 
   it('answers 503 (Retry-After) when the store is unavailable', async () => {

@@ -11,8 +11,8 @@ import { SharedState } from '../state/shared-state';
 /** BullMQ's keys sit under REDIS_KEY_PREFIX like every other key of the service. */
 export const bullPrefix = (keyPrefix: string): string => `${keyPrefix}bull`;
 
-/** The relay to internal subscribers, for the modules that publish events (its queue: RelayQueueModule). */
-@Module({ providers: [EventRelay], exports: [EventRelay] })
+/** The relay to internal subscribers, a subscriber of the event bus (its queue: RelayQueueModule). */
+@Module({ providers: [EventRelay] })
 export class EventRelayModule {}
 
 /**

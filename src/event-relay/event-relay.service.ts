@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { RedeliveryNeededError } from '../account-events/account-events.service';
 import type { AllConfig } from '../app.config';
 import type { EventSubscriber } from './event-subscribers';
-import { FeedEventData, FeedEventType, stableEventKey } from '../events/feed-event';
+import { HandlerOutcome, OnEvent } from '../event-bus/event-bus';
+import { BusEvent, EVENT_TYPES } from '../event-bus/event-map';
+import { feedEventOf, stableEventKey } from '../events/feed-event';
 import { MetricsService } from '../observability/metrics.service';
 import { RedisHealth } from '../redis/redis-health';
 import { RelayJob, wants, webhookIdFor } from './relay-job';
@@ -16,14 +17,8 @@ export const RELAY_QUEUE = Symbol('RELAY_QUEUE');
 /** How often the queue depth gauge is refreshed (one bounded count per subscriber). */
 const DEPTH_REFRESH_MS = 5_000;
 
-/** The event could not be queued for every subscriber that wants it: whoever supplied it should deliver it again. */
-export class EventNotRelayedError extends RedeliveryNeededError {
-  override readonly name = 'EventNotRelayedError';
-}
-
 /**
- * Events out to internal subscribers (EVENT_SUBSCRIBERS): each event EventLog takes in is queued
- * once per subscriber that wants it, signed per Standard Webhooks when sent, retried on anything but
+ * Events out to internal subscribers (EVENT_SUBSCRIBERS): each event of the bus is queued once per subscriber that wants it, signed per Standard Webhooks when sent, retried on anything but
  * a 2xx (backoff.ts) and dead-lettered after the last attempt with a metric and a log line (ids
  * only). The queue is BullMQ in Redis when REDIS_URL is set, else this process's memory.
  */
@@ -60,28 +55,29 @@ export class EventRelay implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   /**
-   * Queues `event` for every subscriber that wants it. Throws EventNotRelayedError when that could
-   * not be done (queue unreachable, timed out or full): the caller decides whether the source can retry.
+   * Queues `event` for every subscriber that wants it, beside the feed writer. `deliver-again` when
+   * that could not be done (queue unreachable, timed out or full): a source that can retry (StackOne) does.
    */
-  async enqueue(type: FeedEventType, timestamp: string, data: FeedEventData): Promise<void> {
-    if (!this.queue) return;
+  @OnEvent(EVENT_TYPES, { priority: -1 })
+  async enqueue(event: BusEvent): Promise<HandlerOutcome> {
+    if (!this.queue) return 'taken';
+    const { type, timestamp, data } = feedEventOf(event);
     const key = stableEventKey(type, timestamp, data);
     const acceptedAt = Date.now();
     const trace = currentTraceCarrier();
     const jobs: RelayJob[] = this.subscribers
       .filter((s) => wants(s, type, data.tenantId))
       .map((s) => ({ webhookId: webhookIdFor(s.name, key), subscriber: s.name, type, timestamp, data, acceptedAt, ...(trace && { trace }) }));
-    if (jobs.length === 0) return;
+    if (jobs.length === 0) return 'taken';
     // Redis down, hung (the queue's own bound) or the in-process queue full: not queued.
     const added = await this.queue.add(jobs).then(
       () => ({ ok: true as const }),
       (err: Error) => ({ ok: false as const, reason: err.message }),
     );
     for (const job of jobs) this.metrics.relayEnqueued.inc({ subscriber: job.subscriber, outcome: added.ok ? 'queued' : 'failed' });
-    if (!added.ok) {
-      this.logger.warn(`Event ${type} of tenant ${data.tenantId} not queued for ${jobs.map((j) => j.subscriber).join(', ')} (${added.reason})`);
-      throw new EventNotRelayedError(`event not queued: ${added.reason}`);
-    }
+    if (added.ok) return 'taken';
+    this.logger.warn(`Event ${type} of tenant ${data.tenantId} not queued for ${jobs.map((j) => j.subscriber).join(', ')} (${added.reason})`);
+    return 'deliver-again';
   }
 
   /** One attempt, in a span of the trace that caused the event: resolves on a 2xx, throws otherwise (the queue retries or dead-letters). */

@@ -1,11 +1,8 @@
-export const FEED_EVENT_TYPES = [
-  'account.created',
-  'account.updated',
-  'account.deleted',
-  'connect_session.completed',
-  'connect_session.expired',
-] as const;
-export type FeedEventType = (typeof FEED_EVENT_TYPES)[number];
+import { BusEvent, EVENT_TYPES, EventType } from '../event-bus/event-map';
+
+/** The feed and the relay carry every event of the bus. */
+export const FEED_EVENT_TYPES = EVENT_TYPES;
+export type FeedEventType = EventType;
 
 /** What a tenant learns about an event: ids and labels only, never credentials or tokens. */
 export interface FeedEventData {
@@ -51,6 +48,11 @@ export function pickData(data: FeedEventData): FeedEventData {
   if (label !== undefined) picked.label = label;
   if (sessionId !== undefined) picked.sessionId = sessionId;
   return picked;
+}
+
+/** A bus event as the feed lists it and the relay sends it: when it happened, and its known fields only. */
+export function feedEventOf(event: BusEvent): NewFeedEvent {
+  return { type: event.type, timestamp: event.occurredAt, data: pickData(event) };
 }
 
 /**
