@@ -21,7 +21,7 @@ export interface MemoryQueueOptions {
 /**
  * The relay's queue without Redis: the same schedule as BullMQ's (backoff.ts), at most `concurrency`
  * deliveries in flight per subscriber, at most `maxJobs` queued. It lives in this process only: what
- * is queued or retrying is lost on restart (the README says so), and dead letters are logged, not kept.
+ * is queued or retrying is lost on restart (docs/events.md says so), and dead letters are logged, not kept.
  */
 export class MemoryRelayQueue implements RelayQueue {
   readonly description = 'in-process queue, lost on restart';

@@ -1,5 +1,5 @@
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { BrokenCircuitError, circuitBreaker, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, handleWhen, retry, RetryPolicy } from 'cockatiel';
@@ -26,6 +26,7 @@ import {
   upstreamMessage,
   upstreamRequestId,
 } from './stackone.wire-checks';
+import { parseJson, pathSegment, withQuery } from './wire-request';
 
 type Check<T> = (data: unknown) => data is T;
 type UpstreamRequest = Pick<AxiosRequestConfig, 'method' | 'url' | 'data' | 'headers'>;
@@ -76,7 +77,7 @@ export class StackOneHttpService {
     private readonly http: HttpService,
     config: ConfigService<AllConfig, true>,
     private readonly budget: OutboundBudget,
-    @Optional() @Inject(STACKONE_OBSERVER) private readonly observer: StackOneObserver | null = null,
+    @Inject(STACKONE_OBSERVER) private readonly observer: StackOneObserver,
   ) {
     this.config = config.get('stackone', { infer: true });
     const { apiKey } = this.config;
@@ -262,7 +263,7 @@ export class StackOneHttpService {
 
   /** Observers must never break or slow a call: their errors are swallowed. */
   private notify<K extends keyof StackOneObserver>(hook: K, event: Parameters<NonNullable<StackOneObserver[K]>>[0]): void {
-    const fn = this.observer?.[hook] as ((e: typeof event) => void) | undefined;
+    const fn = this.observer[hook] as ((e: typeof event) => void) | undefined;
     if (!fn) return;
     try {
       fn.call(this.observer, event);
@@ -292,30 +293,4 @@ function transportFailure(err: unknown, signal: AbortSignal): Extract<StackOneFa
   // sent, so it is a network failure and safe to retry.
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
   return 'network';
-}
-
-/** Arrays become repeated parameters (`providers=a&providers=b`), as StackOne expects. */
-function withQuery(path: string, params: object): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value === undefined || value === null) continue;
-    for (const v of Array.isArray(value) ? (value as unknown[]) : [value]) search.append(key, String(v));
-  }
-  const query = search.toString();
-  return query ? `${path}?${query}` : path;
-}
-
-/** A path parameter as one segment: `/`, `?`, `#` encoded, and `.`/`..` can never act as dot segments. */
-function pathSegment(value: string): string {
-  const encoded = encodeURIComponent(value);
-  return encoded === '.' || encoded === '..' ? encoded.replace(/\./g, '%2E') : encoded;
-}
-
-function parseJson(text: string): unknown {
-  if (typeof text !== 'string' || text.length === 0) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -2,8 +2,8 @@ import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'ax
 import type { Dispatcher } from 'undici';
 
 /**
- * axios's transport, onto the undici Pool to StackOne's origin (see StackOnePool and the README's
- * "Outbound client" paragraph). Only a path under `basePath` is sent, so the Authorization header
+ * axios's transport, onto the undici Pool to StackOne's origin (see StackOnePool and
+ * docs/operations.md, "The StackOne client"). Only a path under `basePath` is sent, so the Authorization header
  * cannot reach another origin; redirects are answers (undici does not follow them); the Pool caps
  * the body size and the signal ends the request, body included. undici's errors pass through
  * untouched: StackOneHttpService classifies them.
