@@ -5,7 +5,8 @@ import type { SandboxContext, SandboxSession } from './store';
 import { SANDBOX_PROJECT_ID } from './webhooks';
 import { connectorMeta, errorBody, publicAccount, sessionWire, toList, validateSessionBody } from './wire';
 
-const ORGANIZATION_ID = 4242;
+/** A string, as StackOne answers since SDK 4.34.0 (a number before). */
+const ORGANIZATION_ID = 'org_4242';
 const PROJECT_ID = SANDBOX_PROJECT_ID;
 
 export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext): void {
@@ -28,6 +29,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SandboxContext): vo
       origin_username: body.origin_username as string | undefined,
       provider: body.provider as string | undefined,
       provider_version: body.provider_version as string | undefined,
+      // integration_id is StackOne's deprecated alias: still honoured, never echoed under that name.
+      connector_profile_id: (body.connector_profile_id ?? body.integration_id ?? undefined) as string | undefined,
       categories: body.categories as SandboxSession['categories'],
       account_id: body.account_id as string | undefined,
       label: body.label as string | undefined,

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { SandboxStatusReason } from './store';
 import { errorBody } from './wire';
 
 /** How the next webhook deliveries misbehave (FaultSpec.webhook). */
@@ -52,6 +53,28 @@ export interface FaultSpec {
 }
 
 export type ArmedFault = FaultSpec & { remaining: number };
+
+/**
+ * A provider's incident (POST /__sandbox/faults/provider-outage): every account of `provider` gets
+ * `status` (default `error`) and `reasons` at once, each announced by its own `account.updated`
+ * unless `webhook` is false. Unlike the faults above it is a state, not a count of requests: it
+ * lasts until ended (DELETE /__sandbox/faults/provider-outage/{provider}). account-status.ts applies it.
+ */
+export interface ProviderOutageSpec {
+  provider: string;
+  status?: string;
+  reasons?: { code?: string; description?: string; timestamp?: string }[];
+  webhook?: boolean;
+}
+
+/** An outage in force: what it set, and each account it changed with what that account had before. */
+export interface ProviderOutage {
+  provider: string;
+  status: string;
+  reasons: SandboxStatusReason[];
+  startedAt: string;
+  before: Map<string, { status: string; status_reasons: SandboxStatusReason[] }>;
+}
 
 export function armFault(faults: ArmedFault[], fault: FaultSpec): void {
   faults.push({ ...fault, remaining: fault.count ?? 1 });

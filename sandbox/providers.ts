@@ -20,6 +20,8 @@ export const DEFAULT_PROVIDERS: SandboxProvider[] = [
   { key: 'pipedrive', name: 'Pipedrive', category: 'crm' },
   { key: 'okta', name: 'Okta', category: 'iam' },
   { key: 'xero', name: 'Xero', category: 'accounting', auth: 'oauth2' },
+  { key: 'calendly', name: 'Calendly', category: 'scheduling', auth: 'oauth2' },
+  { key: 'calcom', name: 'Cal.com', category: 'scheduling' },
 ];
 
 /** `SANDBOX_PROVIDERS=hibob,greenhouse` narrows the defaults; unknown keys become category "hris". */

@@ -5,9 +5,10 @@
  * Never imported by the service; started by `npm run start:sandbox`, the demo and the tests.
  *
  * API (Basic auth: user = API key, empty password), api.routes.ts:
- *   POST /connect_sessions, POST /connect_sessions/authenticate
+ *   POST /connect_sessions, POST /connect_sessions/authenticate (connector_profile_id stored and echoed; string organization_id)
  *   GET /accounts (origin_owner_id, origin_owner_ids, provider, providers, account_ids, status, page, page_size)
- *   GET | PATCH | DELETE /accounts/{id}, GET /accounts/{id}/meta
+ *   GET | PATCH | DELETE /accounts/{id}, GET /accounts/{id}/meta   (accounts carry status, status_reasons, created_at, updated_at;
+ *     a session that updates an error or expired account makes it active again, as a re-link does)
  *   GET /connectors/meta, GET /connectors/meta/{provider}
  * Hosted page (what auth_link_url points at), hosted-page.routes.ts: GET /connect?token=…, POST /connect (form).
  * Hub API (what StackOne's <stackone-hub> calls from the browser with x-hub-session-token = the session's
@@ -31,6 +32,12 @@
  *     `webhook: { event?, duplicate?, delayMs?, sentAtAgeSeconds?, wrongSignature? }` makes the fault
  *     apply to the next `count` webhook deliveries instead (twice, late, an old sent_at, a wrong signature).
  *   GET /__sandbox/accounts   raw account state, credentials included
+ *   POST /__sandbox/accounts/{id}/status  { status, reasons?: [{ code?, description?, timestamp? }], webhook? }
+ *     sets an account's status and status_reasons as StackOne would; a change bumps updated_at and sends
+ *     the signed account.updated unless `webhook: false` (a lost webhook). DELETE …/status { webhook? }: back to active.
+ *   POST /__sandbox/faults/provider-outage  { provider, status? (error), reasons?, webhook? }   every account of
+ *     that provider gets the status, one account.updated each; DELETE /__sandbox/faults/provider-outage/{provider}
+ *     { webhook? } ends it (each account it changed, if untouched since, back to what it had). account-status.ts.
  *   GET /__sandbox/webhooks   webhook deliveries sent (event, accountId, sentAt, status or error)
  *   POST /__sandbox/reset     forget requests, faults, sessions and accounts
  *   GET /__sandbox/health     liveness

@@ -1,12 +1,13 @@
 import type { ConnectSessionCreateWire, LinkedAccountWire } from '../src/stackone/stackone.types';
-import type { ArmedFault } from './faults';
+import type { ArmedFault, ProviderOutage } from './faults';
 import type { SandboxProvider } from './providers';
 import type { WebhookDelivery, WebhookSender } from './webhooks';
 
 /** A connect session as the sandbox keeps it: what was asked for, its token, link and expiry. */
 export interface SandboxSession extends Omit<ConnectSessionCreateWire, 'expires_in' | 'metadata'> {
   id: number;
-  organization_id: number;
+  /** A string, as StackOne answers since SDK 4.34.0. */
+  organization_id: string;
   project_id: string;
   metadata?: Record<string, unknown>;
   created_at: string;
@@ -16,10 +17,25 @@ export interface SandboxSession extends Omit<ConnectSessionCreateWire, 'expires_
   completedAccountId?: string;
 }
 
-/** A linked account, secrets included: StackOne's answers carry them, and the service must drop them. */
-export interface SandboxAccount extends LinkedAccountWire {
+/** The statuses StackOne's SDK lists. StackOne's enum is open: the status control also takes any other lower-case word. */
+export const KNOWN_ACCOUNT_STATUSES = ['active', 'inactive', 'suspended', 'archived', 'expired', 'error'] as const;
+export type SandboxAccountStatus = (typeof KNOWN_ACCOUNT_STATUSES)[number] | (string & {});
+
+/** StackOne's StatusReason: why an account has its status. */
+export interface SandboxStatusReason {
+  code?: string;
+  description?: string;
+  timestamp: string;
+}
+
+/**
+ * A linked account, secrets included: StackOne's answers carry them, and the service must drop them.
+ * `status` is StackOne's open enum (the service's wire type lists fewer), `status_reasons` empty while active.
+ */
+export interface SandboxAccount extends Omit<LinkedAccountWire, 'status' | 'status_reasons'> {
   provider_name: string;
-  status_reasons: null;
+  status: SandboxAccountStatus;
+  status_reasons: SandboxStatusReason[];
   origin_username: string | null;
   label: string | null;
   type: 'production' | 'test' | null;
@@ -51,6 +67,8 @@ export interface SandboxState {
   sessions: Map<string, SandboxSession>;
   accounts: Map<string, SandboxAccount>;
   faults: ArmedFault[];
+  /** Providers whose accounts a provider-outage fault has broken, by provider key (faults.ts). */
+  outages: Map<string, ProviderOutage>;
   requests: RecordedRequest[];
   /** Webhook deliveries sent (GET /__sandbox/webhooks). */
   webhooks: WebhookDelivery[];
@@ -84,11 +102,12 @@ export function firstSessionId(now: number = Date.now()): number {
 }
 
 export function newState(): SandboxState {
-  return { sessions: new Map(), accounts: new Map(), faults: [], requests: [], webhooks: [], connectionAttempts: new Map(), nextSessionId: firstSessionId() };
+  return { sessions: new Map(), accounts: new Map(), faults: [], outages: new Map(), requests: [], webhooks: [], connectionAttempts: new Map(), nextSessionId: firstSessionId() };
 }
 
-/** Forgets requests, faults, sessions, accounts, connection attempts and webhook deliveries. */
+/** Forgets requests, faults, provider outages, sessions, accounts, connection attempts and webhook deliveries. */
 export function resetState(state: SandboxState): void {
+  state.outages.clear();
   state.webhooks.length = 0;
   state.connectionAttempts.clear();
   state.sessions.clear();

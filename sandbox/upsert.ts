@@ -2,6 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { SandboxProvider } from './providers';
 import type { SandboxAccount, SandboxSession } from './store';
 
+/** The statuses a successful re-link (new credentials through a session) turns back into `active`. */
+const RELINK_REPAIRS: ReadonlySet<string> = new Set(['active', 'error', 'expired']);
+
 export interface CompletedSession {
   account: SandboxAccount;
   action: 'created' | 'updated';
@@ -42,7 +45,12 @@ export function completeSession(
   if (target) {
     target.credentials = { ...target.credentials, ...given, ...refresh };
     target.setup_information = setupInformation;
-    target.status = 'active';
+    // New credentials repair what the customer can repair (error, expired), never what an operator
+    // or StackOne paused (inactive, suspended, archived): those keep their status and reasons.
+    if (RELINK_REPAIRS.has(target.status)) {
+      target.status = 'active';
+      target.status_reasons = [];
+    }
     target.origin_owner_name = session.origin_owner_name;
     if (session.origin_username) target.origin_username = session.origin_username;
     if (session.label !== undefined) target.label = session.label;
@@ -57,7 +65,7 @@ export function completeSession(
     provider: provider.key,
     provider_name: provider.name,
     status: 'active',
-    status_reasons: null,
+    status_reasons: [],
     origin_owner_id: session.origin_owner_id,
     origin_owner_name: session.origin_owner_name,
     origin_username: session.origin_username ?? null,

@@ -52,6 +52,11 @@ export class WebhookSender {
     await Promise.race([delivery, sleep(ANSWER_WAIT_MS, undefined, { ref: false })]);
   }
 
+  /** Whether events are sent at all (a webhook URL is configured). */
+  get configured(): boolean {
+    return this.target !== undefined;
+  }
+
   /** Where later events go (undefined: none are sent); deliveries already started keep theirs. */
   retarget(target: WebhookTarget | undefined): void {
     this.target = target;
@@ -74,6 +79,8 @@ export class WebhookSender {
       origin_owner_name: account.origin_owner_name,
       origin_username: account.origin_username,
       project_id: SANDBOX_PROJECT_ID,
+      record_type: 'account',
+      record_id: account.id,
       event_date: new Date(now).toISOString(),
       sent_at: new Date(now - (fault?.sentAtAgeSeconds ?? 0) * 1000).toISOString(),
     };

@@ -43,6 +43,7 @@ export function sessionWire(s: SandboxSession, withToken: boolean): ConnectSessi
     metadata: s.metadata ?? null,
     type: s.type ?? null,
     created_at: s.created_at,
+    connector_profile_id: s.connector_profile_id ?? null,
   };
   return withToken ? { ...wire, token: s.token, auth_link_url: s.auth_link_url } : wire;
 }
@@ -63,7 +64,7 @@ export function validateSessionBody(body: Record<string, unknown>, providers: Ma
   for (const field of ['origin_owner_id', 'origin_owner_name']) {
     if (typeof body[field] !== 'string' || body[field].trim() === '') return `${field} must be a non-empty string`;
   }
-  for (const field of ['origin_username', 'provider', 'provider_version', 'account_id', 'label']) {
+  for (const field of ['origin_username', 'provider', 'provider_version', 'connector_profile_id', 'integration_id', 'account_id', 'label']) {
     if (body[field] !== undefined && body[field] !== null && typeof body[field] !== 'string') return `${field} must be a string`;
   }
   if (body.provider !== undefined && body.provider !== null && !providers.has(body.provider as string)) {

@@ -72,6 +72,33 @@ describe('POST /v1/connect-sessions (service against the StackOne sandbox)', () 
     expect(JSON.stringify(res.body)).not.toContain(TEST_STACKONE_KEY);
   });
 
+  it("sends connectorProfileId as StackOne's connector_profile_id (never integration_id), echoes StackOne's answer, and offers the scheduling category", async () => {
+    const res = await svc
+      .http()
+      .post('/v1/connect-sessions')
+      .set('Authorization', bearer)
+      .send({ connectorProfileId: 'cp_calcom_v2', providerVersion: '1.0.0', categories: ['scheduling'] })
+      .expect(201);
+    const [call] = sessionCalls(sandbox);
+    expect(call.body).toMatchObject({ connector_profile_id: 'cp_calcom_v2', provider_version: '1.0.0', categories: ['scheduling'] });
+    expect(call.body).not.toHaveProperty('integration_id');
+    expect(res.body).toMatchObject({ connectorProfileId: 'cp_calcom_v2', categories: ['scheduling'] });
+    const providers = (await svc.http().get('/v1/providers?category=scheduling').set('Authorization', bearer).expect(200)).body;
+    expect(providers.data.map((p: { provider: string; category: string }) => [p.provider, p.category])).toEqual([
+      ['calendly', 'scheduling'],
+      ['calcom', 'scheduling'],
+    ]);
+    const plain = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ provider: 'hibob' }).expect(201);
+    expect(plain.body).not.toHaveProperty('connectorProfileId');
+  });
+
+  it('refuses a connectorProfileId that is no id with one message for the field, calling StackOne not at all', async () => {
+    const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ connectorProfileId: '../profiles/x' }).expect(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.errors).toEqual([{ field: 'connectorProfileId', message: 'connectorProfileId must be 1-128 letters, digits, . _ : or -' }]);
+    expect(sessionCalls(sandbox)).toHaveLength(0);
+  });
+
   it('passes metadata keys named like Object.prototype members on to StackOne as sent', async () => {
     const metadata = { toString: 'y', valueOf: 2, hasOwnProperty: false, plan: 'gold' };
     const res = await svc.http().post('/v1/connect-sessions').set('Authorization', bearer).send({ provider: 'hibob', metadata }).expect(201);

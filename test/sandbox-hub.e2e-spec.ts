@@ -128,6 +128,8 @@ describe("the sandbox's hub API (what <stackone-hub> calls)", () => {
     expect(one.json.integrations.map((i: { provider: string }) => i.provider)).toEqual(['personio']);
     const ats = await hub(await session({ categories: ['ats'] }), 'GET', '/hub/connectors');
     expect(ats.json.integrations.map((i: { provider: string }) => i.provider)).toEqual(['greenhouse', 'lever', 'ashby']);
+    const scheduling = await hub(await session({ categories: ['scheduling'] }), 'GET', '/hub/connectors');
+    expect(scheduling.json.integrations.map((i: { provider: string }) => i.provider)).toEqual(['calendly', 'calcom']);
     const filtered = await hub(await session(), 'GET', '/hub/connectors?provider=lever');
     expect(filtered.json.integrations.map((i: { provider: string }) => i.provider)).toEqual(['lever']);
   });
@@ -234,6 +236,29 @@ describe("the sandbox's hub API (what <stackone-hub> calls)", () => {
       expect(rawAccount(id)?.credentials).toMatchObject({ username: 'jane.3', api_key: 'the-real-secret' });
       await hub(await session({ account_id: id }), 'PATCH', `/hub/accounts/${id}`, { integration_id: 'int-hibob', credentials: { api_key: 'rotated' } });
       expect(rawAccount(id)?.credentials).toMatchObject({ username: 'jane.3', api_key: 'rotated' });
+    });
+
+    it('makes an expired or error account active again and clears its reasons when the edit succeeds, as a re-link does at StackOne', async () => {
+      for (const status of ['expired', 'error']) {
+        const id = await existing();
+        const account = rawAccount(id);
+        if (!account) throw new Error('no account');
+        account.status = status;
+        account.status_reasons = [{ code: 'token_expired', description: 'The refresh token was revoked', timestamp: new Date().toISOString() }];
+        const res = await hub(await session({ account_id: id }), 'PATCH', `/hub/accounts/${id}`, { integration_id: 'int-hibob', credentials: { api_key: 'fresh-key' } });
+        expect([res.status, res.json.status]).toEqual([200, 'active']);
+        expect(rawAccount(id)).toMatchObject({ status: 'active', status_reasons: [] });
+        sandbox.reset();
+      }
+    });
+
+    it('leaves a suspended account suspended after an edit (re-linking does not undo an operator’s pause)', async () => {
+      const id = await existing();
+      const account = rawAccount(id);
+      if (!account) throw new Error('no account');
+      account.status = 'suspended';
+      const res = await hub(await session({ account_id: id }), 'PATCH', `/hub/accounts/${id}`, { integration_id: 'int-hibob', credentials: { api_key: 'fresh-key' } });
+      expect([res.status, res.json.status, rawAccount(id)?.credentials.api_key]).toEqual([200, 'suspended', 'fresh-key']);
     });
 
     it("refuses another owner's account (403, unchanged) and an account that is not the session's", async () => {

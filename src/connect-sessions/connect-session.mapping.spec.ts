@@ -44,6 +44,7 @@ describe('toConnectSessionWire', () => {
       originUsername: 'ops@acme.example',
       provider: 'greenhouse',
       providerVersion: '2.0.0',
+      connectorProfileId: 'cp_greenhouse_v2',
       categories: ['ats'],
       accountId: 'acc_1',
       label: 'prod',
@@ -58,6 +59,7 @@ describe('toConnectSessionWire', () => {
       origin_username: 'ops@acme.example',
       provider: 'greenhouse',
       provider_version: '2.0.0',
+      connector_profile_id: 'cp_greenhouse_v2',
       categories: ['ats'],
       account_id: 'acc_1',
       label: 'prod',
@@ -66,6 +68,16 @@ describe('toConnectSessionWire', () => {
       expires_in: 600,
       type: 'test',
     });
+  });
+
+  it("never sends StackOne's deprecated integration_id, whatever the body", async () => {
+    const dto = await validate({ connectorProfileId: 'cp_1', provider: 'hibob', providerVersion: '1.0.0' });
+    const wire = toConnectSessionWire(tenant(), dto);
+    expect(wire.connector_profile_id).toBe('cp_1');
+    expect(wire).not.toHaveProperty('integration_id');
+    // Neither spelling gets past validation to be passed on.
+    expect((await refusal({ integrationId: 'cp_1' })).errors.map((e) => e.field)).toEqual(['integrationId']);
+    expect((await refusal({ integration_id: 'cp_1' })).errors.map((e) => e.field)).toEqual(['integration_id']);
   });
 
   it('sends no origin_username when neither the body nor the credential has one', () => {
@@ -96,6 +108,21 @@ describe('toConnectSessionResponse', () => {
     expect(res.categories).toBeUndefined();
   });
 
+  it.each([
+    ['a string organization_id (SDK 4.34.0 on)', { organization_id: 'org-7' }],
+    ['a number organization_id', { organization_id: 7 }],
+  ])('maps an answer with %s the same way', (_what, over) => {
+    const res = toConnectSessionResponse({ ...wire, ...over }, { origin_owner_id: 'org_1', origin_owner_name: 'Acme Inc' });
+    expect([res.sessionId, res.originOwnerId]).toEqual(['42', 'org_1']);
+  });
+
+  it("echoes StackOne's connector_profile_id as connectorProfileId, and nothing when StackOne has none", () => {
+    const sent = { origin_owner_id: 'org_1', origin_owner_name: 'Acme Inc', connector_profile_id: 'cp_9' };
+    expect(toConnectSessionResponse({ ...wire, connector_profile_id: 'cp_9' }, sent).connectorProfileId).toBe('cp_9');
+    expect(toConnectSessionResponse({ ...wire, connector_profile_id: null }, sent)).not.toHaveProperty('connectorProfileId', expect.anything());
+    expect(toConnectSessionResponse(wire, sent).connectorProfileId).toBeUndefined();
+  });
+
   it("uses StackOne's default lifetime of 1800 s when none was requested", () => {
     const res = toConnectSessionResponse(wire, { origin_owner_id: 'org_1', origin_owner_name: 'Acme Inc' });
     expect(res.expiresAt).toBe('2026-11-24T10:30:00.000Z');
@@ -107,8 +134,9 @@ describe('CreateConnectSessionDto validation', () => {
     const body = {
       originUsername: 'jane@acme.example',
       provider: 'hibob',
-      categories: ['hris', 'ats'],
+      categories: ['hris', 'ats', 'scheduling'],
       accountId: 'acc_1',
+      connectorProfileId: 'cp_hibob.v2:eu-1',
       label: 'x',
       multiple: true,
       metadata: { plan: 'gold', seats: 3, trial: false },
@@ -143,6 +171,11 @@ describe('CreateConnectSessionDto validation', () => {
     ['expiresIn as a string', { expiresIn: '600' }, 'expiresIn'],
     ['expiresIn fractional', { expiresIn: 60.5 }, 'expiresIn'],
     ['bad type', { type: 'staging' }, 'type'],
+    ['connectorProfileId empty', { connectorProfileId: '' }, 'connectorProfileId'],
+    ['connectorProfileId too long', { connectorProfileId: 'c'.repeat(129) }, 'connectorProfileId'],
+    ['connectorProfileId with a path', { connectorProfileId: '../profiles/x' }, 'connectorProfileId'],
+    ['connectorProfileId with a space', { connectorProfileId: 'cp 1' }, 'connectorProfileId'],
+    ['connectorProfileId as a number', { connectorProfileId: 12 }, 'connectorProfileId'],
     ['label too long', { label: 'x'.repeat(201) }, 'label'],
     ['accountId with a path', { accountId: '../x' }, 'accountId'],
     ['accountId as a URL', { accountId: 'http://evil/' }, 'accountId'],

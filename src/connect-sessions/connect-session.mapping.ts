@@ -12,7 +12,9 @@ export function toConnectSessionWire(tenant: Tenant, dto: CreateConnectSessionDt
   const username = dto.originUsername ?? tenant.username;
   if (username !== undefined) wire.origin_username = username;
   if (dto.provider !== undefined) wire.provider = dto.provider;
+  // Deprecated by StackOne, yet what the caller asked for: passed on unchanged (docs tell callers to omit it).
   if (dto.providerVersion !== undefined) wire.provider_version = dto.providerVersion;
+  if (dto.connectorProfileId !== undefined) wire.connector_profile_id = dto.connectorProfileId;
   if (dto.categories !== undefined) wire.categories = dto.categories;
   if (dto.accountId !== undefined) wire.account_id = dto.accountId;
   if (dto.label !== undefined) wire.label = dto.label;
@@ -44,6 +46,8 @@ export function toConnectSessionResponse(
     provider: present(wire.provider),
     categories: present(wire.categories),
     accountId: present(wire.account_id),
+    // An echo only: a session StackOne created is never refused for this field's shape.
+    connectorProfileId: typeof wire.connector_profile_id === 'string' && wire.connector_profile_id !== '' ? wire.connector_profile_id : undefined,
     label: present(wire.label),
     type: present(wire.type),
     metadata: present(wire.metadata),

@@ -14,6 +14,9 @@ export interface StackOneWebhookWire {
   origin_owner_name?: string | null;
   origin_username?: string | null;
   project_id?: string | null;
+  /** `account` for account events; record_id is then the account id. Not read by the service. */
+  record_type?: string;
+  record_id?: string;
   /** When it happened at StackOne, ISO 8601. */
   event_date?: string;
   /** When this delivery was sent, ISO 8601: the replay window is measured from it. */

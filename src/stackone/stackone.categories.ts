@@ -13,6 +13,8 @@ export const STACKONE_CATEGORIES = [
   'screening',
   'messaging',
   'accounting',
+  // Since SDK 4.32.2.
+  'scheduling',
 ] as const;
 export type StackOneCategory = (typeof STACKONE_CATEGORIES)[number];
 

@@ -1,6 +1,7 @@
 /**
  * StackOne's wire format (snake_case). Only this folder and the sandbox speak it; everything else
- * uses the service's camelCase DTOs. Shapes follow @stackone/stackone-client-ts 4.28.0.
+ * uses the service's camelCase DTOs. Shapes follow @stackone/stackone-client-ts 4.28.0, plus what
+ * StackOne documents since (connector_profile_id, a string organization_id, the scheduling category).
  */
 import { StackOneCategory } from './stackone.categories';
 
@@ -9,7 +10,10 @@ export interface ConnectSessionCreateWire {
   origin_owner_name: string;
   origin_username?: string;
   provider?: string;
+  /** @deprecated StackOne: no longer determines the connector version and can make creation fail; sent only when a caller still asks. */
   provider_version?: string;
+  /** Routes the session to a (non-default) connector profile. Never its deprecated alias `integration_id`. */
+  connector_profile_id?: string;
   categories?: StackOneCategory[];
   account_id?: string;
   label?: string;
@@ -26,6 +30,7 @@ export const CONNECT_SESSION_CREATE_KEYS: readonly (keyof ConnectSessionCreateWi
   'origin_username',
   'provider',
   'provider_version',
+  'connector_profile_id',
   'categories',
   'account_id',
   'label',
@@ -37,7 +42,8 @@ export const CONNECT_SESSION_CREATE_KEYS: readonly (keyof ConnectSessionCreateWi
 
 export interface ConnectSessionTokenAuthLinkWire {
   id: number;
-  organization_id: number;
+  /** A string since SDK 4.34.0, a number before: both are read. */
+  organization_id: string | number;
   project_id: string;
   origin_owner_id: string;
   origin_owner_name: string;
@@ -52,6 +58,7 @@ export interface ConnectSessionTokenAuthLinkWire {
   token: string;
   auth_link_url: string;
   external_trigger_token?: string | null;
+  connector_profile_id?: string | null;
 }
 
 /** POST /connect_sessions/authenticate answers the session without its token and hosted link. */

@@ -9,8 +9,17 @@ import {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
+/** organization_id is a string since SDK 4.34.0 and a number before: either is StackOne's; nothing else is. */
+const isOrganizationId = (v: unknown): boolean => v === undefined || v === null || typeof v === 'string' || typeof v === 'number';
+
 function isConnectSession(v: unknown): v is ConnectSessionWire {
-  return isObject(v) && isText(v.origin_owner_id) && typeof v.origin_owner_name === 'string' && typeof v.created_at === 'string';
+  return (
+    isObject(v) &&
+    isText(v.origin_owner_id) &&
+    typeof v.origin_owner_name === 'string' &&
+    typeof v.created_at === 'string' &&
+    isOrganizationId(v.organization_id)
+  );
 }
 
 export function isConnectSessionTokenAuthLink(v: unknown): v is ConnectSessionTokenAuthLinkWire {

@@ -303,10 +303,16 @@ export interface components {
              */
             provider?: string;
             /**
-             * @description Pin a connector version.
+             * @deprecated
+             * @description Deprecated by StackOne, which says it "no longer determines which connector version is used for the session and can cause session creation to fail. Omit this field." Still accepted and passed on as sent; use connectorProfileId to choose a connector profile.
              * @example 1.0.0
              */
             providerVersion?: string;
+            /**
+             * @description StackOne's connector profile to route the session to, when not the connector's default (e.g. a profile made for a connector's new major version). Sent as StackOne's connector_profile_id, never as its deprecated alias integration_id.
+             * @example cp_hibob_v2
+             */
+            connectorProfileId?: string;
             /**
              * @description Categories to offer; the hub opens on the category picker.
              * @example [
@@ -314,7 +320,7 @@ export interface components {
              *       "ats"
              *     ]
              */
-            categories?: ("ats" | "hris" | "hris-legacy" | "crm" | "iam" | "marketing" | "lms" | "stackone" | "documents" | "ticketing" | "screening" | "messaging" | "accounting")[];
+            categories?: ("ats" | "hris" | "hris-legacy" | "crm" | "iam" | "marketing" | "lms" | "stackone" | "documents" | "ticketing" | "screening" | "messaging" | "accounting" | "scheduling")[];
             /**
              * @description Re-link an existing account of yours: the hub opens that account in edit mode. A provider sent with it must be the account's own (400 otherwise).
              * @example 46132201201510402136
@@ -400,7 +406,7 @@ export interface components {
              *       "hris"
              *     ]
              */
-            categories?: ("ats" | "hris" | "hris-legacy" | "crm" | "iam" | "marketing" | "lms" | "stackone" | "documents" | "ticketing" | "screening" | "messaging" | "accounting")[];
+            categories?: ("ats" | "hris" | "hris-legacy" | "crm" | "iam" | "marketing" | "lms" | "stackone" | "documents" | "ticketing" | "screening" | "messaging" | "accounting" | "scheduling")[];
             /**
              * @description The account this session will update: the re-link target, or your existing account for this provider.
              * @example 46132201201510402136
@@ -412,6 +418,11 @@ export interface components {
              * @enum {string}
              */
             accountAction?: "create" | "update";
+            /**
+             * @description The connector profile StackOne routes the session to, when it says so (echo of connectorProfileId).
+             * @example cp_hibob_v2
+             */
+            connectorProfileId?: string;
             /**
              * @description Label stored on the account.
              * @example Acme production HiBob
@@ -462,7 +473,7 @@ export interface components {
              *       "hris"
              *     ]
              */
-            categories?: ("ats" | "hris" | "hris-legacy" | "crm" | "iam" | "marketing" | "lms" | "stackone" | "documents" | "ticketing" | "screening" | "messaging" | "accounting")[];
+            categories?: ("ats" | "hris" | "hris-legacy" | "crm" | "iam" | "marketing" | "lms" | "stackone" | "documents" | "ticketing" | "screening" | "messaging" | "accounting" | "scheduling")[];
             /**
              * @description Completed: the account that was created or updated. Pending or expired: the account it was going to update, if any.
              * @example 46132201201510402136
@@ -647,7 +658,7 @@ export interface components {
              * @example hris
              * @enum {string}
              */
-            category: "ats" | "hris" | "hris-legacy" | "crm" | "iam" | "marketing" | "lms" | "stackone" | "documents" | "ticketing" | "screening" | "messaging" | "accounting";
+            category: "ats" | "hris" | "hris-legacy" | "crm" | "iam" | "marketing" | "lms" | "stackone" | "documents" | "ticketing" | "screening" | "messaging" | "accounting" | "scheduling";
             /**
              * @description Logo URL
              * @example https://stackone-logos.com/api/hibob/filled/png
@@ -1763,7 +1774,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only providers of this category */
-                category?: "ats" | "hris" | "hris-legacy" | "crm" | "iam" | "marketing" | "lms" | "stackone" | "documents" | "ticketing" | "screening" | "messaging" | "accounting";
+                category?: "ats" | "hris" | "hris-legacy" | "crm" | "iam" | "marketing" | "lms" | "stackone" | "documents" | "ticketing" | "screening" | "messaging" | "accounting" | "scheduling";
             };
             header?: never;
             path?: never;

@@ -46,6 +46,9 @@ export class ConnectSessionResponseDto {
   })
   accountAction?: AccountAction;
 
+  @ApiPropertyOptional({ description: "The connector profile StackOne routes the session to, when it says so (echo of connectorProfileId).", example: 'cp_hibob_v2' })
+  connectorProfileId?: string;
+
   @ApiPropertyOptional({ description: 'Label stored on the account.', example: 'Acme production HiBob' })
   label?: string;
 

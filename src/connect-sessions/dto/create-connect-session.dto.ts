@@ -22,6 +22,9 @@ import { OWNER_FROM_CREDENTIALS } from '../../common/request-validation.error';
 
 export const EXPIRES_IN_BOUNDS = { min: 60, max: 2_592_000, default: 1800 } as const;
 
+/** A StackOne connector profile id: an opaque id, so only characters safe in a URL path segment or a log line. */
+export const CONNECTOR_PROFILE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
 const ownerAbsent = { message: OWNER_FROM_CREDENTIALS };
 
 /**
@@ -68,11 +71,29 @@ export class CreateConnectSessionDto {
   @Matches(PROVIDER_KEY_PATTERN, { message: 'provider must be a provider key (lower-case letters, digits, _ and -)' })
   provider?: string;
 
-  @ApiPropertyOptional({ description: 'Pin a connector version.', example: '1.0.0', maxLength: 32 })
+  @ApiPropertyOptional({
+    description:
+      'Deprecated by StackOne, which says it "no longer determines which connector version is used for the session and can cause session creation to fail. Omit this field." Still accepted and passed on as sent; use connectorProfileId to choose a connector profile.',
+    example: '1.0.0',
+    maxLength: 32,
+    deprecated: true,
+  })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,32}$/, { message: 'providerVersion must be 1-32 letters, digits, . _ or -' })
   providerVersion?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "StackOne's connector profile to route the session to, when not the connector's default (e.g. a profile made for a connector's new major version). Sent as StackOne's connector_profile_id, never as its deprecated alias integration_id.",
+    example: 'cp_hibob_v2',
+    pattern: CONNECTOR_PROFILE_ID_PATTERN.source,
+    maxLength: 128,
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(CONNECTOR_PROFILE_ID_PATTERN, { message: 'connectorProfileId must be 1-128 letters, digits, . _ : or -' })
+  connectorProfileId?: string;
 
   @ApiPropertyOptional({
     description: 'Categories to offer; the hub opens on the category picker.',
