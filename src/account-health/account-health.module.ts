@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { EventBusModule } from '../event-bus/event-bus.module';
+import { ProvidersModule } from '../providers/providers.module';
+import { StackOneModule } from '../stackone/stackone.module';
+import { AccountHealthService } from './account-health.service';
+import { HealthMetrics } from './health-metrics';
+
+/** Account health: the state of every account the service sees, its transitions as events, the metrics. */
+@Module({
+  imports: [StackOneModule, EventBusModule, ProvidersModule],
+  providers: [AccountHealthService, HealthMetrics],
+  exports: [AccountHealthService],
+})
+export class AccountHealthModule {}

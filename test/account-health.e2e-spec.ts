@@ -1,0 +1,135 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AccountHealthService } from '../src/account-health/account-health.service';
+import { startService, TestService } from './support/app';
+import { acmeBearer, globexBearer } from './support/account-events';
+import { counterValue } from './support/metrics';
+import { startStackOneStandIn, StackOneStandIn } from './support/stackone-stand-in';
+import { standInAccounts, StandInAccounts } from './support/stand-in-accounts';
+import { accountWebhook, postStackOneWebhook } from './support/stackone-webhook';
+
+const SECRET = 'whsec-account-health-e2e-0123456789';
+
+interface FeedPage {
+  data: Array<{ id: string; type: string; timestamp: string; data: Record<string, unknown> }>;
+}
+
+describe('account health (service against a scripted StackOne stand-in)', () => {
+  let standIn: StackOneStandIn;
+  let stackone: StandInAccounts;
+  let svc: TestService;
+  let base: string;
+  let acme: string;
+  let globex: string;
+
+  beforeAll(async () => {
+    stackone = standInAccounts();
+    standIn = await startStackOneStandIn({ fallback: stackone.handler() });
+    svc = await startService(standIn.url, { RATE_LIMIT_PER_TENANT: '10000', STACKONE_WEBHOOK_SECRET: SECRET });
+    base = (await svc.listen()).base;
+    acme = await acmeBearer();
+    globex = await globexBearer();
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await standIn?.close();
+  });
+  beforeEach(() => {
+    stackone.accounts.clear();
+    standIn.reset();
+  });
+
+  const feed = async (auth: string): Promise<FeedPage['data']> => ((await svc.http().get('/v1/events').set('Authorization', auth).expect(200)).body as FeedPage).data;
+  const healthEvents = async (auth: string, accountId: string): Promise<FeedPage['data']> =>
+    (await feed(auth)).filter((e) => e.type.startsWith('account.') && ['account.broken', 'account.recovered'].includes(e.type) && e.data.accountId === accountId);
+  /** A StackOne account webhook for the account, then the service's read of it is awaited. */
+  async function webhook(accountId: string, event = 'account.updated', owner = 'org_acme'): Promise<void> {
+    const res = await postStackOneWebhook(base, SECRET, accountWebhook({ event, account_id: accountId, origin_owner_id: owner, origin_owner_name: owner === 'org_acme' ? 'Acme Inc' : 'Globex' }));
+    expect(res.status).toBe(200);
+    await svc.app.get(AccountHealthService).settled();
+  }
+
+  it("shows every account's health (states, since, reasons) and lists one state with ?health=, nothing of the credentials", async () => {
+    stackone.add({ id: 'acc_ok' });
+    stackone.add({ id: 'acc_err', status: 'error', status_reasons: [{ code: 'invalid_credentials', description: 'The API key was revoked', timestamp: '2026-11-20T08:00:00.000Z' }] });
+    stackone.add({ id: 'acc_exp', status: 'expired' });
+    stackone.add({ id: 'acc_sus', status: 'suspended' });
+    stackone.add({ id: 'acc_new', status: 'quarantined' });
+    stackone.add({ id: 'acc_globex', status: 'error', origin_owner_id: 'org_globex', origin_owner_name: 'Globex' });
+
+    const all = (await svc.http().get('/v1/accounts').set('Authorization', acme).expect(200)).body as { data: Array<Record<string, unknown> & { id: string; health: { state: string; since: string; reasons: unknown[] } }> };
+    expect(Object.fromEntries(all.data.map((a) => [a.id, a.health.state]))).toEqual({ acc_ok: 'healthy', acc_err: 'broken', acc_exp: 'broken', acc_sus: 'paused', acc_new: 'unknown' });
+    const err = all.data.find((a) => a.id === 'acc_err');
+    expect(err?.health).toEqual({ state: 'broken', since: '2026-11-20T08:00:00.000Z', reasons: [{ code: 'invalid_credentials', description: 'The API key was revoked' }] });
+    expect(Date.parse(all.data.find((a) => a.id === 'acc_exp')?.health.since ?? '')).toBeGreaterThan(Date.now() - 60_000);
+    expect(JSON.stringify(all)).not.toContain('secret-credential-never-shown');
+    expect(all.data.find((a) => a.id === 'acc_new')?.status).toBe('quarantined');
+
+    const broken = (await svc.http().get('/v1/accounts?health=broken').set('Authorization', acme).expect(200)).body as { data: Array<{ id: string }> };
+    expect(broken.data.map((a) => a.id).sort()).toEqual(['acc_err', 'acc_exp']);
+    expect(standIn.seen.at(-1)?.url).toContain('status=error&status=expired');
+    const some = (await svc.http().get('/v1/accounts?health=paused&health=unknown').set('Authorization', acme).expect(200)).body as { data: Array<{ id: string }> };
+    expect(some.data.map((a) => a.id).sort()).toEqual(['acc_new', 'acc_sus']);
+
+    const one = (await svc.http().get('/v1/accounts/acc_err').set('Authorization', acme).expect(200)).body as { health: unknown };
+    expect(one.health).toEqual(err?.health);
+
+    const bad = await svc.http().get('/v1/accounts?health=sick').set('Authorization', acme).expect(400);
+    expect(bad.headers['content-type']).toMatch(/problem\+json/);
+    expect(bad.body.errors).toEqual([{ field: 'health', message: 'each health must be one of: healthy, broken, paused, unknown' }]);
+
+    // What the reads learned was announced to acme: two breaks; globex's broken account is not acme's.
+    expect((await feed(acme)).filter((e) => e.type === 'account.broken').map((e) => e.data.accountId).sort()).toEqual(['acc_err', 'acc_exp']);
+    expect(await feed(globex)).toEqual([]);
+  });
+
+  it('after account.updated the account is read once: a break is one account.broken with its reasons, retries and repeats add none, recovery follows; another tenant sees nothing', async () => {
+    stackone.add({ id: 'acc_1' });
+    await webhook('acc_1', 'account.created');
+    expect(standIn.seen.filter((r) => r.url === '/accounts/acc_1')).toHaveLength(1);
+    expect(await healthEvents(acme, 'acc_1')).toEqual([]);
+
+    stackone.setStatus('acc_1', 'error', [{ code: 'token_expired', description: 'The OAuth token expired', timestamp: '2026-11-25T09:00:00.000Z' }]);
+    await webhook('acc_1');
+    await webhook('acc_1'); // StackOne's retry, a new delivery of the same news
+    const broken = await healthEvents(acme, 'acc_1');
+    expect(broken).toEqual([
+      {
+        id: expect.any(String),
+        type: 'account.broken',
+        timestamp: '2026-11-25T09:00:00.000Z',
+        data: {
+          tenantId: 'org_acme',
+          tenantName: 'Acme Inc',
+          accountId: 'acc_1',
+          provider: 'hibob',
+          status: 'error',
+          reasons: [{ code: 'token_expired', description: 'The OAuth token expired' }],
+          providerIncident: false,
+        },
+      },
+    ]);
+
+    stackone.setStatus('acc_1', 'active', []);
+    await webhook('acc_1');
+    await webhook('acc_1');
+    const events = await healthEvents(acme, 'acc_1');
+    expect(events.map((e) => e.type)).toEqual(['account.broken', 'account.recovered']);
+    expect(events[1].data).toEqual({ tenantId: 'org_acme', tenantName: 'Acme Inc', accountId: 'acc_1', provider: 'hibob', brokenSince: '2026-11-25T09:00:00.000Z', brokenForSeconds: expect.any(Number) });
+    expect(await feed(globex)).toEqual([]);
+
+    const metrics = (await svc.http().get('/metrics')).text;
+    expect(counterValue(metrics, 'account_health_transitions_total', { to: 'broken', provider: 'hibob' })).toBeGreaterThanOrEqual(1);
+    expect(counterValue(metrics, 'account_broken_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+  });
+
+  it("an account event naming another owner than StackOne's account is ignored; a failed read is logged and left (the webhook is still taken)", async () => {
+    stackone.add({ id: 'acc_g', status: 'error', origin_owner_id: 'org_globex', origin_owner_name: 'Globex' });
+    await webhook('acc_g', 'account.updated', 'org_acme');
+    expect(await healthEvents(acme, 'acc_g')).toEqual([]);
+    expect(await healthEvents(globex, 'acc_g')).toEqual([]);
+
+    await webhook('acc_missing');
+    await sleep(10);
+    expect(svc.logs.text()).toContain('Account acc_missing of tenant org_acme not read after its event');
+  });
+});
