@@ -6,6 +6,9 @@ import { counterValue } from './support/metrics';
 import { startStackOneStandIn, StackOneStandIn } from './support/stackone-stand-in';
 import { standInAccounts, StandInAccounts } from './support/stand-in-accounts';
 import { accountWebhook, postStackOneWebhook } from './support/stackone-webhook';
+import { bearer as signedBearer } from './support/jwt';
+import { ServiceProcess, startServiceProcess } from './support/processes';
+import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from './support/redis';
 
 const SECRET = 'whsec-account-health-e2e-0123456789';
 
@@ -132,4 +135,55 @@ describe('account health (service against a scripted StackOne stand-in)', () => 
     await sleep(10);
     expect(svc.logs.text()).toContain('Account acc_missing of tenant org_acme not read after its event');
   });
+});
+
+describeWithRedis('account health on two replicas sharing Redis', () => {
+  const JWT = 'account-health-replicas-secret-0123456789';
+  const KEY = 'sk_health_replicas_key';
+  let standIn: StackOneStandIn;
+  let stackone: StandInAccounts;
+  let replicas: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    stackone = standInAccounts();
+    standIn = await startStackOneStandIn({ fallback: stackone.handler() });
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await standIn?.close();
+    await cleanUpRedisKeys();
+  });
+
+  const reads = (id: string): number => standIn.seen.filter((r) => r.url === `/accounts/${id}`).length;
+  async function until(what: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+    for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) if (await what()) return;
+    throw new Error('condition not met in time');
+  }
+
+  it('one transition is one event however many replicas and deliveries see it', async () => {
+    const env = { STACKONE_API_KEY: KEY, STACKONE_BASE_URL: standIn.url, AUTH_JWT_SECRET: JWT, REDIS_URL: redisUrl as string, REDIS_KEY_PREFIX: redisTestPrefix(), STACKONE_WEBHOOK_SECRET: SECRET, RATE_LIMIT_PER_TENANT: '10000' };
+    replicas = await Promise.all([startServiceProcess(env), startServiceProcess(env)]);
+    const auth = await signedBearer({ org_id: 'org_acme', org_name: 'Acme Inc' }, { secret: JWT });
+    const feed = async (): Promise<FeedPage['data']> =>
+      ((await (await fetch(`${replicas[0].url}/v1/events`, { headers: { authorization: auth } })).json()) as FeedPage).data.filter((e) => e.type === 'account.broken' || e.type === 'account.recovered');
+    stackone.add({ id: 'acc_r', status: 'error', status_reasons: [{ code: 'revoked', timestamp: '2026-11-26T10:00:00.000Z' }] });
+
+    // Two deliveries of the news (StackOne's retry is a new sent_at, so not a duplicate), one per
+    // replica, at once, and a read of the account on each.
+    const deliveries = replicas.flatMap((r, i) => [
+      postStackOneWebhook(r.url, SECRET, accountWebhook({ event: 'account.updated', account_id: 'acc_r', sent_at: new Date(Date.now() - i * 1000).toISOString() })),
+      fetch(`${r.url}/v1/accounts/acc_r`, { headers: { authorization: auth } }),
+    ]);
+    expect((await Promise.all(deliveries)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    await until(() => reads('acc_r') >= 4);
+    await until(async () => (await feed()).length > 0);
+    await sleep(300);
+    expect((await feed()).map((e) => [e.type, e.data.accountId])).toEqual([['account.broken', 'acc_r']]);
+
+    stackone.setStatus('acc_r', 'active', []);
+    await Promise.all(replicas.map((r) => fetch(`${r.url}/v1/accounts?health=healthy`, { headers: { authorization: auth } })));
+    await until(async () => (await feed()).length > 1);
+    await sleep(300);
+    expect((await feed()).map((e) => e.type)).toEqual(['account.broken', 'account.recovered']);
+  }, 60_000);
 });
