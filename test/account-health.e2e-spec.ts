@@ -125,6 +125,30 @@ describe('account health (service against a scripted StackOne stand-in)', () => 
     expect(counterValue(metrics, 'account_broken_duration_seconds_count')).toBeGreaterThanOrEqual(1);
   });
 
+  it('re-link to recovery: a re-link that completes while the account stays broken shows on it; the next one that repairs it is counted recovered', async () => {
+    const relinks = async (outcome: string): Promise<number> => counterValue((await svc.http().get('/metrics')).text, 'relink_sessions_total', { outcome });
+    const before = { created: await relinks('created'), completed: await relinks('completed'), recovered: await relinks('recovered') };
+    stackone.add({ id: 'acc_rl', status: 'expired', status_reasons: [{ code: 'token_expired', timestamp: '2026-11-27T08:00:00.000Z' }] });
+    await svc.http().get('/v1/accounts/acc_rl').set('Authorization', acme).expect(200);
+
+    await svc.http().post('/v1/connect-sessions').set('Authorization', acme).send({ accountId: 'acc_rl' }).expect(201);
+    await webhook('acc_rl'); // the customer went through the hub, but the provider still refuses
+    const still = (await svc.http().get('/v1/accounts/acc_rl').set('Authorization', acme).expect(200)).body as { health: Record<string, unknown> };
+    expect(still.health).toMatchObject({ state: 'broken', relinkedAt: expect.any(String) });
+
+    await svc.http().post('/v1/connect-sessions').set('Authorization', acme).send({ accountId: 'acc_rl' }).expect(201);
+    stackone.setStatus('acc_rl', 'active', []);
+    await webhook('acc_rl');
+    const after = (await svc.http().get('/v1/accounts/acc_rl').set('Authorization', acme).expect(200)).body as { health: Record<string, unknown> };
+    expect(after.health).not.toHaveProperty('relinkedAt');
+    expect((await healthEvents(acme, 'acc_rl')).map((e) => e.type)).toEqual(['account.broken', 'account.recovered']);
+    expect({ created: await relinks('created'), completed: await relinks('completed'), recovered: await relinks('recovered') }).toEqual({
+      created: before.created + 2,
+      completed: before.completed + 2,
+      recovered: before.recovered + 1,
+    });
+  });
+
   it("an account event naming another owner than StackOne's account is ignored; a failed read is logged and left (the webhook is still taken)", async () => {
     stackone.add({ id: 'acc_g', status: 'error', origin_owner_id: 'org_globex', origin_owner_name: 'Globex' });
     await webhook('acc_g', 'account.updated', 'org_acme');

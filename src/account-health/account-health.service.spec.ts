@@ -66,7 +66,7 @@ describe(AccountHealthService.name, () => {
         occurredAt: '2026-11-02T11:00:00.000Z',
       },
     ]);
-    expect(metrics.recovered).toHaveBeenCalledWith('hibob', 3600);
+    expect(metrics.recovered).toHaveBeenCalledWith('hibob', 3600, false);
   });
 
   it('since without reasons: when it was first seen in that state, kept while it stays', async () => {
@@ -95,6 +95,7 @@ describe(AccountHealthService.name, () => {
     let down = true;
     const store: AccountHealthStore = {
       record: (...args) => (down ? Promise.reject(new StateUnavailableError('account-health', 'Redis degraded')) : memory.record(...args)),
+      markRelinked: (...args) => memory.markRelinked(...args),
       forget: (...args) => memory.forget(...args),
       counts: () => memory.counts(),
     };
@@ -121,5 +122,22 @@ describe(AccountHealthService.name, () => {
     expect(await store.counts()).toEqual([{ state: 'healthy', provider: 'hibob', count: 1 }, { state: 'healthy', provider: 'greenhouse', count: 1 }]);
     await store.forget('t', 'b');
     expect(await store.counts()).toEqual([{ state: 'healthy', provider: 'greenhouse', count: 1 }]);
+  });
+
+  it('a completed re-link marks the broken episode: shown while it stays broken, counted when it recovers; other sessions mark nothing', async () => {
+    const sut = make();
+    const session = { type: 'connect_session.completed' as const, tenantId: 'org_acme', sessionId: 's1', accountId: 'acc_1', status: 'completed' as const, occurredAt: '2026-11-02T10:30:00.000Z' };
+    await sut.observe('org_acme', account({ status: 'error' }), new Date('2026-11-02T10:00:00.000Z'));
+    await sut.onSessionCompleted(session);
+    expect((await sut.observe('org_acme', account({ status: 'error' }))).relinkedAt).toBeUndefined();
+    await sut.onSessionCompleted({ ...session, relink: true });
+    expect(await sut.observe('org_acme', account({ status: 'error' }))).toMatchObject({ state: 'broken', relinkedAt: '2026-11-02T10:30:00.000Z' });
+    await sut.observe('org_acme', account({ status: 'active' }), new Date('2026-11-02T11:00:00.000Z'));
+    expect(metrics.recovered).toHaveBeenCalledWith('hibob', 3600, true);
+    // The next episode starts unmarked.
+    await sut.observe('org_acme', account({ status: 'error' }), new Date('2026-11-03T00:00:00.000Z'));
+    expect((await sut.observe('org_acme', account({ status: 'error' }))).relinkedAt).toBeUndefined();
+    await sut.observe('org_acme', account({ status: 'active' }), new Date('2026-11-03T01:00:00.000Z'));
+    expect(metrics.recovered).toHaveBeenLastCalledWith('hibob', 3600, false);
   });
 });

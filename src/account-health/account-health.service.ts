@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AccountEvent } from '../account-events/account-event';
+import type { SessionEvent } from '../connect-sessions/session-event';
 import { EventBus, HandlerOutcome, OnEvent } from '../event-bus/event-bus';
 import { StateUnavailableError } from '../state/shared-state';
 import { StackOneHttpService } from '../stackone/stackone-http.service';
@@ -55,7 +56,8 @@ export class AccountHealthService implements OnApplicationShutdown {
     const { previous, changed } = transition;
     const since = changed ? (reasonSince ?? now.toISOString()) : (reasonSince ?? previous?.since ?? now.toISOString());
     if (changed) await this.transitioned(tenantId, account, previous, { state, since, reasons }, now);
-    return { state, since, reasons };
+    const relinkedAt = !changed && state === 'broken' ? previous?.relinkedAt : undefined;
+    return { state, since, reasons, ...(relinkedAt !== undefined && { relinkedAt }) };
   }
 
   /**
@@ -68,6 +70,20 @@ export class AccountHealthService implements OnApplicationShutdown {
     const read = this.readAndObserve(event.tenantId, event.accountId).finally(() => this.reading.delete(read));
     this.reading.add(read);
     return Promise.resolve('taken');
+  }
+
+  /**
+   * A re-link session completed: marked on the account's broken episode, so its recovery is counted
+   * as a re-link's, and a re-link that did not repair it shows on the account (`health.relinkedAt`).
+   * Runs before the account's own read (that waits for the account event's handlers). Best effort.
+   */
+  @OnEvent('connect_session.completed')
+  async onSessionCompleted(event: SessionEvent): Promise<HandlerOutcome> {
+    if (event.relink !== true || event.accountId === undefined) return 'taken';
+    await this.store.markRelinked(event.tenantId, event.accountId, event.occurredAt).catch((err: unknown) => {
+      if (!(err instanceof StateUnavailableError)) throw err;
+    });
+    return 'taken';
   }
 
   /** A deleted account leaves the counts; a later account with its id starts afresh. Best effort. */
@@ -127,7 +143,7 @@ export class AccountHealthService implements OnApplicationShutdown {
       await this.publish(event);
     } else if (next.state === 'healthy' && previous?.state === 'broken') {
       const brokenForSeconds = Math.max(0, Math.round((now.getTime() - Date.parse(previous.since)) / 1000));
-      this.metrics.recovered(account.provider, brokenForSeconds);
+      this.metrics.recovered(account.provider, brokenForSeconds, previous.relinkedAt !== undefined);
       const event: AccountRecoveredEvent = { type: 'account.recovered', ...common, brokenSince: previous.since, brokenForSeconds, occurredAt: now.toISOString() };
       await this.publish(event);
     }

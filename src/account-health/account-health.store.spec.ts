@@ -22,6 +22,19 @@ function behaves(name: string, make: () => AccountHealthStore): void {
       expect(await sut.counts()).toEqual([{ state: 'healthy', provider: 'hibob', count: 1 }]);
     });
 
+    it('marks a re-link on a broken account only, returns it with the next observation, clears it on the transition', async () => {
+      const sut = make();
+      expect(await sut.markRelinked('org_a', 'rl', 'x')).toBe(false);
+      await sut.record('org_a', 'rl', 'hibob', healthy);
+      expect(await sut.markRelinked('org_a', 'rl', 'x')).toBe(false);
+      await sut.record('org_a', 'rl', 'hibob', broken);
+      expect(await sut.markRelinked('org_a', 'rl', '2026-11-02T10:30:00.000Z')).toBe(true);
+      expect(await sut.record('org_a', 'rl', 'hibob', broken)).toEqual({ previous: { ...broken, relinkedAt: '2026-11-02T10:30:00.000Z' }, changed: false });
+      expect(await sut.record('org_a', 'rl', 'hibob', healthy)).toEqual({ previous: { ...broken, relinkedAt: '2026-11-02T10:30:00.000Z' }, changed: true });
+      await sut.record('org_a', 'rl', 'hibob', broken);
+      expect(await sut.record('org_a', 'rl', 'hibob', broken)).toEqual({ previous: broken, changed: false });
+    });
+
     it('of many concurrent callers on one transition, exactly one wins', async () => {
       const sut = make();
       const results = await Promise.all(Array.from({ length: 10 }, () => sut.record('org_a', 'race', 'hibob', broken)));

@@ -6,6 +6,8 @@ export interface RecordedHealth {
   state: HealthState;
   /** ISO 8601. */
   since: string;
+  /** When a re-link session of the account completed during this broken episode, ISO 8601. */
+  relinkedAt?: string;
 }
 
 export interface HealthTransition {
@@ -28,6 +30,8 @@ export interface AccountHealthStore {
    * per-state counts move with it. Every call restarts the entry's TTL.
    */
   record(tenantId: string, accountId: string, provider: string, next: RecordedHealth): Promise<HealthTransition>;
+  /** A re-link session of the account completed: marked on its broken episode (false when it is not broken). */
+  markRelinked(tenantId: string, accountId: string, at: string): Promise<boolean>;
   /** The account is gone (deleted): its entry and its count. */
   forget(tenantId: string, accountId: string): Promise<void>;
   counts(): Promise<HealthCounts>;
@@ -62,20 +66,27 @@ export class MemoryAccountHealthStore implements AccountHealthStore {
       this.drop(key);
       stored = undefined;
     }
-    const previous = stored ? { state: stored.state, since: stored.since } : undefined;
+    const previous = stored ? { state: stored.state, since: stored.since, ...(stored.relinkedAt !== undefined && { relinkedAt: stored.relinkedAt }) } : undefined;
     this.entries.delete(key);
     if (stored && stored.state === next.state) {
       this.entries.set(key, { ...stored, expiresAt: Date.now() + HEALTH_TTL_MS });
       return Promise.resolve({ previous, changed: false });
     }
     if (stored) this.count(stored.state, stored.provider, -1);
-    this.entries.set(key, { ...next, provider, expiresAt: Date.now() + HEALTH_TTL_MS });
+    this.entries.set(key, { state: next.state, since: next.since, provider, expiresAt: Date.now() + HEALTH_TTL_MS });
     this.count(next.state, provider, 1);
     for (const oldest of this.entries.keys()) {
       if (this.entries.size <= this.maxEntries) break;
       this.drop(oldest);
     }
     return Promise.resolve({ previous, changed: true });
+  }
+
+  markRelinked(tenantId: string, accountId: string, at: string): Promise<boolean> {
+    const stored = this.entries.get(entryKey(tenantId, accountId));
+    if (stored?.state !== 'broken') return Promise.resolve(false);
+    stored.relinkedAt = at;
+    return Promise.resolve(true);
   }
 
   forget(tenantId: string, accountId: string): Promise<void> {
@@ -106,15 +117,23 @@ export class MemoryAccountHealthStore implements AccountHealthStore {
 // KEYS: the account's hash, the counts hash. ARGV: state, since, provider, ttl.
 const RECORD = `
 local key, counts = KEYS[1], KEYS[2]
-local stored = redis.call('HMGET', key, 'state', 'since', 'provider')
+local stored = redis.call('HMGET', key, 'state', 'since', 'provider', 'relinked')
+local relinked = stored[4] or ''
 redis.call('PEXPIRE', key, ARGV[4])
-if stored[1] == ARGV[1] then return {stored[1], stored[2], 0} end
+if stored[1] == ARGV[1] then return {stored[1], stored[2], 0, relinked} end
 if stored[1] then redis.call('HINCRBY', counts, stored[1] .. '|' .. stored[3], -1) end
+redis.call('HDEL', key, 'relinked')
 redis.call('HSET', key, 'state', ARGV[1], 'since', ARGV[2], 'provider', ARGV[3])
 redis.call('PEXPIRE', key, ARGV[4])
 redis.call('HINCRBY', counts, ARGV[1] .. '|' .. ARGV[3], 1)
-if stored[1] then return {stored[1], stored[2], 1} end
-return {'', '', 1}
+if stored[1] then return {stored[1], stored[2], 1, relinked} end
+return {'', '', 1, ''}
+`;
+
+const MARK = `
+if redis.call('HGET', KEYS[1], 'state') ~= 'broken' then return 0 end
+redis.call('HSET', KEYS[1], 'relinked', ARGV[1])
+return 1
 `;
 
 const FORGET = `
@@ -126,7 +145,8 @@ return 1
 `;
 
 type HealthRedis = Redis & {
-  healthRecord(key: string, counts: string, state: string, since: string, provider: string, ttl: number): Promise<[string, string, number]>;
+  healthRecord(key: string, counts: string, state: string, since: string, provider: string, ttl: number): Promise<[string, string, number, string]>;
+  healthMark(key: string, at: string): Promise<number>;
   healthForget(key: string, counts: string): Promise<number>;
 };
 
@@ -140,13 +160,18 @@ export class RedisAccountHealthStore implements AccountHealthStore {
     // EVALSHA with a fallback to EVAL: the scripts travel once per connection.
     redis.defineCommand('healthRecord', { numberOfKeys: 2, lua: RECORD });
     redis.defineCommand('healthForget', { numberOfKeys: 2, lua: FORGET });
+    redis.defineCommand('healthMark', { numberOfKeys: 1, lua: MARK });
     this.redis = redis as HealthRedis;
   }
 
   async record(tenantId: string, accountId: string, provider: string, next: RecordedHealth): Promise<HealthTransition> {
-    const [state, since, changed] = await this.redis.healthRecord(this.key(tenantId, accountId), this.countsKey(), next.state, next.since, provider, HEALTH_TTL_MS);
-    const previous = state ? { state: state as HealthState, since } : undefined;
+    const [state, since, changed, relinkedAt] = await this.redis.healthRecord(this.key(tenantId, accountId), this.countsKey(), next.state, next.since, provider, HEALTH_TTL_MS);
+    const previous = state ? { state: state as HealthState, since, ...(relinkedAt && { relinkedAt }) } : undefined;
     return { previous, changed: changed === 1 };
+  }
+
+  async markRelinked(tenantId: string, accountId: string, at: string): Promise<boolean> {
+    return (await this.redis.healthMark(this.key(tenantId, accountId), at)) === 1;
   }
 
   async forget(tenantId: string, accountId: string): Promise<void> {

@@ -29,8 +29,9 @@ export class HealthMetrics implements OnModuleInit {
     void this.label(provider).then((p) => this.metrics.accountHealthTransitions.inc({ to, provider: p }));
   }
 
-  recovered(_provider: string, brokenForSeconds: number): void {
+  recovered(_provider: string, brokenForSeconds: number, afterRelink: boolean): void {
     this.metrics.accountBrokenDuration.observe(brokenForSeconds);
+    if (afterRelink) this.metrics.relinkSessions.inc({ outcome: 'recovered' });
   }
 
   private async refresh(): Promise<void> {

@@ -12,6 +12,8 @@ export interface AccountHealth {
   /** When the account entered this state, ISO 8601. */
   since: string;
   reasons: HealthReason[];
+  /** While broken: when a re-link session of the account completed without repairing it, ISO 8601. */
+  relinkedAt?: string;
 }
 
 /** StackOne's status_reasons entry, as the wire gives it. */

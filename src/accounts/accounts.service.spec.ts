@@ -7,10 +7,6 @@ import { MetricsService } from '../observability/metrics.service';
 import { StackOneHttpService } from '../stackone/stackone-http.service';
 import { LinkedAccountWire } from '../stackone/stackone.types';
 import { AccountsService } from './accounts.service';
-import { AccountHealthService } from '../account-health/account-health.service';
-import { ACCOUNT_HEALTH_STORE, MemoryAccountHealthStore } from '../account-health/account-health.store';
-import { HealthMetrics } from '../account-health/health-metrics';
-import { EventBus } from '../event-bus/event-bus';
 
 const tenant: Tenant = { id: 'org_1', name: 'Acme Inc', via: 'jwt', principal: 'user-1' };
 
@@ -38,10 +34,6 @@ describe(AccountsService.name, () => {
         MetricsService,
         { provide: StackOneHttpService, useValue: stackone },
         ...accountMirrorProviders(),
-        AccountHealthService,
-        { provide: ACCOUNT_HEALTH_STORE, useValue: new MemoryAccountHealthStore() },
-        { provide: EventBus, useValue: { publish: jest.fn().mockResolvedValue('taken') } },
-        { provide: HealthMetrics, useValue: { transitioned: jest.fn(), recovered: jest.fn() } },
       ],
     }).compile();
     sut = moduleRef.get(AccountsService);

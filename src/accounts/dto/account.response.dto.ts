@@ -31,6 +31,13 @@ export class AccountHealthDto {
 
   @ApiProperty({ type: [AccountHealthReasonDto], description: "StackOne's status reasons (code and description only, at most 5, each at most 200 characters)" })
   reasons: AccountHealthReasonDto[];
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Only while `broken`: a re-link session of this account completed at this time, and the account is still broken (re-linking did not repair it)',
+    example: '2026-11-24T12:30:00.000Z',
+  })
+  relinkedAt?: string;
 }
 
 /** A linked account, built from an allow-list of StackOne's fields: credentials and setup information never appear. */
