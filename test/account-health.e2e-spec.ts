@@ -57,10 +57,11 @@ describe('account health (service against a scripted StackOne stand-in)', () => 
     stackone.add({ id: 'acc_exp', status: 'expired' });
     stackone.add({ id: 'acc_sus', status: 'suspended' });
     stackone.add({ id: 'acc_new', status: 'quarantined' });
+    stackone.add({ id: 'acc_odd', provider: 'not_in_catalogue' });
     stackone.add({ id: 'acc_globex', status: 'error', origin_owner_id: 'org_globex', origin_owner_name: 'Globex' });
 
     const all = (await svc.http().get('/v1/accounts').set('Authorization', acme).expect(200)).body as { data: Array<Record<string, unknown> & { id: string; health: { state: string; since: string; reasons: unknown[] } }> };
-    expect(Object.fromEntries(all.data.map((a) => [a.id, a.health.state]))).toEqual({ acc_ok: 'healthy', acc_err: 'broken', acc_exp: 'broken', acc_sus: 'paused', acc_new: 'unknown' });
+    expect(Object.fromEntries(all.data.map((a) => [a.id, a.health.state]))).toEqual({ acc_ok: 'healthy', acc_err: 'broken', acc_exp: 'broken', acc_sus: 'paused', acc_new: 'unknown', acc_odd: 'healthy' });
     const err = all.data.find((a) => a.id === 'acc_err');
     expect(err?.health).toEqual({ state: 'broken', since: '2026-11-20T08:00:00.000Z', reasons: [{ code: 'invalid_credentials', description: 'The API key was revoked' }] });
     expect(Date.parse(all.data.find((a) => a.id === 'acc_exp')?.health.since ?? '')).toBeGreaterThan(Date.now() - 60_000);
@@ -83,6 +84,12 @@ describe('account health (service against a scripted StackOne stand-in)', () => 
     // What the reads learned was announced to acme: two breaks; globex's broken account is not acme's.
     expect((await feed(acme)).filter((e) => e.type === 'account.broken').map((e) => e.data.accountId).sort()).toEqual(['acc_err', 'acc_exp']);
     expect(await feed(globex)).toEqual([]);
+
+    // The gauge: accounts by state and provider, a provider outside the catalogue as 'other'.
+    const metrics = (await svc.http().get('/metrics')).text;
+    const gauge = (state: string, provider: string): number => counterValue(metrics, 'accounts_by_health', { state, provider });
+    expect([gauge('broken', 'hibob'), gauge('healthy', 'hibob'), gauge('paused', 'hibob'), gauge('unknown', 'hibob'), gauge('healthy', 'other')]).toEqual([2, 1, 1, 1, 1]);
+    expect(metrics).not.toContain('not_in_catalogue');
   });
 
   it('after account.updated the account is read once: a break is one account.broken with its reasons, retries and repeats add none, recovery follows; another tenant sees nothing', async () => {
