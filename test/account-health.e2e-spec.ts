@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AccountHealthService } from '../src/account-health/account-health.service';
+import { AccountReconciler } from '../src/account-health/account-reconciler';
 import { startService, TestService } from './support/app';
 import { acmeBearer, globexBearer } from './support/account-events';
 import { counterValue } from './support/metrics';
@@ -216,5 +217,64 @@ describeWithRedis('account health on two replicas sharing Redis', () => {
     await until(async () => (await feed()).length > 1);
     await sleep(300);
     expect((await feed()).map((e) => e.type)).toEqual(['account.broken', 'account.recovered']);
+  }, 60_000);
+});
+
+describe('the reconciliation sweep (short interval, no Redis: this process sweeps)', () => {
+  let standIn: StackOneStandIn;
+  let stackone: StandInAccounts;
+  let svc: TestService;
+  let acme: string;
+
+  beforeAll(async () => {
+    stackone = standInAccounts();
+    standIn = await startStackOneStandIn({ fallback: stackone.handler() });
+    svc = await startService(standIn.url, { RATE_LIMIT_PER_TENANT: '10000', STACKONE_WEBHOOK_SECRET: SECRET, ACCOUNT_RECONCILE_INTERVAL_SECONDS: '1', ACCOUNT_RECONCILE_PAGE_PAUSE_MS: '0' });
+    acme = await acmeBearer();
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await standIn?.close();
+  });
+
+  async function until(what: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+    for (const end = Date.now() + ms; Date.now() < end; await sleep(50)) if (await what()) return;
+    throw new Error('condition not met in time');
+  }
+  const brokenIn = async (auth: string): Promise<unknown[]> =>
+    ((await svc.http().get('/v1/events').set('Authorization', auth).expect(200)).body as FeedPage).data.filter((e) => e.type === 'account.broken').map((e) => e.data.accountId);
+  /** The next full round of the timer: started after this call, finished. */
+  async function nextRound(): Promise<void> {
+    const reconciler = svc.app.get(AccountReconciler);
+    await reconciler.round(); // one running now, or a fresh one
+    const rounds = svc.logs.text().split('Reconciliation round done').length;
+    await until(() => svc.logs.text().split('Reconciliation round done').length > rounds);
+  }
+
+  it('finds a break no webhook announced, and a creation whose webhook never came (the preview turns from create to update)', async () => {
+    stackone.add({ id: 'acc_quiet' });
+    // Another tenant's accounts fill the pages: 1,000 accounts in all.
+    for (let i = 0; i < 999; i++) stackone.add({ id: `acc_other_${i}`, origin_owner_id: `org_other_${i % 7}`, origin_owner_name: 'Other' });
+    await nextRound();
+    expect(await brokenIn(acme)).toEqual([]);
+
+    // What a round costs: pages of 100, and one more page that comes back short to end it.
+    expect(await svc.app.get(AccountReconciler).round()).toEqual({ swept: true, pages: 11, accounts: 1000, complete: true, mirrorEntriesDropped: 0 });
+
+    // StackOne breaks the account; no webhook comes.
+    stackone.setStatus('acc_quiet', 'error', [{ code: 'insufficient_permissions', description: 'The token lacks a scope', timestamp: '2026-11-28T07:00:00.000Z' }]);
+    await until(async () => (await brokenIn(acme)).length > 0);
+    await nextRound();
+    expect(await brokenIn(acme)).toEqual(['acc_quiet']);
+    expect(await brokenIn(await globexBearer())).toEqual([]);
+
+    // The mirror says "none for greenhouse"; the account is created, its webhook lost.
+    const preview = async (): Promise<Record<string, unknown>> =>
+      (await svc.http().post('/v1/connect-sessions').set('Authorization', acme).send({ provider: 'greenhouse' }).expect(201)).body as Record<string, unknown>;
+    expect(await preview()).toMatchObject({ accountAction: 'create' });
+    stackone.add({ id: 'acc_gh', provider: 'greenhouse', created_at: new Date(Date.now() - 1000).toISOString() });
+    expect(await preview()).toMatchObject({ accountAction: 'create' }); // the mirror, unaware
+    await nextRound();
+    expect(await preview()).toMatchObject({ accountAction: 'update', accountId: 'acc_gh' });
   }, 60_000);
 });
