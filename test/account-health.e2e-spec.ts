@@ -278,3 +278,46 @@ describe('the reconciliation sweep (short interval, no Redis: this process sweep
     expect(await preview()).toMatchObject({ accountAction: 'update', accountId: 'acc_gh' });
   }, 60_000);
 });
+
+describe('provider incidents (no Redis: counted in this process)', () => {
+  let standIn: StackOneStandIn;
+  let stackone: StandInAccounts;
+  let svc: TestService;
+
+  beforeAll(async () => {
+    stackone = standInAccounts();
+    standIn = await startStackOneStandIn({ fallback: stackone.handler() });
+    svc = await startService(standIn.url, { RATE_LIMIT_PER_TENANT: '10000' });
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await standIn?.close();
+  });
+
+  it('the break that makes 5 accounts of 3 tenants within the window, and those after it, carry providerIncident: true; the gauge and a log line show it', async () => {
+    const orgs = { org_acme: await acmeBearer(), org_globex: await globexBearer(), org_initech: await signedBearer({ org_id: 'org_initech', org_name: 'Initech' }) };
+    const order: Array<[keyof typeof orgs, string]> = [
+      ['org_acme', 'inc_a1'],
+      ['org_acme', 'inc_a2'],
+      ['org_globex', 'inc_g1'],
+      ['org_globex', 'inc_g2'],
+      ['org_initech', 'inc_i1'],
+      ['org_acme', 'inc_a3'],
+    ];
+    for (const [org, id] of order) stackone.add({ id, status: 'error', origin_owner_id: org, origin_owner_name: org });
+    stackone.add({ id: 'inc_other', provider: 'greenhouse', status: 'error', origin_owner_id: 'org_initech', origin_owner_name: 'Initech' });
+    for (const [org, id] of order) await svc.http().get(`/v1/accounts/${id}`).set('Authorization', orgs[org]).expect(200);
+    await svc.http().get('/v1/accounts/inc_other').set('Authorization', orgs.org_initech).expect(200);
+
+    const flags: Record<string, unknown> = {};
+    for (const auth of Object.values(orgs)) {
+      const events = ((await svc.http().get('/v1/events').set('Authorization', auth).expect(200)).body as FeedPage).data;
+      for (const e of events) if (e.type === 'account.broken') flags[String(e.data.accountId)] = e.data.providerIncident;
+    }
+    expect(flags).toEqual({ inc_a1: false, inc_a2: false, inc_g1: false, inc_g2: false, inc_i1: true, inc_a3: true, inc_other: false });
+    const metrics = (await svc.http().get('/metrics')).text;
+    expect(counterValue(metrics, 'provider_incidents_open', { provider: 'hibob' })).toBe(1);
+    expect(counterValue(metrics, 'provider_incidents_open', { provider: 'greenhouse' })).toBe(0);
+    expect(svc.logs.text()).toContain('Provider incident started: hibob (5 accounts of 3 tenants');
+  });
+});

@@ -5,6 +5,7 @@ import { StackOneHttpService } from '../stackone/stackone-http.service';
 import { AccountHealthService, HealthInput } from './account-health.service';
 import { AccountHealthStore, MemoryAccountHealthStore } from './account-health.store';
 import { HealthMetrics } from './health-metrics';
+import { ProviderIncidents } from './provider-incidents';
 
 const account = (over: Partial<HealthInput> = {}): HealthInput => ({
   id: 'acc_1',
@@ -22,7 +23,7 @@ describe(AccountHealthService.name, () => {
   let metrics: { transitioned: jest.Mock; recovered: jest.Mock };
   const make = (store: AccountHealthStore = new MemoryAccountHealthStore()): AccountHealthService => {
     const bus = { publish: (e: BusEvent) => (published.push(e), Promise.resolve('taken')) } as unknown as EventBus;
-    return new AccountHealthService(store, bus, {} as StackOneHttpService, metrics as unknown as HealthMetrics);
+    return new AccountHealthService(store, bus, {} as StackOneHttpService, metrics as unknown as HealthMetrics, { broke: () => Promise.resolve(false) } as unknown as ProviderIncidents);
   };
 
   beforeEach(() => {

@@ -8,6 +8,7 @@ import { ACCOUNT_HEALTH_STORE, AccountHealthStore, HealthTransition } from './ac
 import { AccountHealth, healthStateOf, newestReasonTime, reasonsOf, StatusReasonLike } from './health';
 import { AccountBrokenEvent, AccountRecoveredEvent } from './health-event';
 import { HealthMetrics } from './health-metrics';
+import { ProviderIncidents } from './provider-incidents';
 
 /** An account as health needs it: the service's camelCase view of StackOne's answer (AccountResponseDto fits). */
 export interface HealthInput {
@@ -37,6 +38,7 @@ export class AccountHealthService implements OnApplicationShutdown {
     private readonly bus: EventBus,
     private readonly stackone: StackOneHttpService,
     private readonly metrics: HealthMetrics,
+    private readonly incidents: ProviderIncidents,
   ) {}
 
   /** The account's health; records it and publishes its transition when `account` belongs to `tenantId`. */
@@ -137,7 +139,7 @@ export class AccountHealthService implements OnApplicationShutdown {
         status: String(account.status),
         ...(account.label !== undefined && { label: account.label }),
         reasons: next.reasons,
-        providerIncident: false,
+        providerIncident: await this.incidents.broke(account.provider, tenantId, account.id, now.getTime()),
         occurredAt: next.since,
       };
       await this.publish(event);

@@ -4,6 +4,7 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ACCOUNT_MIRROR_STORE, AccountMirrorStore, MemoryAccountMirrorStore, RedisAccountMirrorStore } from '../account-mirror/account-mirror.store';
 import { ACCOUNT_HEALTH_STORE, AccountHealthStore, MemoryAccountHealthStore, RedisAccountHealthStore } from '../account-health/account-health.store';
+import { INCIDENT_STORE, IncidentStore, MemoryIncidentStore, RedisIncidentStore } from '../account-health/incident.store';
 import { MemorySelfEditStore, RedisSelfEditStore, SELF_EDIT_STORE, SelfEditStore } from '../accounts/self-edits';
 import type { AllConfig } from '../app.config';
 import { SessionRecord } from '../connect-sessions/session-record';
@@ -131,6 +132,13 @@ export const STORES: ReadonlyArray<StoreEntry<object>> = [
     outage: 'retry-later',
     redis: (client) => new RedisAccountHealthStore(client, prefixOf(config)),
     memory: () => new MemoryAccountHealthStore(),
+  })),
+  // Provider incidents: counted per replica during an outage (an incident may then open later, or not).
+  entry<IncidentStore>(INCIDENT_STORE, (config) => ({
+    use: 'provider-incidents',
+    outage: 'local',
+    redis: (client) => new RedisIncidentStore(client, prefixOf(config)),
+    memory: () => new MemoryIncidentStore(),
   })),
 ];
 

@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { AccountHealthService } from '../../src/account-health/account-health.service';
 import { HealthMetrics } from '../../src/account-health/health-metrics';
+import { ProviderIncidents } from '../../src/account-health/provider-incidents';
 import { AccountMirror } from '../../src/account-mirror/account-mirror.service';
 import { SelfEdits } from '../../src/accounts/self-edits';
 import { EventBus } from '../../src/event-bus/event-bus';
@@ -20,6 +21,7 @@ export function accountMirrorProviders(): Provider[] {
     SelfEdits,
     AccountHealthService,
     { provide: HealthMetrics, useValue: { transitioned: (): void => undefined, recovered: (): void => undefined } },
+    { provide: ProviderIncidents, useValue: { broke: (): Promise<boolean> => Promise.resolve(false) } },
     EventBus,
     DiscoveryService,
     MetadataScanner,
