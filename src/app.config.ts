@@ -1,4 +1,5 @@
 import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
+import { accountHealthSettings } from './account-health/account-health.config';
 import { accountMirrorSettings } from './account-mirror/account-mirror.config';
 import { authSettings } from './auth/auth.config';
 import { EnvBoolean, EnvInt, EnvOneOf, EnvRule } from './config/env.decorators';
@@ -86,6 +87,7 @@ export const SETTINGS = {
   events: eventsSettings,
   webhooks: webhooksSettings,
   accountMirror: accountMirrorSettings,
+  accountHealth: accountHealthSettings,
   eventRelay: eventRelaySettings,
 };
 

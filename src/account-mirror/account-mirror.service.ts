@@ -67,6 +67,31 @@ export class AccountMirror {
     if (mine.length > 0) await this.reach(() => this.store.observe(tenantId, mine));
   }
 
+  /**
+   * A reconciliation sweep's complete reading of the tenant's accounts for `provider` (every page of
+   * StackOne's project list, started at `roundStartedAtMs`): an entry that misses one of them (a
+   * creation whose webhook never came) or still holds one StackOne no longer lists (a lost
+   * deletion) is dropped, so the next preview asks StackOne; otherwise the statuses are refreshed.
+   * Dropping, not rewriting: an event that lands during the sweep stays right. True when dropped.
+   */
+  async reconciled(tenantId: string, provider: string, accounts: ObservedAccount[], roundStartedAtMs: number): Promise<boolean> {
+    if (!this.enabled) return false;
+    const mine = accounts.filter((a) => a.ownerId === tenantId && a.provider === provider);
+    const read = await this.reach(() => this.store.read(tenantId, provider));
+    const entry = read?.value;
+    if (!entry) return false;
+    const listed = new Set(mine.map((a) => a.id));
+    const mirrored = new Set(entry.accounts.map((a) => a.id));
+    const missed = mine.some((a) => !mirrored.has(a.id));
+    const gone = entry.accounts.some((a) => !listed.has(a.id) && a.createdAtMs < roundStartedAtMs);
+    if (missed || gone) {
+      await this.reach(() => this.store.forget(tenantId, provider));
+      return true;
+    }
+    await this.observed(tenantId, mine);
+    return false;
+  }
+
   /** The tenant deleted an account through this service. */
   async removed(tenantId: string, account: ObservedAccount): Promise<void> {
     if (!this.enabled || account.ownerId !== tenantId) return;

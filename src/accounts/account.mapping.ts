@@ -1,3 +1,4 @@
+import type { AccountHealth } from '../account-health/health';
 import { LinkedAccountWire } from '../stackone/stackone.types';
 import { AccountResponseDto } from './dto/account.response.dto';
 
@@ -7,7 +8,7 @@ const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefin
  * An allow-list, field by field: whatever else StackOne adds to an account (credentials,
  * setup_information, future secret-bearing fields) never reaches a caller.
  */
-export function toAccountResponse(a: LinkedAccountWire): AccountResponseDto {
+export function toAccountResponse(a: LinkedAccountWire, health: AccountHealth): AccountResponseDto {
   return {
     id: a.id,
     provider: a.provider,
@@ -20,6 +21,7 @@ export function toAccountResponse(a: LinkedAccountWire): AccountResponseDto {
     label: opt(a.label),
     type: opt(a.type),
     metadata: opt(a.metadata),
+    health,
     createdAt: a.created_at,
     updatedAt: a.updated_at,
   };

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountHealthModule } from '../account-health/account-health.module';
 import { AccountMirrorModule } from '../account-mirror/account-mirror.module';
 import { StackOneModule } from '../stackone/stackone.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
@@ -7,7 +8,7 @@ import { AccountsService } from './accounts.service';
 import { SelfEdits } from './self-edits';
 
 @Module({
-  imports: [StackOneModule, AccountMirrorModule, ThrottlingModule],
+  imports: [StackOneModule, AccountMirrorModule, ThrottlingModule, AccountHealthModule],
   controllers: [AccountsController],
   providers: [AccountsService, SelfEdits],
   exports: [AccountsService, SelfEdits],

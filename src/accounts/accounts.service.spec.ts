@@ -29,7 +29,12 @@ describe(AccountsService.name, () => {
     stackone = { listAccounts: jest.fn() };
     const moduleRef = await Test.createTestingModule({
       imports: [testConfigModule()],
-      providers: [AccountsService, MetricsService, { provide: StackOneHttpService, useValue: stackone }, ...accountMirrorProviders()],
+      providers: [
+        AccountsService,
+        MetricsService,
+        { provide: StackOneHttpService, useValue: stackone },
+        ...accountMirrorProviders(),
+      ],
     }).compile();
     sut = moduleRef.get(AccountsService);
     metrics = moduleRef.get(MetricsService);
@@ -66,5 +71,37 @@ describe(AccountsService.name, () => {
     expect(await mismatches()).toBe(2);
     expect(logged).toHaveBeenCalledWith(expect.stringContaining('StackOne listed 2 account(s) of other owners for tenant org_1'));
     logged.mockRestore();
+  });
+
+  describe('?health=', () => {
+    const withStatus = (id: string, status: string): LinkedAccountWire => ({ ...account(id), status });
+
+    it("asks StackOne for the statuses of the states asked for, and shows each account's health", async () => {
+      stackone.listAccounts.mockResolvedValueOnce([withStatus('a', 'error'), withStatus('b', 'expired')]);
+      const page = await sut.list(tenant, { health: ['broken'] });
+      expect(stackone.listAccounts.mock.calls[0][1]).toMatchObject({ status: ['error', 'expired'] });
+      expect(page.data.map((a) => [a.id, a.health.state])).toEqual([
+        ['a', 'broken'],
+        ['b', 'broken'],
+      ]);
+    });
+
+    it('filters the page itself when StackOne answers other states anyway, or for unknown (an open set)', async () => {
+      stackone.listAccounts.mockResolvedValueOnce([withStatus('a', 'active'), withStatus('b', 'archived'), withStatus('c', 'error')]);
+      const page = await sut.list(tenant, { health: ['unknown', 'broken'] });
+      expect(stackone.listAccounts.mock.calls[0][1]).toMatchObject({ status: undefined });
+      expect(page.data.map((a) => [a.id, a.health.state, a.status])).toEqual([
+        ['b', 'unknown', 'archived'],
+        ['c', 'broken', 'error'],
+      ]);
+    });
+
+    it('with status too: their intersection, and no StackOne call when it is empty', async () => {
+      stackone.listAccounts.mockResolvedValueOnce([withStatus('a', 'error')]);
+      await sut.list(tenant, { health: ['broken'], status: ['active', 'error'] });
+      expect(stackone.listAccounts.mock.calls[0][1]).toMatchObject({ status: ['error'] });
+      await expect(sut.list(tenant, { health: ['paused'], status: ['active'] })).resolves.toEqual({ data: [], page: 1, pageSize: 25, hasMore: false });
+      expect(stackone.listAccounts).toHaveBeenCalledTimes(1);
+    });
   });
 });

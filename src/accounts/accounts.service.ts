@@ -1,4 +1,6 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { AccountHealthService } from '../account-health/account-health.service';
+import { healthStateOf, statusesOf } from '../account-health/health';
 import { AccountMirror, ObservedAccount } from '../account-mirror/account-mirror.service';
 import { Tenant } from '../auth/tenant';
 import { MetricsService } from '../observability/metrics.service';
@@ -23,12 +25,15 @@ export class AccountsService {
     private readonly metrics: MetricsService,
     private readonly mirror: AccountMirror,
     private readonly selfEdits: SelfEdits,
+    private readonly health: AccountHealthService,
   ) {}
 
   async list(tenant: Tenant, query: ListAccountsQueryDto): Promise<AccountListResponseDto> {
     const page = query.page ?? 1;
     const pageSize = query.pageSize ?? PAGE_SIZE.default;
-    const filters = { origin_owner_id: tenant.id, providers: query.providers, status: query.status };
+    const status = statusFilter(query);
+    if (status?.length === 0) return { data: [], page, pageSize, hasMore: false };
+    const filters = { origin_owner_id: tenant.id, providers: query.providers, status };
     const accounts = await this.stackone.listAccounts(tenant.id, { ...filters, page, page_size: pageSize });
     // StackOne answers a bare array, so only a full page may have a successor: one more call asks
     // for the single account after it (page numbered in units of one), which is cheap and exact.
@@ -36,11 +41,13 @@ export class AccountsService {
       accounts.length >= pageSize && (await this.stackone.listAccounts(tenant.id, { ...filters, page: page * pageSize + 1, page_size: 1 })).length > 0;
     const mine = this.mine(tenant, accounts);
     await this.mirror.observed(tenant.id, mine.map(toObserved));
-    return { data: mine.map(toAccountResponse), page, pageSize, hasMore };
+    const data = await Promise.all(mine.map((a) => this.withHealth(tenant, a)));
+    const wanted = query.health && new Set(query.health);
+    return { data: wanted ? data.filter((a) => wanted.has(a.health.state)) : data, page, pageSize, hasMore };
   }
 
   async get(tenant: Tenant, id: string): Promise<AccountResponseDto> {
-    return toAccountResponse(await this.findOwned(tenant, id));
+    return this.withHealth(tenant, await this.findOwned(tenant, id));
   }
 
   async update(tenant: Tenant, id: string, dto: UpdateAccountDto): Promise<AccountResponseDto> {
@@ -58,13 +65,21 @@ export class AccountsService {
       await edit.answered();
     }
     await this.mirror.observed(tenant.id, [toObserved(updated)]);
-    return toAccountResponse(updated);
+    return this.withHealth(tenant, updated);
   }
 
   async remove(tenant: Tenant, id: string): Promise<void> {
     const account = await this.findOwned(tenant, id);
     await this.stackone.deleteAccount(tenant.id, id);
     await this.mirror.removed(tenant.id, toObserved(account));
+    await this.health.forget(tenant.id, id);
+  }
+
+  /** The response, with the account's health (observed: a transition seen here is announced like any other). */
+  private async withHealth(tenant: Tenant, a: LinkedAccountWire): Promise<AccountResponseDto> {
+    const dto = toAccountResponse(a, { state: 'unknown', since: a.updated_at, reasons: [] });
+    dto.health = await this.health.observe(tenant.id, dto);
+    return dto;
   }
 
   /**
@@ -117,6 +132,19 @@ export class AccountsService {
   private listForProvider(tenant: Tenant, provider: string): Promise<LinkedAccountWire[]> {
     return this.stackone.listAccounts(tenant.id, { origin_owner_id: tenant.id, providers: [provider], page_size: PAGE_SIZE.max });
   }
+}
+
+/**
+ * StackOne's `status` filter for the query: `status` and `health` together are their intersection
+ * (empty: nothing can match); `health` alone maps 1:1 onto statuses unless it asks for `unknown`,
+ * an open set that only the page's own filtering can find.
+ */
+function statusFilter(query: ListAccountsQueryDto): string[] | undefined {
+  const { status, health } = query;
+  if (!health || health.length === 0) return status;
+  if (status) return status.filter((s) => health.includes(healthStateOf(s)));
+  if (health.includes('unknown')) return undefined;
+  return health.flatMap(statusesOf);
 }
 
 /** Several only exist after `multiple` sessions; StackOne updates the most recently created one. */

@@ -51,6 +51,7 @@ export class ConnectSessionsService {
       const created = this.ownSession(tenant, await this.stackone.createConnectSession(tenant.id, wire));
       const response = withPlan(toConnectSessionResponse(created, wire), { accountAction: 'update', accountId: account.id });
       await this.sessions.record(tenant, response, { relink: true, provider: response.provider ?? account.provider });
+      this.metrics.relinkSessions.inc({ outcome: 'created' });
       return response;
     }
     // The provider preview is a read that decides nothing: it runs alongside the creation, so the

@@ -82,6 +82,7 @@ export class SessionCompleter {
     // The session's own provider label, so completed / created per label is a conversion rate.
     this.metrics.sessionsCompleted.inc({ provider: match.record.provider ?? 'none', action: completion.action });
     this.metrics.sessionCompletion.observe(Math.max(0, (at - Date.parse(match.record.createdAt)) / 1000));
+    if (match.record.relink === true) this.metrics.relinkSessions.inc({ outcome: 'completed' });
     return this.bus.publish(completedEvent(match.record, event, completion.completedAt));
   }
 }
@@ -97,5 +98,6 @@ function completedEvent(record: SessionRecord, event: AccountEvent, completedAt:
     label: record.label,
     status: 'completed',
     occurredAt: completedAt,
+    ...(record.relink === true && { relink: true as const }),
   };
 }

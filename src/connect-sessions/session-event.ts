@@ -10,6 +10,8 @@ export interface SessionEvent {
   status: 'completed' | 'expired';
   /** When it happened, ISO 8601. */
   occurredAt: string;
+  /** connect_session.completed of a re-link session (created with accountId); not shown in the feed. */
+  relink?: true;
   /**
    * Published once before: the account event that caused it was delivered again because the first
    * publish was not taken in everywhere. The feed has it already; the relay queues it again (and

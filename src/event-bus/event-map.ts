@@ -1,4 +1,5 @@
 import type { AccountEvent } from '../account-events/account-event';
+import type { AccountBrokenEvent, AccountRecoveredEvent } from '../account-health/health-event';
 import type { SessionEvent } from '../connect-sessions/session-event';
 
 /** Names a payload type; the value is never read. */
@@ -12,6 +13,8 @@ const EVENT_MAP = {
   'account.created': payload<AccountEvent>(),
   'account.updated': payload<AccountEvent>(),
   'account.deleted': payload<AccountEvent>(),
+  'account.broken': payload<AccountBrokenEvent>(),
+  'account.recovered': payload<AccountRecoveredEvent>(),
   'connect_session.completed': payload<SessionEvent>(),
   'connect_session.expired': payload<SessionEvent>(),
 };

@@ -13,6 +13,12 @@ export interface FeedEventData {
   status?: string;
   label?: string;
   sessionId?: string;
+  /** account.broken: StackOne's status reasons (code, description), and whether the provider has an open incident. */
+  reasons?: Array<{ code?: string; description?: string }>;
+  providerIncident?: boolean;
+  /** account.recovered: when it broke, and for how long. */
+  brokenSince?: string;
+  brokenForSeconds?: number;
 }
 
 export interface FeedEvent {
@@ -39,7 +45,7 @@ export function compareIds(a: string, b: string): number {
 
 /** Copies only the known fields, so nothing else a producer holds can reach the feed. */
 export function pickData(data: FeedEventData): FeedEventData {
-  const { tenantId, tenantName, accountId, provider, status, label, sessionId } = data;
+  const { tenantId, tenantName, accountId, provider, status, label, sessionId, reasons, providerIncident, brokenSince, brokenForSeconds } = data;
   const picked: FeedEventData = { tenantId };
   if (tenantName !== undefined) picked.tenantName = tenantName;
   if (accountId !== undefined) picked.accountId = accountId;
@@ -47,6 +53,10 @@ export function pickData(data: FeedEventData): FeedEventData {
   if (status !== undefined) picked.status = status;
   if (label !== undefined) picked.label = label;
   if (sessionId !== undefined) picked.sessionId = sessionId;
+  if (Array.isArray(reasons)) picked.reasons = reasons.map(({ code, description }) => ({ ...(code !== undefined && { code }), ...(description !== undefined && { description }) }));
+  if (typeof providerIncident === 'boolean') picked.providerIncident = providerIncident;
+  if (brokenSince !== undefined) picked.brokenSince = brokenSince;
+  if (typeof brokenForSeconds === 'number') picked.brokenForSeconds = brokenForSeconds;
   return picked;
 }
 

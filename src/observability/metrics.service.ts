@@ -166,6 +166,47 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Set by the account-health feature on each scrape (fleet-wide counts); a failure leaves the last values. */
+  refreshAccountsByHealth?: () => Promise<void>;
+
+  readonly accountsByHealth: Gauge<'state' | 'provider'> = new Gauge({
+    name: 'accounts_by_health',
+    help: "Accounts the service has observed, by health state and provider (providers outside the catalogue as 'other'); fleet-wide: every replica shows the same numbers",
+    labelNames: ['state', 'provider'] as const,
+    registers: [this.registry],
+    collect: async (): Promise<void> => {
+      await this.refreshAccountsByHealth?.().catch(() => undefined);
+    },
+  });
+
+  readonly accountHealthTransitions = new Counter({
+    name: 'account_health_transitions_total',
+    help: 'Account health transitions recorded by this replica (each transition is counted by exactly one replica), by new state and provider',
+    labelNames: ['to', 'provider'] as const,
+    registers: [this.registry],
+  });
+
+  readonly accountBrokenDuration = new Histogram({
+    name: 'account_broken_duration_seconds',
+    help: 'How long an account was broken, observed when it recovers',
+    buckets: [60, 300, 900, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400],
+    registers: [this.registry],
+  });
+
+  readonly relinkSessions = new Counter({
+    name: 'relink_sessions_total',
+    help: 'Re-link sessions (connect sessions with accountId): created, completed, and recovered (the account observed healthy after a completed re-link while it was broken)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly providerIncidentsOpen = new Gauge({
+    name: 'provider_incidents_open',
+    help: 'Providers with an open incident (1): many accounts of it broke within the incident window',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

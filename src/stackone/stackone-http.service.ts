@@ -108,6 +108,11 @@ export class StackOneHttpService {
     return this.call('listAccounts', tenantId, { method: 'GET', url: withQuery('/accounts', query) }, isLinkedAccountList);
   }
 
+  /** Every owner's accounts (the reconciliation sweep): the fleet's budget only, no tenant's ceiling. */
+  listProjectAccounts(query: Pick<ListAccountsQueryWire, 'page' | 'page_size'>): Promise<LinkedAccountWire[]> {
+    return this.call('listProjectAccounts', undefined, { method: 'GET', url: withQuery('/accounts', query) }, isLinkedAccountList);
+  }
+
   getAccount(tenantId: string, id: string): Promise<LinkedAccountWire> {
     return this.call('getAccount', tenantId, { method: 'GET', url: `/accounts/${pathSegment(id)}` }, isLinkedAccount);
   }

@@ -64,7 +64,8 @@ export interface ConnectSessionTokenAuthLinkWire {
 /** POST /connect_sessions/authenticate answers the session without its token and hosted link. */
 export type ConnectSessionWire = Omit<ConnectSessionTokenAuthLinkWire, 'token' | 'auth_link_url'>;
 
-export type LinkedAccountStatus = 'active' | 'inactive' | 'error';
+/** An open enum: StackOne adds values (`archived`, …) and the service must take any string. */
+export type LinkedAccountStatus = 'active' | 'inactive' | 'suspended' | 'archived' | 'expired' | 'error' | (string & {});
 
 export interface LinkedAccountWire {
   id: string;

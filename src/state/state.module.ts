@@ -3,6 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ACCOUNT_MIRROR_STORE, AccountMirrorStore, MemoryAccountMirrorStore, RedisAccountMirrorStore } from '../account-mirror/account-mirror.store';
+import { ACCOUNT_HEALTH_STORE, AccountHealthStore, MemoryAccountHealthStore, RedisAccountHealthStore } from '../account-health/account-health.store';
+import { INCIDENT_STORE, IncidentStore, MemoryIncidentStore, RedisIncidentStore } from '../account-health/incident.store';
 import { MemorySelfEditStore, RedisSelfEditStore, SELF_EDIT_STORE, SelfEditStore } from '../accounts/self-edits';
 import type { AllConfig } from '../app.config';
 import { SessionRecord } from '../connect-sessions/session-record';
@@ -123,6 +125,21 @@ export const STORES: ReadonlyArray<StoreEntry<object>> = [
       memory: () => new MemoryEventLogStore(retentionSeconds * 1000, memoryMaxEntries),
     };
   }),
+  // Account health: no transition is recorded and no event goes out during an outage; the next read
+  // or sweep finds the transition again (the stored state is compared, so it is announced once).
+  entry<AccountHealthStore>(ACCOUNT_HEALTH_STORE, (config) => ({
+    use: 'account-health',
+    outage: 'retry-later',
+    redis: (client) => new RedisAccountHealthStore(client, prefixOf(config)),
+    memory: () => new MemoryAccountHealthStore(),
+  })),
+  // Provider incidents: counted per replica during an outage (an incident may then open later, or not).
+  entry<IncidentStore>(INCIDENT_STORE, (config) => ({
+    use: 'provider-incidents',
+    outage: 'local',
+    redis: (client) => new RedisIncidentStore(client, prefixOf(config)),
+    memory: () => new MemoryIncidentStore(),
+  })),
 ];
 
 /** Providers of SharedState, every store above by its token and the outbound budget's counters (StateModule's, also for unit tests' modules). */

@@ -1,12 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { HEALTH_STATES, HealthState } from '../../account-health/health';
 import { PROVIDER_KEY_PATTERN } from '../../providers/provider-key';
 import { toInt } from '../../common/validators';
 import { OwnerFreeQuery } from '../../common/owner-free.query';
 
 export const PAGE_SIZE = { default: 25, max: 100 } as const;
-const ACCOUNT_STATUSES = ['active', 'inactive', 'error'] as const;
+const ACCOUNT_STATUSES = ['active', 'inactive', 'suspended', 'archived', 'expired', 'error'] as const;
 
 /** `?a=x&a=y` and `?a=x,y` both become ['x', 'y']. */
 const toList = ({ value }: { value: unknown }): unknown[] =>
@@ -27,6 +28,18 @@ export class ListAccountsQueryDto extends OwnerFreeQuery {
   @IsArray()
   @IsIn(ACCOUNT_STATUSES, { each: true, message: `each status must be one of: ${ACCOUNT_STATUSES.join(', ')}` })
   status?: (typeof ACCOUNT_STATUSES)[number][];
+
+  @ApiPropertyOptional({
+    description: 'Only accounts in these health states (repeat the parameter or separate with commas); filters the page StackOne answers, so a page may hold fewer than pageSize',
+    enum: HEALTH_STATES,
+    isArray: true,
+    example: ['broken'],
+  })
+  @IsOptional()
+  @Transform(toList)
+  @IsArray()
+  @IsIn(HEALTH_STATES, { each: true, message: `each health must be one of: ${HEALTH_STATES.join(', ')}` })
+  health?: HealthState[];
 
   @ApiPropertyOptional({ description: 'Page number (from 1)', example: 1, minimum: 1 })
   @IsOptional()
