@@ -2,7 +2,8 @@
  * `npm run demo`: the StackOne sandbox, this service pointed at it, with a demo identity
  * configuration, and an example product page that embeds StackOne's real <stackone-hub>, so the
  * whole flow runs on one machine. Prints the page's address first, then the Swagger UI address, a
- * bearer token for two demo tenants and a curl line. Demo only: the secrets below are made up per run.
+ * bearer token for two demo tenants, a curl line and the curl that breaks an account. Demo only:
+ * the secrets below are made up per run.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -120,6 +121,29 @@ async function listening<T>(port: DemoPort, start: () => Promise<T>): Promise<T>
   }
 }
 
+/** What the break curl sets: an expired token, as StackOne reports one, with its signed account.updated. */
+export const BREAK_STATUS = {
+  status: 'expired',
+  reasons: [{ code: 'token_expired', description: 'The refresh token was revoked' }],
+  webhook: true,
+} as const;
+
+/**
+ * The banner's account-health walk: a line that puts Acme's first account in ACCOUNT_ID (the
+ * service's GET /v1/accounts; node parses the JSON, as npm brings it), the sandbox control that
+ * breaks it, and the ?health filter that shows it.
+ */
+export function breakLines(base: string, sandboxUrl: string): string[] {
+  const firstAccount = `node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).data[0]?.id ?? "none-connected-yet"'`;
+  return [
+    '  Break an account as an expired token would (the page then shows it broken, with "Reconnect").',
+    `  The first line picks Acme's first account (or set ACCOUNT_ID=<accountId> yourself), the second breaks it:`,
+    `    ACCOUNT_ID=$(curl -sS ${base}/v1/accounts -H "Authorization: Bearer $TOKEN" | ${firstAccount})`,
+    `    curl -sS -X POST ${sandboxUrl}/__sandbox/accounts/$ACCOUNT_ID/status -H 'Content-Type: application/json' -d '${JSON.stringify(BREAK_STATUS)}'`,
+    `  Then the broken ones:  curl -sS "${base}/v1/accounts?health=broken" -H "Authorization: Bearer $TOKEN"`,
+  ];
+}
+
 async function main(): Promise<void> {
   const ports = demoPorts(process.env);
   const conflicts = await portConflicts([ports.service, ports.sandbox, ports.page]);
@@ -197,6 +221,8 @@ async function main(): Promise<void> {
     `  See the account afterwards:  curl -sS ${base}/v1/accounts -H "Authorization: Bearer $TOKEN"`,
     `  The events your internal services get: signed POSTs to ${eventsUrl} (listed on the product page),`,
     `  or polled:  curl -sS ${base}/v1/events -H "Authorization: Bearer $TOKEN"`,
+    '',
+    ...breakLines(base, sandbox.url),
     '',
     '  Ctrl+C stops everything.',
     '',

@@ -4,7 +4,8 @@
  * service with the tenant's credentials server-side (the browser only ever sees the connect
  * session's token, which is meant for it). The page mounts StackOne's real <stackone-hub> from the
  * installed @stackone/hub bundle, served from here (no CDN), pointed at the sandbox; on `success`
- * it shows the session's status (lifecycle API) and the tenant's accounts.
+ * it shows the session's status (lifecycle API) and the tenant's accounts with their health; a
+ * broken account's "Reconnect" opens the hub in edit mode for it (a re-link session).
  */
 import Fastify, { FastifyInstance, FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
@@ -39,6 +40,9 @@ interface ReceivedEvent {
   timestamp: string;
   data: Record<string, unknown>;
 }
+
+/** How often the open page reads the accounts and events again (an account can break meanwhile). */
+const PAGE_REFRESH_MS = 3_000;
 
 /** Every call to the service is bounded; past it the page's backend answers 504. */
 export const SERVICE_TIMEOUT_MS = 5_000;
@@ -143,7 +147,9 @@ button.small{padding:4px 10px;font-size:.85rem;background:#e5e5e5}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 14px;margin:0} dt{color:#5a6478} dd{margin:0;font-family:ui-monospace,monospace;word-break:break-all}
 table{width:100%;border-collapse:collapse} td,th{text-align:left;padding:6px 4px;border-bottom:1px solid #eee;font-size:.9rem}
 .badge{border-radius:999px;padding:2px 10px;font-weight:600;background:#eef} .completed{background:#e6f4ea;color:#1e7b34} .pending{background:#fff4d6}
-.error{color:#a4231a} #hub-host:empty{display:none}`;
+.error{color:#a4231a} #hub-host:empty{display:none}
+.healthy{background:#e6f4ea;color:#1e7b34} .broken{background:#fde7e5;color:#a4231a} .paused{background:#eee;color:#5a6478} .unknown{background:#fff4d6}
+.reasons{font-size:.8rem;color:#a4231a;margin-top:4px} button.reconnect{padding:4px 10px;font-size:.85rem}`;
 
 /** The page: all dynamic text goes in with textContent (never innerHTML). */
 function page(tenantName: string): string {
@@ -157,7 +163,8 @@ function page(tenantName: string): string {
 <button id="connect" data-testid="connect-hr">Connect your HR system</button> <span id="page-error" class="error" data-testid="page-error"></span>
 <div id="hub-host" data-testid="hub-host" style="margin-top:20px"></div></section>
 <section><h2>This connection</h2><div id="session" data-testid="session"><p>Not started.</p></div></section>
-<section><h2>Connected accounts</h2><div id="accounts" data-testid="accounts"><p>Loading…</p></div></section>
+<section><h2>Connected accounts</h2><div id="accounts" data-testid="accounts"><p>Loading…</p></div>
+<p>Health follows StackOne's status; a broken account needs its customer to reconnect it.</p></section>
 <section class="wide"><h2>What your internal services were told</h2>
 <p>The service relays account and session events to its subscribers, signed (Standard Webhooks). This page's backend is one: it verifies each delivery and lists it here.</p>
 <div id="events" data-testid="events"><p>Nothing yet.</p></div></section>
@@ -170,6 +177,7 @@ function page(tenantName: string): string {
   var connect = document.getElementById('connect');
   if (provider) connect.textContent = 'Connect ' + provider;
   var hubBaseUrl = null;
+  var REFRESH_MS = ${PAGE_REFRESH_MS};
 
   function el(tag, text, attrs) {
     var e = document.createElement(tag);
@@ -180,37 +188,85 @@ function page(tenantName: string): string {
   function pageError(message) { document.getElementById('page-error').textContent = message || ''; }
   async function json(res) { var body = await res.json().catch(function () { return {}; }); if (!res.ok) throw new Error(body.detail || body.title || ('HTTP ' + res.status)); return body; }
 
+  /** What was last drawn, so a refresh that finds nothing new leaves the DOM (and a button under the pointer) alone. */
+  var drawn = { accounts: null, events: null };
+
+  function healthCell(a) {
+    var health = a.health || { state: 'unknown', reasons: [] };
+    var cell = el('td');
+    cell.appendChild(el('span', health.state, { class: 'badge ' + health.state, 'data-testid': 'account-health', 'data-state': health.state }));
+    if (health.state === 'broken' && health.reasons && health.reasons.length) {
+      var text = health.reasons.map(function (r) { return [r.code, r.description].filter(Boolean).join(': '); }).join('; ');
+      cell.appendChild(el('div', text, { class: 'reasons', 'data-testid': 'account-reasons' }));
+    }
+    return cell;
+  }
+
+  /** Draws the accounts; returns them. */
   async function loadAccounts() {
     var box = document.getElementById('accounts');
     var list = await json(await fetch('/api/accounts'));
-    if (!list.data.length) { box.replaceChildren(el('p', 'No account connected yet.')); return; }
+    var key = JSON.stringify(list.data);
+    if (key === drawn.accounts) return list.data;
+    drawn.accounts = key;
+    if (!list.data.length) { box.replaceChildren(el('p', 'No account connected yet.')); return list.data; }
     var table = el('table');
-    table.appendChild(el('tr')).append(el('th', 'Provider'), el('th', 'Account'), el('th', 'Status'), el('th', ''));
+    table.appendChild(el('tr')).append(el('th', 'Provider'), el('th', 'Account'), el('th', 'Status'), el('th', 'Health'), el('th', ''));
     list.data.forEach(function (a) {
-      var edit = el('button', 'Update credentials', { class: 'small', 'data-testid': 'edit-account', 'data-account-id': a.id });
+      var broken = a.health && a.health.state === 'broken';
+      // Both open the hub in edit mode for this account (a re-link session); for a broken one it is the repair.
+      var edit = broken
+        ? el('button', 'Reconnect', { class: 'reconnect', 'data-testid': 'reconnect-account', 'data-account-id': a.id })
+        : el('button', 'Update credentials', { class: 'small', 'data-testid': 'edit-account', 'data-account-id': a.id });
       edit.addEventListener('click', function () { openHub({ accountId: a.id }); });
       var row = el('tr', null, { 'data-testid': 'account-row', 'data-account-id': a.id, 'data-provider': a.provider });
       var actions = el('td');
       actions.appendChild(edit);
-      row.append(el('td', a.providerName || a.provider), el('td', a.id), el('td', a.status), actions);
+      row.append(el('td', a.providerName || a.provider), el('td', a.id), el('td', a.status), healthCell(a), actions);
       table.appendChild(row);
     });
     box.replaceChildren(table);
+    return list.data;
+  }
+
+  /**
+   * After a re-link the service learns the repair from StackOne's account.updated and its read of
+   * the account: read the accounts until this one is no longer broken (bounded).
+   */
+  async function followHealth(accountId) {
+    for (var i = 0; i < 20; i++) {
+      var accounts = await loadAccounts();
+      var account = accounts.find(function (a) { return a.id === accountId; });
+      if (!account || !account.health || account.health.state !== 'broken') return;
+      await new Promise(function (r) { setTimeout(r, 500); });
+    }
   }
 
   async function loadEvents() {
     var list = await json(await fetch('/api/internal-events'));
     var box = document.getElementById('events');
+    var key = JSON.stringify(list.data);
+    if (key === drawn.events) return list.data.length;
+    drawn.events = key;
     if (!list.data.length) { box.replaceChildren(el('p', 'Nothing yet.')); return list.data.length; }
     var table = el('table');
-    table.appendChild(el('tr')).append(el('th', 'Event'), el('th', 'Account / session'), el('th', 'Provider'), el('th', 'webhook-id'));
+    table.appendChild(el('tr')).append(el('th', 'Event'), el('th', 'Account / session'), el('th', 'Provider'), el('th', 'Detail'), el('th', 'webhook-id'));
     list.data.forEach(function (e) {
       var row = el('tr', null, { 'data-testid': 'event-row', 'data-type': e.type });
-      row.append(el('td', e.type), el('td', e.data.sessionId ? 'session ' + e.data.sessionId : e.data.accountId), el('td', e.data.provider || '—'), el('td', e.webhookId));
+      row.append(el('td', e.type), el('td', e.data.sessionId ? 'session ' + e.data.sessionId : e.data.accountId), el('td', e.data.provider || '—'), el('td', eventDetail(e)), el('td', e.webhookId));
       table.appendChild(row);
     });
     box.replaceChildren(table);
     return list.data.length;
+  }
+
+  function eventDetail(e) {
+    if (e.type === 'account.broken') {
+      var reasons = (e.data.reasons || []).map(function (r) { return r.code || r.description; }).filter(Boolean).join(', ');
+      return e.data.status + (reasons ? ' (' + reasons + ')' : '') + (e.data.providerIncident ? ', provider incident' : '');
+    }
+    if (e.type === 'account.recovered') return 'broken for ' + e.data.brokenForSeconds + ' s';
+    return '';
   }
 
   /** Deliveries arrive shortly after the webhook; look a few times (bounded). */
@@ -250,7 +306,9 @@ function page(tenantName: string): string {
       var hub = el('stackone-hub', null, { token: session.token, 'base-url': hubBaseUrl, height: '460px', 'data-testid': 'hub' });
       var eventsBefore = document.querySelectorAll('[data-testid=event-row]').length;
       hub.addEventListener('success', function () {
-        followSession(session.sessionId).then(loadAccounts).catch(function (e) { pageError(e.message); });
+        followSession(session.sessionId)
+          .then(function () { return request.accountId ? followHealth(request.accountId) : loadAccounts(); })
+          .catch(function (e) { pageError(e.message); });
         followEvents(eventsBefore).catch(function (e) { pageError(e.message); });
       });
       // The hub's own Close button (after a success).
@@ -260,8 +318,13 @@ function page(tenantName: string): string {
   }
 
   connect.addEventListener('click', function () { openHub(provider ? { provider: provider } : { categories: ['hris'] }); });
-  loadAccounts().catch(function (e) { pageError(e.message); });
-  loadEvents().catch(function (e) { pageError(e.message); });
+  function refresh() {
+    loadAccounts().catch(function (e) { pageError(e.message); });
+    loadEvents().catch(function (e) { pageError(e.message); });
+  }
+  refresh();
+  // An account can break while the page is open (StackOne tells the service, not the page): look again now and then.
+  setInterval(function () { if (document.visibilityState === 'visible') refresh(); }, REFRESH_MS);
 })();
 </script></body></html>`;
 }

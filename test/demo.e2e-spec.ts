@@ -96,6 +96,44 @@ describe('the demo (dist-demo/demo/main.js)', () => {
     expect([refused.status, refused.headers.get('content-type')]).toEqual([400, expect.stringContaining('application/problem+json')]);
   });
 
+  it('prints the curl that breaks an account: pasted after the export line, the service reads the account broken and account.broken reaches the subscriber', async () => {
+    const session = await fetch(`${demo.base}/v1/connect-sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo.acmeToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'lever' }),
+    });
+    const done = await completeSession(((await session.json()) as { authLinkUrl: string }).authLinkUrl);
+    expect(done.accountId).toEqual(expect.any(String));
+
+    // The banner's lines as printed: find Acme's first account, break it through the sandbox's control.
+    expect(demo.breakLines).toHaveLength(2);
+    expect(demo.breakLines[1]).toContain(`${demo.sandboxUrl}/__sandbox/accounts/$ACCOUNT_ID/status`);
+    const { stdout } = await exec('bash', ['-c', [demo.exportLine, ...demo.breakLines].join('\n')]);
+    const answer = JSON.parse(stdout) as { changed: boolean; webhook: boolean; account: { id: string; status: string; origin_owner_id: string } };
+    expect(answer).toMatchObject({ changed: true, webhook: true, account: { status: 'expired', origin_owner_id: 'org_acme' } });
+    const brokenId = answer.account.id;
+    const firstAccount = (await (await fetch(`${demo.base}/v1/accounts`, { headers: { authorization: `Bearer ${demo.acmeToken}` } })).json()) as { data: { id: string }[] };
+    expect(brokenId).toBe(firstAccount.data[0].id);
+
+    type Received = { type: string; data: { accountId?: string; status?: string; reasons?: { code?: string }[] } };
+    const brokenEvents = async (): Promise<Received[]> =>
+      ((await (await fetch(`${demo.pageUrl}/api/internal-events`)).json()) as { data: Received[] }).data.filter(
+        (e) => e.type === 'account.broken' && e.data.accountId === brokenId,
+      );
+    for (let i = 0; i < 50 && (await brokenEvents()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const account = await fetch(`${demo.base}/v1/accounts/${brokenId}`, { headers: { authorization: `Bearer ${demo.acmeToken}` } });
+    expect(account.status).toBe(200);
+    expect(await account.json()).toMatchObject({ id: brokenId, status: 'expired', health: { state: 'broken', reasons: [{ code: 'token_expired', description: 'The refresh token was revoked' }] } });
+    const events = await brokenEvents();
+    expect(events).toHaveLength(1);
+    expect(events[0].data).toMatchObject({ status: 'expired', reasons: [{ code: 'token_expired' }] });
+
+    // The banner's ?health=broken line lists it.
+    expect(demo.brokenListLine).toContain('/v1/accounts?health=broken');
+    const listed = await exec('bash', ['-c', `${demo.exportLine}\n${demo.brokenListLine}`]);
+    expect((JSON.parse(listed.stdout) as { data: { id: string }[] }).data.map((a) => a.id)).toContain(brokenId);
+  });
+
   it("keeps the two demo tenants apart", async () => {
     const session = await fetch(`${demo.base}/v1/connect-sessions`, {
       method: 'POST',

@@ -11,6 +11,10 @@ export interface DemoProcess {
   /** The banner's `export TOKEN=…` line (Acme's token), which the curl lines use. */
   exportLine: string;
   curlLine: string;
+  /** The banner's two lines that break an account: ACCOUNT_ID=$(…first account…) and the sandbox's status curl. */
+  breakLines: string[];
+  /** The banner's `?health=broken` curl line. */
+  brokenListLine: string;
   output: () => string;
   stop: () => Promise<void>;
 }
@@ -31,6 +35,11 @@ export async function startDemo(timeoutMs = 20_000, env?: Record<string, string>
     globexToken: exported('GLOBEX_TOKEN'),
     exportLine: output.split('\n').find((l) => l.trim().startsWith('export TOKEN='))?.trim() ?? '',
     curlLine: output.split('\n').find((l) => l.includes('curl -sS -X POST'))?.trim() ?? '',
+    breakLines: output
+      .split('\n')
+      .filter((l) => l.trim().startsWith('ACCOUNT_ID=$(') || l.includes('/__sandbox/accounts/$ACCOUNT_ID/status'))
+      .map((l) => l.trim()),
+    brokenListLine: /Then the broken ones:\s+(curl .+)$/m.exec(output)?.[1] ?? '',
     output: demo.output,
     stop: demo.stop,
   };
