@@ -165,6 +165,61 @@ describeWithBrowser("StackOne's hub on the example product page", () => {
     await page.close();
   }, 30_000);
 
+  it('reconnects a broken account: broken with its reason and "Reconnect" → the hub in edit mode → healthy, and the internal services were told account.broken and account.recovered', async () => {
+    const page = await productPage('?provider=lever');
+    await page.locator('[data-testid=connect-hr]').click();
+    const hub = hubOf(page);
+    await hub.locator('input[name=username]').fill('lever.admin');
+    await hub.locator('input[name=api_key]').fill('made-up-lever-key');
+    await hub.getByRole('button', { name: 'Connect', exact: true }).click();
+    const connected = await successOf(page);
+    await expectConnected(page, connected, 'lever');
+    const row = page.locator(`[data-testid=account-row][data-account-id="${connected.id}"]`);
+    await row.locator('[data-testid=account-health][data-state=healthy]').waitFor();
+    expect(await row.locator('[data-testid=reconnect-account]').count()).toBe(0);
+
+    // StackOne finds the token expired and says account.updated (the sandbox's control, signed webhook).
+    const broke = await fetch(`${demo.sandboxUrl}/__sandbox/accounts/${connected.id}/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'expired', reasons: [{ code: 'token_expired', description: 'The refresh token was revoked' }], webhook: true }),
+    });
+    expect(await broke.json()).toMatchObject({ changed: true, webhook: true });
+    // The open page notices by itself (it reads the accounts again every few seconds).
+    await row.locator('[data-testid=account-health][data-state=broken]').waitFor();
+    expect(await row.locator('[data-testid=account-reasons]').innerText()).toBe('token_expired: The refresh token was revoked');
+    const reconnect = row.locator('[data-testid=reconnect-account]');
+    expect(await reconnect.innerText()).toBe('Reconnect');
+    expect(await row.locator('[data-testid=edit-account]').count()).toBe(0);
+    await page.locator('[data-testid=event-row][data-type="account.broken"]').filter({ hasText: connected.id }).waitFor();
+    await page.screenshot({ path: join(artifacts, '11-account-broken-reconnect.png'), fullPage: true });
+
+    // Reconnect: a re-link session for this account, the hub on its edit page.
+    await page.evaluate('window.hubSuccess = undefined');
+    await reconnect.click();
+    const username = hub.locator('input[name=username]');
+    await username.waitFor();
+    expect(await username.inputValue()).toBe('lever.admin');
+    await username.fill('lever.reconnected');
+    await hub.getByRole('button', { name: 'Connect', exact: true }).click();
+    const relinked = await successOf(page);
+    expect(relinked.id).toBe(connected.id);
+    await row.locator('[data-testid=account-health][data-state=healthy]').waitFor();
+    expect(await row.locator('[data-testid=account-reasons]').count()).toBe(0);
+    await expectConnected(page, relinked, 'lever');
+    expect(await sandboxAccount(connected.id)).toMatchObject({ status: 'active', status_reasons: [], credentials: { username: 'lever.reconnected', api_key: 'made-up-lever-key' } });
+    expect(await service(`/v1/accounts/${connected.id}`)).toMatchObject({ status: 'active', health: { state: 'healthy', reasons: [] } });
+
+    const told = (type: string): Locator => page.locator(`[data-testid=event-row][data-type="${type}"]`).filter({ hasText: connected.id });
+    await Promise.all([told('account.broken').waitFor(), told('account.recovered').waitFor()]);
+    expect([await told('account.broken').count(), await told('account.recovered').count()]).toEqual([1, 1]);
+    expect(await told('account.broken').innerText()).toContain('expired (token_expired)');
+    expect(await told('account.recovered').innerText()).toMatch(/broken for \d+ s/);
+    await page.screenshot({ path: join(artifacts, '12-account-reconnected-healthy.png'), fullPage: true });
+    onlyLocal();
+    await page.close();
+  }, 60_000);
+
   it('connects an OAuth provider through the popup: consent → the attempt is authenticated → success', async () => {
     const page = await productPage('?provider=hubspot');
     await page.locator('[data-testid=connect-hr]').click();
