@@ -177,6 +177,9 @@ describeWithBrowser("StackOne's hub on the example product page", () => {
     const row = page.locator(`[data-testid=account-row][data-account-id="${connected.id}"]`);
     await row.locator('[data-testid=account-health][data-state=healthy]').waitFor();
     expect(await row.locator('[data-testid=reconnect-account]').count()).toBe(0);
+    // The hub's Close (after a success) takes it off the page.
+    await hub.getByRole('button', { name: 'Close', exact: true }).click();
+    await hub.waitFor({ state: 'detached' });
 
     // StackOne finds the token expired and says account.updated (the sandbox's control, signed webhook).
     const broke = await fetch(`${demo.sandboxUrl}/__sandbox/accounts/${connected.id}/status`, {
