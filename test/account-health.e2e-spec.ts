@@ -9,6 +9,7 @@ import { standInAccounts, StandInAccounts } from './support/stand-in-accounts';
 import { accountWebhook, postStackOneWebhook } from './support/stackone-webhook';
 import { bearer as signedBearer } from './support/jwt';
 import { ServiceProcess, startServiceProcess } from './support/processes';
+import { TestSubscriber } from './support/event-subscriber';
 import { cleanUpRedisKeys, describeWithRedis, redisTestPrefix, redisUrl } from './support/redis';
 
 const SECRET = 'whsec-account-health-e2e-0123456789';
@@ -24,11 +25,18 @@ describe('account health (service against a scripted StackOne stand-in)', () => 
   let base: string;
   let acme: string;
   let globex: string;
+  let subscriber: TestSubscriber;
 
   beforeAll(async () => {
     stackone = standInAccounts();
     standIn = await startStackOneStandIn({ fallback: stackone.handler() });
-    svc = await startService(standIn.url, { RATE_LIMIT_PER_TENANT: '10000', STACKONE_WEBHOOK_SECRET: SECRET });
+    subscriber = await TestSubscriber.start();
+    svc = await startService(standIn.url, {
+      RATE_LIMIT_PER_TENANT: '10000',
+      STACKONE_WEBHOOK_SECRET: SECRET,
+      EVENT_SUBSCRIBERS: JSON.stringify([{ name: 'health', url: subscriber.url, secret: subscriber.secret, events: ['account.broken', 'account.recovered'] }]),
+      EVENT_DELIVERY_BASE_DELAY_MS: '50',
+    });
     base = (await svc.listen()).base;
     acme = await acmeBearer();
     globex = await globexBearer();
@@ -36,8 +44,10 @@ describe('account health (service against a scripted StackOne stand-in)', () => 
   afterAll(async () => {
     await svc?.close();
     await standIn?.close();
+    await subscriber?.close();
   });
   beforeEach(() => {
+    subscriber.deliveries.length = 0;
     stackone.accounts.clear();
     standIn.reset();
   });
@@ -127,6 +137,11 @@ describe('account health (service against a scripted StackOne stand-in)', () => 
     expect(events.map((e) => e.type)).toEqual(['account.broken', 'account.recovered']);
     expect(events[1].data).toEqual({ tenantId: 'org_acme', tenantName: 'Acme Inc', accountId: 'acc_1', provider: 'hibob', brokenSince: '2026-11-25T09:00:00.000Z', brokenForSeconds: expect.any(Number) });
     expect(await feed(globex)).toEqual([]);
+
+    // A subscriber filtering for the two types gets them, signed, and no account.created / updated.
+    const delivered = await subscriber.waitFor(2, (d) => (d.verified as { data: { accountId: string } }).data.accountId === 'acc_1');
+    expect(delivered.map((d) => (d.verified as { type: string }).type).sort()).toEqual(['account.broken', 'account.recovered']);
+    expect(subscriber.deliveries.map((d) => (d.verified as { type: string }).type).filter((t) => t !== 'account.broken' && t !== 'account.recovered')).toEqual([]);
 
     const metrics = (await svc.http().get('/metrics')).text;
     expect(counterValue(metrics, 'account_health_transitions_total', { to: 'broken', provider: 'hibob' })).toBeGreaterThanOrEqual(1);

@@ -126,6 +126,8 @@ describe('events relayed to subscribers (in-process queue)', () => {
       'account.created',
       'account.updated',
       'account.deleted',
+      'account.broken',
+      'account.recovered',
       'connect_session.completed',
       'connect_session.expired',
     ]);

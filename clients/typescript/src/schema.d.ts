@@ -245,6 +245,12 @@ export interface components {
             /** @description Field errors, for validation problems */
             errors?: components["schemas"]["ProblemFieldErrorDto"][];
         };
+        FeedEventReasonDto: {
+            /** @example invalid_credentials */
+            code?: string;
+            /** @example The API key was revoked */
+            description?: string;
+        };
         FeedEventDataDto: {
             /** @example org_acme */
             tenantId: string;
@@ -255,7 +261,7 @@ export interface components {
             /** @example hibob */
             provider?: string;
             /**
-             * @description connect_session.*: the session status the event reports
+             * @description connect_session.*: the session status the event reports; account.broken: StackOne's account status
              * @example completed
              */
             status?: string;
@@ -263,6 +269,23 @@ export interface components {
             label?: string;
             /** @example cs_8f2a1c */
             sessionId?: string;
+            /** @description account.broken: StackOne's status reasons (at most 5) */
+            reasons?: components["schemas"]["FeedEventReasonDto"][];
+            /**
+             * @description account.broken: the provider has an open incident (many accounts broke at once): hold your "please reconnect" prompts
+             * @example false
+             */
+            providerIncident?: boolean;
+            /**
+             * @description account.recovered: when the account broke (ISO 8601)
+             * @example 2026-11-25T18:00:00.000Z
+             */
+            brokenSince?: string;
+            /**
+             * @description account.recovered: how long it was broken, in seconds
+             * @example 6371
+             */
+            brokenForSeconds?: number;
         };
         FeedEventDto: {
             /**
@@ -274,7 +297,7 @@ export interface components {
              * @example account.created
              * @enum {string}
              */
-            type: "account.created" | "account.updated" | "account.deleted" | "connect_session.completed" | "connect_session.expired";
+            type: "account.created" | "account.updated" | "account.deleted" | "account.broken" | "account.recovered" | "connect_session.completed" | "connect_session.expired";
             /**
              * @description When it happened (ISO 8601)
              * @example 2026-11-25T19:46:11.000Z
@@ -537,6 +560,34 @@ export interface components {
              */
             timestamp: string;
         };
+        AccountHealthReasonDto: {
+            /** @example invalid_credentials */
+            code?: string;
+            /** @example The API key was revoked */
+            description?: string;
+        };
+        AccountHealthDto: {
+            /**
+             * @description `healthy` (StackOne status `active`); `broken` (`error`, `expired`: your customer must re-link it, a connect session with this accountId); `paused` (`suspended`, `inactive`: an operator's or StackOne's action, re-linking will not help); `unknown` (any other status, shown as StackOne gives it)
+             * @example broken
+             * @enum {string}
+             */
+            state: "healthy" | "broken" | "paused" | "unknown";
+            /**
+             * Format: date-time
+             * @description When the account entered this state: the newest status_reasons timestamp when StackOne gives one, else when this service first saw it in that state
+             * @example 2026-11-24T12:00:00.000Z
+             */
+            since: string;
+            /** @description StackOne's status reasons (code and description only, at most 5, each at most 200 characters) */
+            reasons: components["schemas"]["AccountHealthReasonDto"][];
+            /**
+             * Format: date-time
+             * @description Only while `broken`: a re-link session of this account completed at this time, and the account is still broken (re-linking did not repair it)
+             * @example 2026-11-24T12:30:00.000Z
+             */
+            relinkedAt?: string;
+        };
         AccountResponseDto: {
             /**
              * @description StackOne's account id
@@ -554,11 +605,10 @@ export interface components {
              */
             providerName?: string;
             /**
-             * @description Account status
+             * @description StackOne's account status, as StackOne gives it: an open set (known today: active, inactive, suspended, archived, expired, error); `health` says what it means
              * @example active
-             * @enum {string}
              */
-            status: "active" | "inactive" | "error";
+            status: string;
             /** @description Why the account is not active */
             statusReasons?: components["schemas"]["AccountStatusReasonDto"][];
             /**
@@ -596,6 +646,7 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            health: components["schemas"]["AccountHealthDto"];
             /**
              * Format: date-time
              * @example 2026-11-24T12:00:00.000Z
@@ -702,7 +753,7 @@ export interface components {
              * @example account.created
              * @enum {string}
              */
-            type: "account.created" | "account.updated" | "account.deleted" | "connect_session.completed" | "connect_session.expired";
+            type: "account.created" | "account.updated" | "account.deleted" | "account.broken" | "account.recovered" | "connect_session.completed" | "connect_session.expired";
             /**
              * @description When it happened (ISO 8601)
              * @example 2026-11-25T19:46:11.000Z
@@ -1394,7 +1445,9 @@ export interface operations {
                 /** @description Provider keys (repeat the parameter or separate with commas) */
                 providers?: string[];
                 /** @description Account statuses */
-                status?: ("active" | "inactive" | "error")[];
+                status?: ("active" | "inactive" | "suspended" | "archived" | "expired" | "error")[];
+                /** @description Only accounts in these health states (repeat the parameter or separate with commas); filters the page StackOne answers, so a page may hold fewer than pageSize */
+                health?: ("healthy" | "broken" | "paused" | "unknown")[];
                 /** @description Page number (from 1) */
                 page?: number;
                 /** @description Page size (1 to 100, default 25) */
