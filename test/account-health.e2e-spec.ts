@@ -96,7 +96,9 @@ describe('account health (service against a scripted StackOne stand-in)', () => 
     expect((await feed(acme)).filter((e) => e.type === 'account.broken').map((e) => e.data.accountId).sort()).toEqual(['acc_err', 'acc_exp']);
     expect(await feed(globex)).toEqual([]);
 
-    // The gauge: accounts by state and provider, a provider outside the catalogue as 'other'.
+    // The gauge: accounts by state and provider, a provider outside the catalogue as 'other'
+    // (labels come from the cached catalogue, fetched here).
+    await svc.http().get('/v1/providers').set('Authorization', acme).expect(200);
     const metrics = (await svc.http().get('/metrics')).text;
     const gauge = (state: string, provider: string): number => counterValue(metrics, 'accounts_by_health', { state, provider });
     expect([gauge('broken', 'hibob'), gauge('healthy', 'hibob'), gauge('paused', 'hibob'), gauge('unknown', 'hibob'), gauge('healthy', 'other')]).toEqual([2, 1, 1, 1, 1]);
@@ -327,6 +329,7 @@ describe('provider incidents (no Redis: counted in this process)', () => {
       ['org_acme', 'inc_a3'],
     ];
     for (const [org, id] of order) stackone.add({ id, status: 'error', origin_owner_id: org, origin_owner_name: org });
+    await svc.http().get('/v1/providers').set('Authorization', orgs.org_acme).expect(200); // the catalogue behind the gauge's labels
     stackone.add({ id: 'inc_other', provider: 'greenhouse', status: 'error', origin_owner_id: 'org_initech', origin_owner_name: 'Initech' });
     for (const [org, id] of order) await svc.http().get(`/v1/accounts/${id}`).set('Authorization', orgs[org]).expect(200);
     await svc.http().get('/v1/accounts/inc_other').set('Authorization', orgs.org_initech).expect(200);
