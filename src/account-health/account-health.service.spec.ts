@@ -99,6 +99,7 @@ describe(AccountHealthService.name, () => {
       markRelinked: (...args) => memory.markRelinked(...args),
       forget: (...args) => memory.forget(...args),
       counts: () => memory.counts(),
+      replaceCounts: (...args) => memory.replaceCounts(...args),
     };
     const sut = make(store);
     await expect(sut.observe('org_acme', account({ status: 'error' }))).resolves.toMatchObject({ state: 'broken', since: '2026-11-01T00:00:00.000Z' });

@@ -4,7 +4,7 @@ import type { SessionEvent } from '../connect-sessions/session-event';
 import { EventBus, HandlerOutcome, OnEvent } from '../event-bus/event-bus';
 import { StateUnavailableError } from '../state/shared-state';
 import { StackOneHttpService } from '../stackone/stackone-http.service';
-import { ACCOUNT_HEALTH_STORE, AccountHealthStore, HealthTransition } from './account-health.store';
+import { ACCOUNT_HEALTH_STORE, AccountHealthStore, HealthCounts, HealthTransition } from './account-health.store';
 import { AccountHealth, healthStateOf, newestReasonTime, reasonsOf, StatusReasonLike } from './health';
 import { AccountBrokenEvent, AccountRecoveredEvent } from './health-event';
 import { HealthMetrics } from './health-metrics';
@@ -98,6 +98,13 @@ export class AccountHealthService implements OnApplicationShutdown {
   async forget(tenantId: string, accountId: string): Promise<void> {
     await this.store.forget(tenantId, accountId).catch((err: unknown) => {
       if (!(err instanceof StateUnavailableError)) throw err;
+    });
+  }
+
+  /** The sweep's complete tally of states per provider becomes the counts behind accounts_by_health. Best effort. */
+  async recount(counts: HealthCounts): Promise<void> {
+    await this.store.replaceCounts(counts).catch((err: unknown) => {
+      this.logger.warn(`Account health counts not replaced (${err instanceof Error ? err.message : String(err)}).`);
     });
   }
 

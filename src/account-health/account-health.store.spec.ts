@@ -35,6 +35,15 @@ function behaves(name: string, make: () => AccountHealthStore): void {
       expect(await sut.record('org_a', 'rl', 'hibob', broken)).toEqual({ previous: broken, changed: false });
     });
 
+    it('a complete reading replaces the counts', async () => {
+      const sut = make();
+      await sut.record('org_a', 'gone', 'hibob', broken);
+      await sut.replaceCounts([{ state: 'healthy', provider: 'greenhouse', count: 3 }]);
+      expect(await sut.counts()).toEqual([{ state: 'healthy', provider: 'greenhouse', count: 3 }]);
+      await sut.replaceCounts([]);
+      expect(await sut.counts()).toEqual([]);
+    });
+
     it('of many concurrent callers on one transition, exactly one wins', async () => {
       const sut = make();
       const results = await Promise.all(Array.from({ length: 10 }, () => sut.record('org_a', 'race', 'hibob', broken)));

@@ -35,6 +35,8 @@ export interface AccountHealthStore {
   /** The account is gone (deleted): its entry and its count. */
   forget(tenantId: string, accountId: string): Promise<void>;
   counts(): Promise<HealthCounts>;
+  /** A complete reading (the sweep's) replaces the counts: accounts gone without a webhook leave them. */
+  replaceCounts(counts: HealthCounts): Promise<void>;
 }
 
 /** Health entries live this long after the account was last observed (one nobody reads for a month is seen afresh). */
@@ -96,6 +98,12 @@ export class MemoryAccountHealthStore implements AccountHealthStore {
 
   counts(): Promise<HealthCounts> {
     return Promise.resolve(countsFrom(Object.fromEntries(this.perState)));
+  }
+
+  replaceCounts(counts: HealthCounts): Promise<void> {
+    this.perState.clear();
+    for (const c of counts) this.count(c.state, c.provider, c.count);
+    return Promise.resolve();
   }
 
   private drop(key: string): void {
@@ -180,6 +188,14 @@ export class RedisAccountHealthStore implements AccountHealthStore {
 
   async counts(): Promise<HealthCounts> {
     return countsFrom(await this.redis.hgetall(this.countsKey()));
+  }
+
+  async replaceCounts(counts: HealthCounts): Promise<void> {
+    const multi = this.redis.multi().del(this.countsKey());
+    if (counts.length > 0) multi.hset(this.countsKey(), Object.fromEntries(counts.map((c) => [countField(c.state, c.provider), String(c.count)])));
+    const results = (await multi.exec()) ?? [];
+    const failed = results.find(([err]) => err !== null);
+    if (failed) throw failed[0] as Error;
   }
 
   private key(tenantId: string, accountId: string): string {

@@ -9,6 +9,7 @@ import { StackOneApiError } from '../stackone/stackone-api.error';
 import { StackOneHttpService } from '../stackone/stackone-http.service';
 import { LinkedAccountWire } from '../stackone/stackone.types';
 import { AccountHealthService, HealthInput } from './account-health.service';
+import type { HealthState } from './health';
 
 /** StackOne's largest page. */
 export const RECONCILE_PAGE_SIZE = 100;
@@ -95,6 +96,7 @@ export class AccountReconciler implements OnApplicationBootstrap, OnApplicationS
   private async sweep(): Promise<RoundResult> {
     const started = Date.now();
     const seen: ObservedAccount[] = [];
+    const tally = new Map<string, { state: HealthState; provider: string; count: number }>();
     let pages = 0;
     let complete = false;
     let stoppedBy: string | undefined;
@@ -107,7 +109,12 @@ export class AccountReconciler implements OnApplicationBootstrap, OnApplicationS
         break;
       }
       pages++;
-      await Promise.all(accounts.map((a) => this.observe(a)));
+      for (const state of await Promise.all(accounts.map((a) => this.observe(a)))) {
+        if (!state) continue;
+        const entry = tally.get(`${state.state}|${state.provider}`) ?? { ...state, count: 0 };
+        entry.count++;
+        tally.set(`${state.state}|${state.provider}`, entry);
+      }
       for (const a of accounts) seen.push({ id: a.id, provider: a.provider, status: a.status, ownerId: a.origin_owner_id, createdAt: a.created_at });
       if (accounts.length < RECONCILE_PAGE_SIZE) {
         complete = true;
@@ -116,14 +123,15 @@ export class AccountReconciler implements OnApplicationBootstrap, OnApplicationS
       await sleep(this.pagePauseMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
     }
     const mirrorEntriesDropped = complete ? await this.repairMirror(seen, started) : 0;
+    if (complete) await this.health.recount([...tally.values()]);
     const summary = `${seen.length} account(s) in ${pages} page(s), ${Date.now() - started} ms`;
     if (complete) this.logger.log(`Reconciliation round done: ${summary}; ${mirrorEntriesDropped} mirror entr(y/ies) dropped.`);
     else this.logger.warn(`Reconciliation round stopped early (${stoppedBy ?? (pages >= MAX_PAGES ? `${MAX_PAGES} pages read` : 'shutting down')}): ${summary}; the next round reads again.`);
     return { swept: true, pages, accounts: seen.length, complete, mirrorEntriesDropped };
   }
 
-  /** Its owner is the tenant. One account failing does not stop the round. */
-  private async observe(a: LinkedAccountWire): Promise<void> {
+  /** Its owner is the tenant. One account failing does not stop the round (undefined). */
+  private async observe(a: LinkedAccountWire): Promise<{ state: HealthState; provider: string } | undefined> {
     const input: HealthInput = {
       id: a.id,
       provider: a.provider,
@@ -134,9 +142,12 @@ export class AccountReconciler implements OnApplicationBootstrap, OnApplicationS
       label: a.label ?? undefined,
       updatedAt: a.updated_at,
     };
-    await this.health.observe(a.origin_owner_id, input).catch((err: unknown) => {
+    try {
+      return { state: (await this.health.observe(a.origin_owner_id, input)).state, provider: a.provider };
+    } catch (err) {
       this.logger.warn(`Account ${a.id} of tenant ${a.origin_owner_id} not observed by the sweep (${err instanceof Error ? err.name : typeof err}).`);
-    });
+      return undefined;
+    }
   }
 
   private async repairMirror(seen: ObservedAccount[], startedAtMs: number): Promise<number> {

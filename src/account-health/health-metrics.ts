@@ -20,13 +20,13 @@ export class HealthMetrics implements OnModuleInit {
     this.metrics.refreshAccountsByHealth = (): Promise<void> => this.refresh();
   }
 
-  /** `provider` if the catalogue lists it, else 'other' (a catalogue StackOne cannot give now: 'other'). */
-  async label(provider: string): Promise<string> {
-    return (await this.providers.categoryOf(provider)) === undefined ? OTHER_PROVIDER : provider;
+  /** `provider` if the cached catalogue lists it, else 'other' (no catalogue fetched yet: 'other'). Never waits on StackOne. */
+  label(provider: string): string {
+    return this.providers.listsCached(provider) === true ? provider : OTHER_PROVIDER;
   }
 
   transitioned(provider: string, _from: HealthState | undefined, to: HealthState): void {
-    void this.label(provider).then((p) => this.metrics.accountHealthTransitions.inc({ to, provider: p }));
+    this.metrics.accountHealthTransitions.inc({ to, provider: this.label(provider) });
   }
 
   recovered(_provider: string, brokenForSeconds: number, afterRelink: boolean): void {
@@ -38,7 +38,7 @@ export class HealthMetrics implements OnModuleInit {
     const counts = await this.store.counts();
     const summed = new Map<string, { state: HealthState; provider: string; count: number }>();
     for (const c of counts) {
-      const provider = await this.label(c.provider);
+      const provider = this.label(c.provider);
       const key = `${c.state}|${provider}`;
       const entry = summed.get(key) ?? { state: c.state, provider, count: 0 };
       entry.count += c.count;

@@ -14,7 +14,7 @@ describe(ProviderIncidents.name, () => {
 
   beforeEach(() => {
     metrics = new MetricsService();
-    const labels = { label: (p: string) => Promise.resolve(p) } as unknown as HealthMetrics;
+    const labels = { label: (p: string) => p } as unknown as HealthMetrics;
     sut = new ProviderIncidents(testConfigService({ PROVIDER_INCIDENT_MIN_ACCOUNTS: '5', PROVIDER_INCIDENT_MIN_TENANTS: '3', PROVIDER_INCIDENT_WINDOW_SECONDS: '900' }), new MemoryIncidentStore(), metrics, labels);
     logs = [];
     jest.spyOn(Logger.prototype, 'warn').mockImplementation((m: unknown) => void logs.push(String(m)));

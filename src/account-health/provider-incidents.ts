@@ -46,7 +46,7 @@ export class ProviderIncidents implements OnApplicationBootstrap, OnApplicationS
       if (!this.reached(count)) return false;
       if (await this.store.open(provider, atMs)) {
         this.logger.warn(`Provider incident started: ${provider} (${count.accounts} accounts of ${count.tenants} tenants broke within ${this.settings.windowMs / 1000} s); account.broken events carry providerIncident: true.`);
-        await this.setGauge(provider, 1);
+        this.setGauge(provider, 1);
       }
       return true;
     } catch (err) {
@@ -60,13 +60,13 @@ export class ProviderIncidents implements OnApplicationBootstrap, OnApplicationS
     for (const provider of await this.store.openProviders()) {
       const count = await this.store.count(provider, now, this.settings.windowMs);
       if (this.reached(count)) {
-        await this.setGauge(provider, 1);
+        this.setGauge(provider, 1);
         continue;
       }
       if (await this.store.close(provider)) {
         this.logger.log(`Provider incident ended: ${provider} (${count.accounts} accounts of ${count.tenants} tenants broke within the last ${this.settings.windowMs / 1000} s).`);
       }
-      await this.setGauge(provider, 0);
+      this.setGauge(provider, 0);
     }
   }
 
@@ -74,7 +74,7 @@ export class ProviderIncidents implements OnApplicationBootstrap, OnApplicationS
     return count.accounts >= this.settings.minAccounts && count.tenants >= this.settings.minTenants;
   }
 
-  private async setGauge(provider: string, open: 0 | 1): Promise<void> {
-    this.metrics.providerIncidentsOpen.set({ provider: await this.labels.label(provider) }, open);
+  private setGauge(provider: string, open: 0 | 1): void {
+    this.metrics.providerIncidentsOpen.set({ provider: this.labels.label(provider) }, open);
   }
 }

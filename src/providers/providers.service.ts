@@ -37,6 +37,16 @@ export class ProvidersService {
     }
   }
 
+  /**
+   * Whether the catalogue lists `provider`, from the cache only (never waits on StackOne: metrics
+   * labels use it on every scrape); a stale or missing cache is refreshed in the background.
+   * Undefined while no catalogue has been fetched.
+   */
+  listsCached(provider: string): boolean | undefined {
+    if (!this.cached || this.cached.expiresAt <= Date.now()) void this.allowed().catch(() => undefined);
+    return this.cached ? this.cached.providers.some((p) => p.provider === provider) : undefined;
+  }
+
   private allowed(): Promise<ProviderResponseDto[]> {
     if (this.cached && this.cached.expiresAt > Date.now()) return Promise.resolve(this.cached.providers);
     this.inFlight ??= this.fetch().finally(() => {
