@@ -71,6 +71,15 @@ describe('deploy/grafana dashboard', () => {
     }
   });
 
+  it('shows account health: states, broken accounts by provider, transitions, provider incidents, re-links and time to recovery', () => {
+    const byMetric = (metric: string): string[] => exprs.filter((e) => metricNamesInPromQL(e).has(metric));
+    // Every replica reports the fleet-wide counts: never summed across replicas.
+    expect(byMetric('accounts_by_health').every((e) => e.startsWith('max by'))).toBe(true);
+    for (const metric of ['accounts_by_health', 'account_health_transitions_total', 'provider_incidents_open', 'relink_sessions_total', 'account_broken_duration_seconds_bucket']) {
+      expect({ metric, panels: byMetric(metric).length > 0 }).toEqual({ metric, panels: true });
+    }
+  });
+
   it('finds the metric names of its queries (guards the check below against an empty set)', () => {
     expect(namesUsed.size).toBeGreaterThan(15);
     expect(variableSelectors.every((s) => !s.startsWith('unparsed'))).toBe(true);

@@ -58,6 +58,8 @@ describe('deploy/prometheus rules', () => {
   it('has the alerts the issue asks for', () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual(
       [
+        'AccountsBreakingSurge',
+        'ProviderIncident',
         'ConnectSessionErrorBudgetFastBurn',
         'ConnectSessionErrorBudgetSlowBurn',
         'ConnectSessionLatencyBudgetFastBurn',
