@@ -33,7 +33,7 @@ export class ListAccountsQueryDto extends OwnerFreeQuery {
     description: 'Only accounts in these health states (repeat the parameter or separate with commas); filters the page StackOne answers, so a page may hold fewer than pageSize',
     enum: HEALTH_STATES,
     isArray: true,
-    example: ['broken'],
+    example: ['healthy'],
   })
   @IsOptional()
   @Transform(toList)
