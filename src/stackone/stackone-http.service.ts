@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AllConfig } from '../app.config';
 import type { StackOneConfig } from './stackone.config';
 import { OutboundBudget } from './outbound-budget';
-import { StackOneApiError, StackOneFailureKind } from './stackone-api.error';
+import { StackOneApiError } from './stackone-api.error';
 import { AttemptOutcome, STACKONE_OBSERVER, StackOneObserver } from './stackone.observer';
 import {
   ConnectorMetaWire,
@@ -26,6 +26,7 @@ import {
   upstreamMessage,
   upstreamRequestId,
 } from './stackone.wire-checks';
+import { countsAgainstBreaker, retryAfterMs, transportFailure } from './failure-kinds';
 import { parseJson, pathSegment, withQuery } from './wire-request';
 
 type Check<T> = (data: unknown) => data is T;
@@ -276,26 +277,4 @@ export class StackOneHttpService {
       // An observer bug is not a StackOne failure.
     }
   }
-}
-
-/** 5xx, timeouts and connection failures open the breaker; 4xx (incl. 429) and broken bodies do not. */
-function countsAgainstBreaker(err: unknown): boolean {
-  if (!(err instanceof StackOneApiError)) return false;
-  if (err.kind === 'http') return (err.status ?? 0) >= 500;
-  return err.kind === 'timeout' || err.kind === 'network';
-}
-
-function retryAfterMs(err: StackOneApiError): number {
-  return (err.options.retryAfterSeconds ?? 0) * 1000;
-}
-
-/** What an exchange that got no usable answer was; undici's errors arrive as they are (axios's CanceledError once the signal fired). */
-function transportFailure(err: unknown, signal: AbortSignal): Extract<StackOneFailureKind, 'timeout' | 'network' | 'invalid-response'> {
-  if (signal.aborted) return 'timeout';
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return 'invalid-response';
-  // Headers/body timeouts are backstops equal to the deadline. A connect timeout means nothing was
-  // sent, so it is a network failure and safe to retry.
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
-  return 'network';
 }
