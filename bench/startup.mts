@@ -6,12 +6,13 @@
 // The service runs with every feature on (JWT auth, validation, tenant limits, idempotency, logs,
 // metrics, API docs, the account mirror) and start:prod's node flags.
 // `npm run bench:startup` (or `BENCH_ONLY=startup npm run bench`) measures only this;
-// `node bench/startup.mts DIST_A DIST_B [ROUNDS]` compares two builds the same way (no seed).
+// `node bench/startup.mts DIST_A DIST_B [ROUNDS]` compares two builds the same way (no seed;
+// AB_NODE_ARGS, AB_NODE_ARGS_B and AB_ENV_B as for bench/ab.mts).
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, launchNode } from '../test/support/processes.ts';
 import type { Launched } from '../test/support/processes.ts';
-import { here, KEY, median, productionNodeFlags, QUIET_TS, root, run, startScript, startService } from './harness.mts';
+import { cpuMicros, here, KEY, median, productionNodeFlags, QUIET_TS, root, run, startScript, startService } from './harness.mts';
 
 const SETTLE_MS = Number(process.env.BENCH_STARTUP_SETTLE_MS ?? 2000);
 export const STARTUP_TARGETS = { idleRssMb: 130, readyMs: 1000 };
@@ -19,8 +20,16 @@ export const STARTUP_TARGETS = { idleRssMb: 130, readyMs: 1000 };
 export interface StartupFigures {
   /** Medians over the rounds. */
   readyMs: number;
+  /** CPU time (user + system) the process used until ready: steadier than readyMs on a shared machine. */
+  cpuToReadyMs: number;
   idleRssMb: number;
-  rounds: { readyMs: number; idleRssMb: number }[];
+  rounds: Round[];
+}
+
+interface Round {
+  readyMs: number;
+  cpuToReadyMs: number;
+  idleRssMb: number;
 }
 
 export function rssMb(pid: number | undefined): number {
@@ -54,21 +63,22 @@ async function startSeed(upstreamUrl: string): Promise<{ readyMs: number; launch
 /** Every feature the service has, on (the account mirror needs the webhook secret). */
 const ALL_FEATURES = { STACKONE_WEBHOOK_SECRET: 'bench-webhook-secret', API_DOCS_ENABLED: 'true' };
 
-async function once(start: () => Promise<{ readyMs: number; launched: Launched }>): Promise<{ readyMs: number; idleRssMb: number }> {
+async function once(start: () => Promise<{ readyMs: number; launched: Launched }>): Promise<Round> {
   const { readyMs, launched } = await start();
+  const cpuToReadyMs = cpuMicros(launched.child.pid) / 1000;
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   const idleRssMb = rssMb(launched.child.pid);
   await launched.stop();
-  return { readyMs: Math.round(readyMs), idleRssMb: Math.round(idleRssMb) };
+  return { readyMs: Math.round(readyMs), cpuToReadyMs: Math.round(cpuToReadyMs), idleRssMb: Math.round(idleRssMb) };
 }
 
-function summarise(rounds: { readyMs: number; idleRssMb: number }[]): StartupFigures {
-  return { readyMs: median(rounds.map((r) => r.readyMs)), idleRssMb: median(rounds.map((r) => r.idleRssMb)), rounds };
+function summarise(rounds: Round[]): StartupFigures {
+  return { readyMs: median(rounds.map((r) => r.readyMs)), cpuToReadyMs: median(rounds.map((r) => r.cpuToReadyMs)), idleRssMb: median(rounds.map((r) => r.idleRssMb)), rounds };
 }
 
 /** Alternating starts of each candidate (one process at a time); medians per candidate. */
 export async function measureStarts(candidates: Record<string, () => Promise<{ readyMs: number; launched: Launched }>>, rounds: number): Promise<Record<string, StartupFigures>> {
-  const results = Object.fromEntries(Object.keys(candidates).map((k) => [k, [] as { readyMs: number; idleRssMb: number }[]]));
+  const results = Object.fromEntries(Object.keys(candidates).map((k) => [k, [] as Round[]]));
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? Object.keys(candidates) : Object.keys(candidates).reverse();
     for (const name of order) results[name].push(await once(candidates[name]));
@@ -76,8 +86,8 @@ export async function measureStarts(candidates: Record<string, () => Promise<{ r
   return Object.fromEntries(Object.entries(results).map(([k, v]) => [k, summarise(v)]));
 }
 
-const serviceStarter = (dist: string, upstreamUrl: string, nodeArgs: string[]) => async (): Promise<{ readyMs: number; launched: Launched }> => {
-  const s = await startService({ dist, upstreamUrl, nodeArgs, env: ALL_FEATURES });
+const serviceStarter = (dist: string, upstreamUrl: string, nodeArgs: string[], env: Record<string, string> = {}) => async (): Promise<{ readyMs: number; launched: Launched }> => {
+  const s = await startService({ dist, upstreamUrl, nodeArgs, env: { ...ALL_FEATURES, ...env } });
   return { readyMs: s.readyMs, launched: s };
 };
 
@@ -95,8 +105,8 @@ if (import.meta.main) {
     const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
     const flags = (v: string | undefined, fallback: string[]): string[] => (v === undefined ? fallback : v.split(' ').filter(Boolean));
     const argsA = flags(process.env.AB_NODE_ARGS, productionNodeFlags());
-    const r = await measureStarts({ A: serviceStarter(resolve(distA), upstreamUrl, argsA), B: serviceStarter(resolve(distB), upstreamUrl, flags(process.env.AB_NODE_ARGS_B, argsA)) }, Number(roundsArg));
-    for (const [name, f] of Object.entries(r)) console.log(`${name} ${name === 'A' ? distA : distB}: ready ${f.readyMs} ms, idle RSS ${f.idleRssMb} MB (ready: ${f.rounds.map((x) => x.readyMs).join(', ')}; RSS: ${f.rounds.map((x) => x.idleRssMb).join(', ')})`);
-    console.log(`B/A: ready ${(r.B.readyMs / r.A.readyMs).toFixed(2)}, idle RSS ${(r.B.idleRssMb / r.A.idleRssMb).toFixed(2)}`);
+    const r = await measureStarts({ A: serviceStarter(resolve(distA), upstreamUrl, argsA), B: serviceStarter(resolve(distB), upstreamUrl, flags(process.env.AB_NODE_ARGS_B, argsA), JSON.parse(process.env.AB_ENV_B ?? '{}') as Record<string, string>) }, Number(roundsArg));
+    for (const [name, f] of Object.entries(r)) console.log(`${name} ${name === 'A' ? distA : distB}: ready ${f.readyMs} ms, CPU to ready ${f.cpuToReadyMs} ms, idle RSS ${f.idleRssMb} MB (ready: ${f.rounds.map((x) => x.readyMs).join(', ')}; CPU: ${f.rounds.map((x) => x.cpuToReadyMs).join(', ')}; RSS: ${f.rounds.map((x) => x.idleRssMb).join(', ')})`);
+    console.log(`B/A: ready ${(r.B.readyMs / r.A.readyMs).toFixed(2)}, CPU to ready ${(r.B.cpuToReadyMs / r.A.cpuToReadyMs).toFixed(2)}, idle RSS ${(r.B.idleRssMb / r.A.idleRssMb).toFixed(2)}`);
   });
 }
