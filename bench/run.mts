@@ -1,16 +1,22 @@
 // `npm run bench`: ceiling (upstream direct) vs the seed's Express handler vs the bare two-call floor vs this
 // service, side by side in one run with autocannon, loopback only, bounded. Writes bench/results/latest.json.
 import autocannon from 'autocannon';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { basicAuth } from '../test/support/stackone-stand-in.ts';
 import { benchToken, here, KEY, median, peakRssMb, productionNodeFlags, root, run, startScript, startService } from './harness.mts';
+import { measureStartup, STARTUP_TARGETS } from './startup.mts';
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 3);
+const STARTUP_ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 5);
+/** BENCH_ONLY=startup: start-up and idle RSS only (seconds, not minutes); the other figures in the output file stay. */
+const ONLY_STARTUP = process.env.BENCH_ONLY === 'startup';
+// BENCH_OUT: somewhere else than the committed figures (the smoke test uses it).
+const OUT = process.env.BENCH_OUT ?? join(here, 'results', 'latest.json');
 
 async function load(url: string, headers: Record<string, string>, body: string, duration: number): Promise<{ rps: number; p50: number; p99: number; errors: number; non2xx: number }> {
   const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections: CONNECTIONS, duration });
@@ -40,6 +46,24 @@ async function main(): Promise<void> {
   if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first (npm run bench does).');
   const upstream = await startScript([join(here, 'upstream.mts')], { UPSTREAM_API_KEY: KEY });
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  // First, while nothing else runs: start-up and idle memory, the seed's handler against the service.
+  const startup = await measureStartup(upstreamUrl, STARTUP_ROUNDS);
+  const startupChecks = { idleRssWithin130Mb: startup.service.idleRssMb <= STARTUP_TARGETS.idleRssMb, readyWithin1000Ms: startup.service.readyMs <= STARTUP_TARGETS.readyMs };
+  const startupResult = { targets: STARTUP_TARGETS, settleMs: Number(process.env.BENCH_STARTUP_SETTLE_MS ?? 2000), ...startup };
+  const printStartup = (): void => {
+    console.log('\nstart-up (median of alternating starts)   ready ms  CPU to ready ms  idle RSS MB');
+    for (const n of ['seed', 'service'] as const) console.log(`${n.padEnd(40)} ${String(startup[n].readyMs).padStart(9)} ${String(startup[n].cpuToReadyMs).padStart(16)} ${String(startup[n].idleRssMb).padStart(12)}`);
+    console.log(`service/seed: ready ${(startup.service.readyMs / startup.seed.readyMs).toFixed(2)}x, idle RSS ${(startup.service.idleRssMb / startup.seed.idleRssMb).toFixed(2)}x`);
+    for (const [k, v] of Object.entries(startupChecks)) console.log(`${v ? 'MET' : 'NOT MET'} ${k}`);
+  };
+  if (ONLY_STARTUP) {
+    const previous = existsSync(OUT) ? (JSON.parse(readFileSync(OUT, 'utf8')) as { checks?: Record<string, boolean> }) : {};
+    mkdirSync(dirname(OUT), { recursive: true });
+    writeFileSync(OUT, `${JSON.stringify({ ...previous, startupDate: new Date().toISOString(), startup: startupResult, checks: { ...previous.checks, ...startupChecks } }, null, 2)}\n`);
+    printStartup();
+    if (process.env.BENCH_STRICT === '1' && Object.values(startupChecks).some((v) => !v)) process.exitCode = 1;
+    return;
+  }
   const baseline = await startScript([join(here, 'baseline.mts')], { UPSTREAM_URL: upstreamUrl, UPSTREAM_API_KEY: KEY });
   const floor = await startScript([join(here, 'floor.mts')], { UPSTREAM_URL: upstreamUrl, UPSTREAM_API_KEY: KEY });
 
@@ -93,7 +117,7 @@ async function main(): Promise<void> {
     throughputAtLeast2xBaseline: ratios.serviceOverBaseline >= 2,
     p99NotWorseThanBaseline: summary.service.p99Ms <= summary.baseline.p99Ms,
     peakRssUnder150Mb: summary.service.peakRssMb <= 150,
-    readyWithin1500Ms: readyMs <= 1500,
+    ...startupChecks,
     mirrorOneStackOneCallPerSession: stackOneCalls.serviceMirror === 1,
     noErrors: names.every((n) => summary[n].errors === 0 && summary[n].non2xx === 0),
   };
@@ -105,12 +129,11 @@ async function main(): Promise<void> {
     ratios,
     stackOneCallsPerSession: stackOneCalls,
     serviceReadyMs: Math.round(readyMs),
+    startup: startupResult,
     checks,
   };
-  // BENCH_OUT: somewhere else than the committed figures (the smoke test uses it).
-  const out = process.env.BENCH_OUT ?? join(here, 'results', 'latest.json');
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
   console.log('\ntarget              req/s    p50 ms  p99 ms  peak RSS MB  errors');
   for (const n of names) {
     const s = summary[n];
@@ -118,6 +141,7 @@ async function main(): Promise<void> {
   }
   console.log(`\nservice/baseline ${ratios.serviceOverBaseline}x, service/ceiling ${ratios.serviceOverCeiling}x, service/floor ${ratios.serviceOverFloor}x, floor/baseline ${ratios.floorOverBaseline}x, serviceNoProvider/baseline ${ratios.serviceNoProviderOverBaseline}x, serviceMirror/baseline ${ratios.serviceMirrorOverBaseline}x, serviceMirror/service ${ratios.serviceMirrorOverService}x, service ready in ${Math.round(readyMs)} ms`);
   console.log(`StackOne calls per session: service ${stackOneCalls.service}, serviceMirror ${stackOneCalls.serviceMirror}`);
+  printStartup();
   for (const [k, v] of Object.entries(checks)) console.log(`${v ? 'PASS' : 'FAIL'} ${k}`);
   if (process.env.BENCH_STRICT === '1' && Object.values(checks).some((v) => !v)) process.exitCode = 1;
 }

@@ -5,6 +5,7 @@
  * through require(esm)), and every module traced is CommonJS or shared by reference, so require hooks
  * suffice: no ESM loader hook is registered. With tracing off (no OTLP endpoint) the SDK is not even loaded.
  */
+import './compile-cache';
 import { readTracingEnvironment, startupLine, tracingSettings } from './config/tracing';
 
 const settings = tracingSettings(readTracingEnvironment());

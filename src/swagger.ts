@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetailsDto } from './common/problem-details.dto';
 import { RELAY_EVENT_DESCRIPTION, RelayEventDto } from './event-relay/dto/relay-event.dto';
 
@@ -17,7 +17,9 @@ export function setupSwagger(app: INestApplication): void {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'JWT carrying the tenant claims' }, 'bearer')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Service API key bound to a tenant' }, 'api-key')
     .build();
-  const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsDto, RelayEventDto] });
+  // A factory: Swagger scans the application on the first request for the docs (once), not at
+  // start-up, where the scan took ~0.3 s of the service's time to ready.
+  const document = (): OpenAPIObject => SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsDto, RelayEventDto] });
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'StackOne connect-session service',

@@ -26,13 +26,14 @@ describe('benchmark scripts (smoke: 1-second rounds; the figures are not judged 
     const out = join(dir, 'result.json');
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [...nodeFlags(scripts.bench, 'bench/run.mts'), join(root, 'bench', 'run.mts')], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', BENCH_DURATION_S: '1', BENCH_ROUNDS: '1', BENCH_WARMUP_S: '1', BENCH_CONNECTIONS: '4', BENCH_OUT: out },
+      env: { PATH: process.env.PATH ?? '', BENCH_DURATION_S: '1', BENCH_ROUNDS: '1', BENCH_WARMUP_S: '1', BENCH_CONNECTIONS: '4', BENCH_STARTUP_ROUNDS: '1', BENCH_OUT: out },
       timeout: 120_000,
     });
     const result = JSON.parse(readFileSync(out, 'utf8')) as {
       summary: Record<string, Target>;
       ratios: Record<string, number>;
       serviceReadyMs: number;
+      startup: Record<'seed' | 'service', { readyMs: number; cpuToReadyMs: number; idleRssMb: number }>;
       checks: Record<string, boolean>;
       stackOneCallsPerSession: Record<string, number>;
       settings: { rounds: number; durationS: number };
@@ -54,6 +55,14 @@ describe('benchmark scripts (smoke: 1-second rounds; the figures are not judged 
     ]);
     for (const r of Object.values(result.ratios)) expect(r).toBeGreaterThan(0);
     expect(result.serviceReadyMs).toBeGreaterThan(0);
+    // Start to ready and idle RSS of the seed and the service, met or not (never judged here).
+    for (const name of ['seed', 'service'] as const) {
+      expect(result.startup[name].readyMs).toBeGreaterThan(0);
+      expect(result.startup[name].cpuToReadyMs).toBeGreaterThan(0);
+      expect(result.startup[name].idleRssMb).toBeGreaterThan(0);
+    }
+    expect(typeof result.checks.idleRssWithin130Mb).toBe('boolean');
+    expect(typeof result.checks.readyWithin1000Ms).toBe('boolean');
     expect(result.checks.noErrors).toBe(true);
     // Counted at the stand-in: the preview's look-up plus the creation, and with the mirror the creation alone.
     expect(result.stackOneCallsPerSession).toEqual({ service: 2, serviceMirror: 1 });

@@ -1,6 +1,5 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Redis } from 'ioredis';
 import type { RedisConfig } from './redis.config';
 import { REDIS, RedisClient } from './redis.client';
 import { RedisHealth } from './redis-health';
@@ -36,6 +35,9 @@ class RedisLifecycle implements OnApplicationShutdown {
       useFactory: (config: ConfigService<{ redis: RedisConfig }, true>): RedisClient => {
         const { url, commandTimeoutMs } = config.get('redis', { infer: true });
         if (!url) return null;
+        // Required here, not imported at the top: without REDIS_URL ioredis is never loaded (start-up, memory).
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { Redis } = require('ioredis') as typeof import('ioredis');
         return new Redis(url, {
           commandTimeout: commandTimeoutMs,
           connectTimeout: Math.max(2_000, commandTimeoutMs),
