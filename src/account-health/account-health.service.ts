@@ -9,6 +9,7 @@ import { AccountHealth, healthStateOf, newestReasonTime, reasonsOf, StatusReason
 import { AccountBrokenEvent, AccountRecoveredEvent } from './health-event';
 import { HealthMetrics } from './health-metrics';
 import { ProviderIncidents } from './provider-incidents';
+import { toHealthInput } from './health.mapping';
 
 /** An account as health needs it: the service's camelCase view of StackOne's answer (AccountResponseDto fits). */
 export interface HealthInput {
@@ -119,17 +120,7 @@ export class AccountHealthService implements OnApplicationShutdown {
 
   private async readAndObserve(tenantId: string, accountId: string): Promise<void> {
     try {
-      const a = await this.stackone.getAccount(tenantId, accountId);
-      await this.observe(tenantId, {
-        id: a.id,
-        provider: a.provider,
-        status: a.status,
-        statusReasons: a.status_reasons,
-        originOwnerId: a.origin_owner_id,
-        originOwnerName: a.origin_owner_name,
-        label: a.label ?? undefined,
-        updatedAt: a.updated_at,
-      });
+      await this.observe(tenantId, toHealthInput(await this.stackone.getAccount(tenantId, accountId)));
     } catch (err) {
       // Ids only: the error may quote StackOne's answer.
       this.logger.warn(`Account ${accountId} of tenant ${tenantId} not read after its event (${err instanceof Error ? err.name : typeof err}): the next read or sweep will.`);

@@ -8,7 +8,8 @@ import { REDIS, RedisClient } from '../redis/redis.client';
 import { StackOneApiError } from '../stackone/stackone-api.error';
 import { StackOneHttpService } from '../stackone/stackone-http.service';
 import { LinkedAccountWire } from '../stackone/stackone.types';
-import { AccountHealthService, HealthInput } from './account-health.service';
+import { AccountHealthService } from './account-health.service';
+import { toHealthInput } from './health.mapping';
 import type { HealthState } from './health';
 
 /** StackOne's largest page. */
@@ -132,18 +133,8 @@ export class AccountReconciler implements OnApplicationBootstrap, OnApplicationS
 
   /** Its owner is the tenant. One account failing does not stop the round (undefined). */
   private async observe(a: LinkedAccountWire): Promise<{ state: HealthState; provider: string } | undefined> {
-    const input: HealthInput = {
-      id: a.id,
-      provider: a.provider,
-      status: a.status,
-      statusReasons: a.status_reasons,
-      originOwnerId: a.origin_owner_id,
-      originOwnerName: a.origin_owner_name,
-      label: a.label ?? undefined,
-      updatedAt: a.updated_at,
-    };
     try {
-      return { state: (await this.health.observe(a.origin_owner_id, input)).state, provider: a.provider };
+      return { state: (await this.health.observe(a.origin_owner_id, toHealthInput(a))).state, provider: a.provider };
     } catch (err) {
       this.logger.warn(`Account ${a.id} of tenant ${a.origin_owner_id} not observed by the sweep (${err instanceof Error ? err.name : typeof err}).`);
       return undefined;
