@@ -7,6 +7,7 @@
 // (inside the repository, so the build resolves node_modules; .ab/ is git-ignored).
 //   AB_BODY, AB_PATH, AB_METHOD   the request (default: the bench's connect-session body)
 //   AB_NODE_ARGS, AB_NODE_ARGS_B  node flags (default: start:prod's; B defaults to A's)
+//   AB_ENV                        extra environment for both, as JSON (e.g. '{"STACKONE_WEBHOOK_SECRET":"x"}': the mirror's case)
 //   AB_ENV_B                      extra environment for B, as JSON (e.g. '{"LOG_LEVEL":"warn"}')
 //   AB_DURATION_S, AB_WARMUP_S, AB_CONNECTIONS
 import autocannon from 'autocannon';
@@ -33,9 +34,10 @@ async function main(): Promise<void> {
   const upstream = await startScript([join(here, 'upstream.mts')], { UPSTREAM_API_KEY: KEY });
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const argsA = flags(process.env.AB_NODE_ARGS, productionNodeFlags());
+  const both = JSON.parse(process.env.AB_ENV ?? '{}') as Record<string, string>;
   const builds = {
-    A: { dist: resolve(distA), nodeArgs: argsA, env: {} },
-    B: { dist: resolve(distB), nodeArgs: flags(process.env.AB_NODE_ARGS_B, argsA), env: JSON.parse(process.env.AB_ENV_B ?? '{}') as Record<string, string> },
+    A: { dist: resolve(distA), nodeArgs: argsA, env: both },
+    B: { dist: resolve(distB), nodeArgs: flags(process.env.AB_NODE_ARGS_B, argsA), env: { ...both, ...(JSON.parse(process.env.AB_ENV_B ?? '{}') as Record<string, string>) } },
   };
   const [serviceA, serviceB] = await Promise.all([startService({ ...builds.A, upstreamUrl }), startService({ ...builds.B, upstreamUrl })]);
   const services = { A: serviceA, B: serviceB };

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
   }
   const baseline = await startScript([join(here, 'baseline.mts')], { UPSTREAM_URL: upstreamUrl, UPSTREAM_API_KEY: KEY });
   const floor = await startScript([join(here, 'floor.mts')], { UPSTREAM_URL: upstreamUrl, UPSTREAM_API_KEY: KEY });
+  const stackFloor = await startScript([...productionNodeFlags().filter((f) => !f.startsWith('--require')), join(here, 'stack-floor.mts')], { UPSTREAM_URL: upstreamUrl, UPSTREAM_API_KEY: KEY });
 
   // The service runs as production does: `npm run start:prod`'s node flags, plus any extra ones.
   const nodeArgs = [...productionNodeFlags(), ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean)];
@@ -84,6 +85,8 @@ async function main(): Promise<void> {
     ceiling: { url: `${upstreamUrl}/connect_sessions`, headers: { authorization: basicAuth(KEY) }, body: JSON.stringify({ origin_owner_id: 'customer-123', origin_owner_name: 'Acme Inc', origin_username: 'jane@acme.example', provider: 'hibob' }), pid: upstream.child.pid },
     baseline: { url: `http://127.0.0.1:${baseline.port}/stackone_connect_sessions`, headers: {}, body: seedBody, pid: baseline.child.pid },
     floor: { url: `http://127.0.0.1:${floor.port}/`, headers: {}, body: seedBody, pid: floor.child.pid },
+    // The stack alone (NestJS + Fastify + the service's ValidationPipe and DTO + @nestjs/axios on undici), one call: the least the service can cost.
+    stackFloor: { url: `http://127.0.0.1:${stackFloor.port}/v1/connect-sessions`, headers: {}, body: seedBody, pid: stackFloor.child.pid },
     service: { url: `${service.url}/v1/connect-sessions`, headers: { authorization: `Bearer ${token}` }, body: seedBody, pid: service.child.pid },
     // The same service process without a provider in the body: no accountAction look-up, so one
     // StackOne call like the baseline's. Shows what the preview costs; the targets use `service`.
@@ -112,6 +115,8 @@ async function main(): Promise<void> {
     serviceOverCeiling: ratio(summary.service.rps, summary.ceiling.rps),
     serviceOverFloor: ratio(summary.service.rps, summary.floor.rps),
     floorOverBaseline: ratio(summary.floor.rps, summary.baseline.rps),
+    stackFloorOverBaseline: ratio(summary.stackFloor.rps, summary.baseline.rps),
+    serviceMirrorOverStackFloor: ratio(summary.serviceMirror.rps, summary.stackFloor.rps),
     serviceNoProviderOverBaseline: ratio(summary.serviceNoProvider.rps, summary.baseline.rps),
     serviceMirrorOverBaseline: ratio(summary.serviceMirror.rps, summary.baseline.rps),
     serviceMirrorOverService: ratio(summary.serviceMirror.rps, summary.service.rps),
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
     const s = summary[n];
     console.log(`${n.padEnd(18)} ${String(s.rps).padStart(7)} ${String(s.p50Ms).padStart(8)} ${String(s.p99Ms).padStart(7)} ${String(s.peakRssMb).padStart(12)} ${String(s.cpuUsPerRequest).padStart(11)} ${String(s.errors + s.non2xx).padStart(7)}`);
   }
-  console.log(`\nservice/baseline ${ratios.serviceOverBaseline}x, service/ceiling ${ratios.serviceOverCeiling}x, service/floor ${ratios.serviceOverFloor}x, floor/baseline ${ratios.floorOverBaseline}x, serviceNoProvider/baseline ${ratios.serviceNoProviderOverBaseline}x, serviceMirror/baseline ${ratios.serviceMirrorOverBaseline}x, serviceMirror/service ${ratios.serviceMirrorOverService}x, service ready in ${Math.round(readyMs)} ms`);
+  console.log(`\nservice/baseline ${ratios.serviceOverBaseline}x, service/ceiling ${ratios.serviceOverCeiling}x, service/floor ${ratios.serviceOverFloor}x, floor/baseline ${ratios.floorOverBaseline}x, stackFloor/baseline ${ratios.stackFloorOverBaseline}x, serviceMirror/stackFloor ${ratios.serviceMirrorOverStackFloor}x, serviceNoProvider/baseline ${ratios.serviceNoProviderOverBaseline}x, serviceMirror/baseline ${ratios.serviceMirrorOverBaseline}x, serviceMirror/service ${ratios.serviceMirrorOverService}x, service ready in ${Math.round(readyMs)} ms`);
   console.log(`StackOne calls per session: service ${stackOneCalls.service}, serviceMirror ${stackOneCalls.serviceMirror}`);
   printStartup();
   for (const [k, v] of Object.entries(checks)) console.log(`${v ? 'PASS' : 'FAIL'} ${k}`);

@@ -16,7 +16,7 @@ const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
 /** The node flags `npm run bench` and `npm run bench:ab` pass (bench/harness.mts says why). */
 const nodeFlags = (script: string, file: string): string[] => new RegExp(`node ((?:--\\S+ )*)${file}`).exec(script)?.[1].split(' ').filter(Boolean) ?? [];
 
-type Target = { rps: number; p50Ms: number; p99Ms: number; peakRssMb: number; errors: number; non2xx: number };
+type Target = { rps: number; p50Ms: number; p99Ms: number; peakRssMb: number; cpuUsPerRequest: number; errors: number; non2xx: number };
 
 describe('benchmark scripts (smoke: 1-second rounds; the figures are not judged here)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
@@ -38,20 +38,23 @@ describe('benchmark scripts (smoke: 1-second rounds; the figures are not judged 
       stackOneCallsPerSession: Record<string, number>;
       settings: { rounds: number; durationS: number };
     };
-    expect(Object.keys(result.summary).sort()).toEqual(['baseline', 'ceiling', 'floor', 'service', 'serviceMirror', 'serviceNoProvider']);
+    expect(Object.keys(result.summary).sort()).toEqual(['baseline', 'ceiling', 'floor', 'service', 'serviceMirror', 'serviceNoProvider', 'stackFloor']);
     for (const [name, t] of Object.entries(result.summary)) {
       expect({ name, errors: t.errors, non2xx: t.non2xx }).toEqual({ name, errors: 0, non2xx: 0 });
       expect(t.rps).toBeGreaterThan(0);
       expect(t.peakRssMb).toBeGreaterThan(0);
+      expect(t.cpuUsPerRequest).toBeGreaterThan(0);
     }
     expect(Object.keys(result.ratios).sort()).toEqual([
       'floorOverBaseline',
       'serviceMirrorOverBaseline',
       'serviceMirrorOverService',
+      'serviceMirrorOverStackFloor',
       'serviceNoProviderOverBaseline',
       'serviceOverBaseline',
       'serviceOverCeiling',
       'serviceOverFloor',
+      'stackFloorOverBaseline',
     ]);
     for (const r of Object.values(result.ratios)) expect(r).toBeGreaterThan(0);
     expect(result.serviceReadyMs).toBeGreaterThan(0);
@@ -61,6 +64,8 @@ describe('benchmark scripts (smoke: 1-second rounds; the figures are not judged 
       expect(result.startup[name].cpuToReadyMs).toBeGreaterThan(0);
       expect(result.startup[name].idleRssMb).toBeGreaterThan(0);
     }
+    expect(typeof result.checks.throughputAtLeast1_5xBaseline).toBe('boolean');
+    expect(typeof result.checks.p99NotWorseThanBaseline).toBe('boolean');
     expect(typeof result.checks.idleRssWithin130Mb).toBe('boolean');
     expect(typeof result.checks.readyWithin1000Ms).toBe('boolean');
     expect(result.checks.noErrors).toBe(true);
