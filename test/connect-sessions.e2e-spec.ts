@@ -379,7 +379,7 @@ describe('a session StackOne made for another owner (local stand-in answering wi
   });
 });
 
-describe('POST /v1/connect-sessions with Idempotency-Key (the @Idempotent interceptor in the real app)', () => {
+describe('POST /v1/connect-sessions with Idempotency-Key (IdempotencyService.respond in the real app)', () => {
   let sandbox: Sandbox;
   let svc: TestService;
   let bearer: string;

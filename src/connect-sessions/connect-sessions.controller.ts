@@ -5,7 +5,8 @@ import { CurrentTenant } from '../auth/current-tenant.decorator';
 import { Tenant } from '../auth/tenant';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator';
 import { IdParamPipe } from '../common/id-param.pipe';
-import { Idempotent } from '../idempotency/idempotent.decorator';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { Idempotent, IdempotencyHeaders, IdempotencyKey } from '../idempotency/idempotent.decorator';
 import { TenantThrottlerGuard } from '../throttling/tenant-throttler.guard';
 import { ConnectSessionsService } from './connect-sessions.service';
 import { ConnectSessionResponseDto } from './dto/connect-session.response.dto';
@@ -26,13 +27,14 @@ export class ConnectSessionsController {
   constructor(
     private readonly service: ConnectSessionsService,
     private readonly status: SessionQueries,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   @Post()
   @HttpCode(201)
   @Header('Cache-Control', 'no-store')
   @UseGuards(OwnerNotInQueryGuard)
-  @Idempotent({ body: CreateConnectSessionDto, replayForMs: untilSessionExpires })
+  @Idempotent()
   @ApiOperation({
     summary: 'Create a StackOne connect session for your tenant',
     description:
@@ -41,8 +43,8 @@ export class ConnectSessionsController {
   @ApiBody({ type: CreateConnectSessionDto, required: false, examples: CREATE_CONNECT_SESSION_EXAMPLES })
   @ApiCreatedResponse({ type: ConnectSessionResponseDto })
   @ApiProblemResponses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503, 504)
-  create(@CurrentTenant() tenant: Tenant, @Body() dto: CreateConnectSessionDto): Promise<ConnectSessionResponseDto> {
-    return this.service.create(tenant, dto);
+  create(@CurrentTenant() tenant: Tenant, @Body() dto: CreateConnectSessionDto, @IdempotencyKey() idempotency: IdempotencyHeaders): Promise<ConnectSessionResponseDto> {
+    return this.idempotency.respond(tenant, idempotency, dto, () => this.service.create(tenant, dto), untilSessionExpires);
   }
 
   @Get()

@@ -5,7 +5,7 @@ import { OWNER_FIELDS, OWNER_NOT_IN_QUERY, RequestValidationError } from '../com
 /**
  * For routes that otherwise ignore their query string (POST /v1/connect-sessions): owner fields
  * there are refused, saying where they were found, rather than silently ignored. A guard, so it
- * runs before the idempotency interceptor: a replay never skips it.
+ * runs before the handler, where idempotency replays: a replay never skips it.
  */
 @Injectable()
 export class OwnerNotInQueryGuard implements CanActivate {

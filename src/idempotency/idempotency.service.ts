@@ -8,6 +8,7 @@ import { RequestValidationError } from '../common/request-validation.error';
 import type { AllConfig } from '../app.config';
 import { StateUnavailableError } from '../state/shared-state';
 import { IDEMPOTENCY_STORE, IdempotencyStore, IdempotencyStoreFullError } from './idempotency.store';
+import type { IdempotencyHeaders } from './idempotent.decorator';
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export const MALFORMED_KEY = 'Idempotency-Key must be 1-255 visible ASCII characters.';
@@ -68,6 +69,17 @@ export class IdempotencyService {
     // A duplicate waits about as long as the first request can take, and gives up (409) well before
     // the pending claim could expire, so it never starts a second StackOne call by itself.
     this.waitMs = timeoutMs + 1_000;
+  }
+
+  /**
+   * A retry-safe route's answer: `work()` as is without an Idempotency-Key; with one, the first
+   * answer for that key and body, replayed (and marked) on a retry.
+   */
+  async respond<T>(tenant: Tenant, headers: IdempotencyHeaders, body: unknown, work: () => Promise<T>, ttlCapFor?: (value: T) => number): Promise<T> {
+    if (headers.key === undefined) return work();
+    const { value, replayed } = await this.run(tenant, headers.key, body, work, ttlCapFor);
+    if (replayed) headers.markReplayed();
+    return value;
   }
 
   async run<T>(
