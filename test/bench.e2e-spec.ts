@@ -95,6 +95,21 @@ describe('benchmark scripts (smoke: 1-second rounds; the figures are not judged 
     expect(stdout).toMatch(/^B\/A: req\/s [\d.]+, CPU per request [\d.]+$/m);
   }, 150_000);
 
+  it('bench/inprocess.mts compares two builds in alternating in-process rounds and reports CPU per session', async () => {
+    const dist = join(root, 'dist');
+    const { stdout } = await promisify(execFile)(process.execPath, [...nodeFlags(scripts['bench:inprocess'], 'bench/inprocess.mts'), join(root, 'bench', 'inprocess.mts'), dist, dist, '2'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', INPROCESS_SESSIONS: '200' },
+      timeout: 120_000,
+    });
+    for (const name of ['A', 'B']) {
+      const m = new RegExp(`^${name} .*: ([\\d.]+) us CPU/session \\(rounds: \\d+, \\d+\\)$`, 'm').exec(stdout);
+      expect(m).not.toBeNull();
+      expect(Number(m?.[1])).toBeGreaterThan(0);
+    }
+    expect(stdout).toMatch(/^B\/A CPU per session: median of the rounds' ratios [\d.]+ \([\d., ]+\); of the medians [\d.]+$/m);
+  }, 150_000);
+
   const webhooksBench = async (env: Record<string, string>): Promise<string> =>
     (
       await promisify(execFile)(process.execPath, [...nodeFlags(scripts['bench:webhooks'], 'bench/webhooks.mts'), join(root, 'bench', 'webhooks.mts')], {
