@@ -5,7 +5,9 @@
 // (A B, B A, ...) while the other child idles; each reports its own CPU per session. Prints the
 // medians and the median of the rounds' B/A ratios, which a drift in this shared VM's speed
 // cancels out of. Less noisy than bench:ab for a change of a few percent; it leaves out what only
-// sockets cost (the same for both builds). INPROCESS_SESSIONS per round (default 5000).
+// sockets cost (the same for both builds). INPROCESS_SESSIONS per round (default 5000);
+// INPROCESS_NODE_ARGS_B: B's node flags instead of start:prod's (e.g. another --max-semi-space-size);
+// INPROCESS_ENV_B: extra environment for B, as JSON (e.g. '{"LOG_LEVEL":"warn"}').
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -32,15 +34,16 @@ run(async () => {
     CONCURRENCY: '16',
   };
   const children: ChildProcess[] = [];
-  const start = (dist: string): Promise<ChildProcess> =>
+  const prodFlags = productionNodeFlags().filter((f) => !f.startsWith('--require'));
+  const start = (dist: string, nodeArgs = prodFlags, extraEnv: Record<string, string> = {}): Promise<ChildProcess> =>
     new Promise((ready, fail) => {
-      const child = fork(join(here, 'inprocess-driver.mts'), [], { env: { ...env, DIST: resolve(dist) }, execArgv: [QUIET_TS, ...productionNodeFlags().filter((f) => !f.startsWith('--require'))], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const child = fork(join(here, 'inprocess-driver.mts'), [], { env: { ...env, ...extraEnv, DIST: resolve(dist) }, execArgv: [QUIET_TS, ...nodeArgs], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       children.push(child);
       child.once('message', () => ready(child));
       child.once('exit', (code) => fail(new Error(`${dist}: exited with ${code}`)));
     });
   try {
-    const builds = { A: await start(distA), B: await start(distB) };
+    const builds = { A: await start(distA), B: await start(distB, process.env.INPROCESS_NODE_ARGS_B?.split(' ').filter(Boolean), JSON.parse(process.env.INPROCESS_ENV_B ?? '{}') as Record<string, string>) };
     const round = (name: 'A' | 'B', n: number): Promise<number> =>
       new Promise((done, fail) => {
         builds[name].once('message', (m: { cpuUsPerSession?: number; error?: string }) => (m.error ? fail(new Error(`${name}: ${m.error}`)) : done(m.cpuUsPerSession as number)));
