@@ -3,7 +3,6 @@
 // over `n` sessions made through Fastify's inject (no client socket, no load generator).
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 const require = createRequire(import.meta.url);
@@ -12,8 +11,8 @@ const dist = process.env.DIST as string;
 const { loadConfig } = require(join(dist, 'app.config.js')) as typeof import('../src/app.config.ts');
 const { createApp } = require(join(dist, 'app.factory.js')) as typeof import('../src/app.factory.ts');
 const config = loadConfig(process.env);
-// Log lines are built and serialised as in production, then dropped (the bench's stdout is ignored too).
-const app: NestFastifyApplication = await createApp(config, { logDestination: new Writable({ write: (_c, _e, done) => done() }) });
+// Log lines go where production writes them (pino's stdout stream; the parent sends stdout to /dev/null).
+const app: NestFastifyApplication = await createApp(config);
 const fastify = app.getHttpAdapter().getInstance();
 const { TOKEN, BODY, CONCURRENCY } = process.env as Record<string, string>;
 
