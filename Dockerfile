@@ -25,6 +25,8 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 STOPSIGNAL SIGTERM
 # The same node flags as `npm run start:prod`: V8 sizes the young generation from the host's memory
 # (up to 64 MB semi-spaces, 134 MB reserved); 16 MB measured the same throughput at ~100 MB less
-# peak RSS under load (see bench/README.md). --require preloads tracing's entry (docs/operations.md,
-# Tracing): it loads the OpenTelemetry SDK only when an OTLP endpoint is set.
-CMD ["node", "--max-semi-space-size=16", "--require=./dist/instrument.js", "dist/main.js"]
+# peak RSS under load (see bench/README.md). --no-memory-reducer: the service gives start-up's memory
+# back once when first idle (src/startup-memory.ts); V8's reducer would then shrink the heap again in
+# every idle gap and each burst after one would pay to regrow it. --require preloads tracing's entry
+# (docs/operations.md, Tracing): it loads the OpenTelemetry SDK only when an OTLP endpoint is set.
+CMD ["node", "--max-semi-space-size=16", "--no-memory-reducer", "--require=./dist/instrument.js", "dist/main.js"]

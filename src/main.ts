@@ -5,6 +5,7 @@ import { createApp } from './app.factory';
 import { loadConfig } from './app.config';
 import { ConfigError, readEnvironment } from './config/load-config';
 import { StartupError } from './config/startup-error';
+import { releaseStartupMemoryWhenIdle } from './startup-memory';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -34,6 +35,7 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.listen(config.app.port, config.app.host);
   new Logger('Bootstrap').log(`Listening on http://${config.app.host}:${config.app.port}${config.app.apiDocsEnabled ? ' (docs at /docs)' : ''}`);
+  releaseStartupMemoryWhenIdle();
 }
 
 void bootstrap();
