@@ -17,7 +17,7 @@ run(async () => {
     dist,
     upstreamUrl: `http://127.0.0.1:${upstream.port}`,
     nodeArgs: [...productionNodeFlags(), '--cpu-prof', `--cpu-prof-dir=${dir}`],
-    env: { STACKONE_WEBHOOK_SECRET: 'bench-webhook-secret', ...JSON.parse(process.env.PROF_ENV ?? '{}') },
+    env: { STACKONE_WEBHOOK_SECRET: 'bench-webhook-secret', ...(JSON.parse(process.env.PROF_ENV ?? '{}') as Record<string, string>) },
   });
   const token = await benchToken();
   const opts = {
