@@ -81,6 +81,33 @@ describe(MemorySessionStore.name, () => {
     expect(await all(sut.newest('org_1', 10))).toEqual([c.sessionId, b.sessionId]);
   });
 
+  it('evicts in the order records were added, a re-added record counting from its re-add, over many evictions', async () => {
+    const sut = new MemorySessionStore(3);
+    const [a, b, c] = [record(), record(), record()];
+    for (const r of [a, b, c]) await sut.add(r, HOUR);
+    await sut.add(a, HOUR); // a is now the newest
+    const d = record();
+    await sut.add(d, HOUR); // b goes
+    expect(await all(sut.newest('org_1', 10))).toEqual(expect.arrayContaining([a.sessionId, c.sessionId, d.sessionId]));
+    expect(await sut.get('org_1', b.sessionId)).toBeUndefined();
+    // Thousands of adds past the bound (the eviction queue compacts itself): still the newest three, in order.
+    const later = Array.from({ length: 5000 }, () => record());
+    for (const r of later) await sut.add(r, HOUR);
+    expect(sut.size()).toBe(3);
+    expect(await all(sut.newest('org_1', 10))).toEqual(later.slice(-3).map((r) => r.sessionId).reverse());
+  });
+
+  it('keeps its eviction order right when records also leave by expiry', async () => {
+    const sut = new MemorySessionStore(2);
+    for (let i = 0; i < 3000; i++) await sut.add(record(), 1); // each expires at once and is dropped on read
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sut.sweepExpired(Date.now(), 10_000);
+    expect(sut.size()).toBe(0);
+    const [x, y, z] = [record(), record(), record()];
+    for (const r of [x, y, z]) await sut.add(r, HOUR);
+    expect(await all(sut.newest('org_1', 10))).toEqual([z.sessionId, y.sessionId]);
+  });
+
   it('forgets a record after its time to live', async () => {
     const sut = new MemorySessionStore(10);
     const r = record();

@@ -29,6 +29,8 @@ const SESSIONS_PER_TENANT_MAX = 10_000;
 interface MemoryEntry extends StoredSession {
   dropAtMs: number;
   expiredClaimed: boolean;
+  /** When it was added (a counter), so a stale place in the eviction queue is told from a re-add. */
+  added: number;
 }
 
 /**
@@ -38,18 +40,29 @@ interface MemoryEntry extends StoredSession {
 export class MemorySessionStore implements SessionStore {
   private readonly all = new Map<string, MemoryEntry>();
   private readonly byTenant = new Map<string, Map<string, MemoryEntry>>();
+  /**
+   * Keys in the order they were added, from `head` on (with places of records since removed): the
+   * oldest record at the bound in O(1). A Map's first key is not: V8 leaves a hole for each deleted
+   * entry until its table is rebuilt, and every eviction walked thousands of them.
+   */
+  private queue: { key: string; added: number }[] = [];
+  private head = 0;
+  private added = 0;
 
   constructor(private readonly maxEntries: number) {}
 
   add(record: SessionRecord, ttlMs: number): Promise<void> {
     const key = memoryKey(record.tenantId, record.sessionId);
     this.remove(key);
-    while (this.all.size >= this.maxEntries) {
-      const oldest = this.all.keys().next().value as string;
-      this.remove(oldest);
-    }
-    const entry: MemoryEntry = { record: { ...record }, dropAtMs: Date.now() + ttlMs, expiredClaimed: false };
+    while (this.all.size >= this.maxEntries) this.remove(this.oldestKey());
+    const entry: MemoryEntry = { record: { ...record }, dropAtMs: Date.now() + ttlMs, expiredClaimed: false, added: ++this.added };
     this.all.set(key, entry);
+    this.queue.push({ key, added: entry.added });
+    // Records also leave by expiry and re-adds: the queue is rebuilt before stale places outnumber live ones.
+    if (this.queue.length - this.head > 2 * this.all.size + 1024) {
+      this.queue = [...this.all].map(([k, e]) => ({ key: k, added: e.added }));
+      this.head = 0;
+    }
     let tenant = this.byTenant.get(record.tenantId);
     if (!tenant) this.byTenant.set(record.tenantId, (tenant = new Map<string, MemoryEntry>()));
     tenant.set(record.sessionId, entry);
@@ -100,6 +113,18 @@ export class MemorySessionStore implements SessionStore {
 
   size(): number {
     return this.all.size;
+  }
+
+  /** The key of the oldest record still kept (called only while some are). */
+  private oldestKey(): string {
+    for (;;) {
+      const place = this.queue[this.head++];
+      if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+        this.queue.splice(0, this.head);
+        this.head = 0;
+      }
+      if (this.all.get(place.key)?.added === place.added) return place.key;
+    }
   }
 
   private read(tenantId: string, sessionId: string): StoredSession | undefined {
