@@ -58,8 +58,9 @@ export class MemorySessionStore implements SessionStore {
     const entry: MemoryEntry = { record: { ...record }, dropAtMs: Date.now() + ttlMs, expiredClaimed: false, added: ++this.added };
     this.all.set(key, entry);
     this.queue.push({ key, added: entry.added });
-    // Records also leave by expiry and re-adds: the queue is rebuilt before stale places outnumber live ones.
-    if (this.queue.length - this.head > 2 * this.all.size + 1024) {
+    // Evicted, expired and re-added records leave places behind: rebuilt from the live records once
+    // they outnumber them (O(1) amortised), which also drops what eviction has passed.
+    if (this.queue.length > 2 * this.all.size + 1024) {
       this.queue = [...this.all].map(([k, e]) => ({ key: k, added: e.added }));
       this.head = 0;
     }
@@ -119,10 +120,6 @@ export class MemorySessionStore implements SessionStore {
   private oldestKey(): string {
     for (;;) {
       const place = this.queue[this.head++];
-      if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
-        this.queue.splice(0, this.head);
-        this.head = 0;
-      }
       if (this.all.get(place.key)?.added === place.added) return place.key;
     }
   }

@@ -1,7 +1,8 @@
 import { UnprocessableEntityException } from '@nestjs/common';
+import { IsOptional, IsString } from 'class-validator';
 import { Redis } from 'ioredis';
 import { Tenant } from '../auth/tenant';
-import { RequestValidationError } from '../common/request-validation.error';
+import { createValidationPipe, RequestValidationError } from '../common/request-validation.error';
 import { testState } from '../../test/support/state';
 import { IDEMPOTENCY_STORE } from './idempotency.store';
 import { redisTestPrefix } from '../../test/support/redis';
@@ -37,6 +38,20 @@ function request(key?: string): { headers: IdempotencyHeaders; replayed: () => b
 const respond = (sut: IdempotencyService, r: ReturnType<typeof request>, body: unknown, cap?: (a: Answer) => number): Promise<Answer> =>
   sut.respond(tenant, r.headers, body, r.work, cap);
 
+class BodyDto {
+  @IsOptional()
+  @IsString()
+  provider?: string;
+}
+
+const pipe = createValidationPipe();
+
+/** As the route runs it: the global ValidationPipe on the raw body first, then respond with the validated body. */
+async function route(sut: IdempotencyService, r: ReturnType<typeof request>, rawBody: unknown): Promise<Answer> {
+  const body: unknown = await pipe.transform(rawBody, { type: 'body', metatype: BodyDto });
+  return respond(sut, r, body);
+}
+
 describe('IdempotencyService.respond (a retry-safe route, e.g. POST /v1/connect-sessions)', () => {
   it('runs a request without Idempotency-Key as is, storing nothing', async () => {
     const sut = makeService();
@@ -69,6 +84,15 @@ describe('IdempotencyService.respond (a retry-safe route, e.g. POST /v1/connect-
     expect(malformed.runs()).toBe(0);
   });
 
+  it('fingerprints the validated body: no body and {} are the same request', async () => {
+    const sut = makeService();
+    await route(sut, request('k-empty'), undefined);
+    const again = request('k-empty');
+    await route(sut, again, {});
+    expect(again.replayed()).toBe(true);
+    expect(again.runs()).toBe(0);
+  });
+
   it('caps the replay with the route\'s ttl cap (the session expiry)', async () => {
     const sut = makeService();
     const cap = (value: Answer): number => (value.token === 't1' ? 50 : 60_000);
@@ -94,6 +118,15 @@ describe('IdempotencyService.respond (a retry-safe route, e.g. POST /v1/connect-
       const err: unknown = await respond(sut, r, { provider: 'hibob' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(IdempotencyUnavailableError);
       expect((err as IdempotencyUnavailableError).headers['Retry-After']).toBe('5');
+      expect(r.runs()).toBe(0);
+    });
+
+    it('still answers 400 for an invalid body: the body is validated before the store is asked', async () => {
+      const sut = makeService(down, { REDIS_URL: 'redis://127.0.0.1:1' });
+      const r = request('k-down-invalid');
+      const err: unknown = await route(sut, r, { provider: 7, extra: true }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RequestValidationError);
+      expect((err as RequestValidationError).errors.map((e) => e.field).sort()).toEqual(['extra', 'provider']);
       expect(r.runs()).toBe(0);
     });
 

@@ -19,11 +19,12 @@ export interface IdempotencyHeaders {
 export const IdempotencyKey = createParamDecorator((_data: unknown, context: ExecutionContext): IdempotencyHeaders => {
   const http = context.switchToHttp();
   const key = http.getRequest<FastifyRequest>().headers['idempotency-key'];
-  return {
-    key: key === undefined ? undefined : String(key),
-    markReplayed: (): void => void http.getResponse<FastifyReply>().header('idempotent-replayed', 'true'),
-  };
+  if (key === undefined) return NO_KEY;
+  return { key: String(key), markReplayed: (): void => void http.getResponse<FastifyReply>().header('idempotent-replayed', 'true') };
 });
+
+/** Most requests carry no key: one shared value, nothing built for them. */
+const NO_KEY: IdempotencyHeaders = Object.freeze({ key: undefined, markReplayed: (): void => undefined });
 
 /**
  * Documents retry-safe creation with the Idempotency-Key header on a route whose handler answers
